@@ -1,0 +1,39 @@
+"""LLM backends: ``local`` (llama.cpp in process) and ``openai`` (any compatible server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mathagent.agent.llm import LLM
+from mathagent.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    backend: str = "local"
+    model: str | None = None  # local: path to a .gguf (None = embedded default); openai: model name
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout_s: float = 120.0
+    max_retries: int = 4
+    n_ctx: int = 4096
+    n_threads: int | None = None
+
+
+def make_llm(settings: BackendSettings, cache_dir: Path) -> LLM:
+    if settings.backend == "local":
+        from mathagent.agent.backends.local import LocalLLM
+        from mathagent.agent.models import resolve_model_path
+
+        path = resolve_model_path(settings.model, cache_dir)
+        return LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+    if settings.backend == "openai":
+        from mathagent.agent.backends.openai import OpenAIChatLLM
+
+        if not settings.base_url:
+            raise ConfigError("the openai backend needs a server URL",
+                              "set --base-url or MATHAGENT_BASE_URL, e.g. http://127.0.0.1:8000/v1")
+        return OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
+                             timeout_s=settings.timeout_s, max_retries=settings.max_retries)
+    raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend local or --backend openai")

@@ -1,0 +1,233 @@
+"""The orchestrator: a LangGraph ``StateGraph``.
+
+::
+
+    solve ──route_after_solve──> calc ──route_after_calc──> finalize ──> verify ──> END
+      ^   \\                      │                           ^
+      │    └──(no code, answer)──┼──────────────────────────>┤
+      │                          v                           │
+      └──────────── repair <─────┘        reason ────────────┘
+                                   (fallback: chain of thought, no tools)
+
+``solve`` asks the model for a program (its comments decompose the problem
+into steps); ``calc`` runs it in the sandboxed calculator; a failure is fed
+back to the model by ``repair`` at most ``max_repairs`` times; if no program
+works, ``reason`` answers by chain of thought; ``verify`` re-derives the
+answer by the *other* route and compares with SymPy equivalence.  The
+runner (:mod:`mathagent.agent.runner`) then hands the whole trace to the
+recorder from the runtime context, which writes it in one transaction.
+Routers are small pure functions of state.  Why this prompting: see :mod:`mathagent.agent.prompts`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from mathagent.agent import prompts
+from mathagent.agent.llm import GenerationParams
+from mathagent.agent.parsing import answer_from_output, extract_code
+from mathagent.agent.state import AgentContext, AgentState
+from mathagent.verifiers.answers import extract_final_answer, normalize_answer
+from mathagent.verifiers.checks import CheckResult, compare_answers
+
+# ---------------------------------------------------------------- helpers
+
+
+def _call_llm(ctx: AgentContext, state: AgentState, messages: list[dict], purpose: str,
+              max_tokens: int) -> tuple[str, dict]:
+    cfg = ctx.config
+    comp = ctx.llm.complete(messages, GenerationParams(max_tokens=max_tokens, temperature=cfg.temperature,
+                                                       seed=cfg.seed))
+    call = {"step_index": len(state.get("steps", [])), "purpose": purpose, "messages": list(messages),
+            "response": comp.text, "prompt_tokens": comp.prompt_tokens,
+            "completion_tokens": comp.completion_tokens, "finish_reason": comp.finish_reason, "ms": comp.ms}
+    return comp.text, call
+
+
+def _run_calc(ctx: AgentContext, code: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s)
+    return {"status": res.status, "stdout": res.stdout, "stderr": res.stderr,
+            "ms": getattr(res, "ms", (time.perf_counter() - t0) * 1000)}
+
+
+def _step(index: int, route: str, input_: str, output: str, status: str, ms: float) -> dict[str, Any]:
+    return {"index": index, "route": route, "input": input_, "output": output, "status": status, "ms": ms}
+
+
+def _solver_messages(ctx: AgentContext, problem: str) -> list[dict]:
+    msgs = [{"role": "system", "content": prompts.PROGRAM_SYSTEM}]
+    msgs.extend(ctx.config.fewshot)
+    msgs.append(prompts.problem_message(problem))
+    return msgs
+
+
+# ---------------------------------------------------------------- nodes
+
+
+def solve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    messages = state.get("messages") or _solver_messages(ctx, state["problem"])
+    text, call = _call_llm(ctx, state, messages, "solve", ctx.config.program_max_tokens)
+    code = extract_code(text)
+    answer = None if code else extract_final_answer(text)
+    out: dict[str, Any] = {
+        "messages": messages + [{"role": "assistant", "content": text}],
+        "llm_calls": state.get("llm_calls", []) + [call],
+        "turns": state.get("turns", 0) + 1,
+        "last_reply": {"code": code, "answer": answer},
+    }
+    if code is None:
+        steps = state.get("steps", [])
+        out["steps"] = steps + [_step(len(steps), "reason", "(solver turn without a program)", text,
+                                      "answer" if answer else "no_code", call["ms"])]
+        if answer:
+            out["candidate"] = answer
+            out["answer_route"] = "reason"
+    return out
+
+
+def calc(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    code = state["last_reply"]["code"]
+    res = _run_calc(ctx, code)
+    steps = state.get("steps", [])
+    index = len(steps)
+    shown = res["stdout"] if res["status"] == "ok" else (res["stderr"] or res["stdout"])
+    out: dict[str, Any] = {
+        "last_calc": res,
+        "steps": steps + [_step(index, "calc", code, shown, res["status"], res["ms"])],
+        "tool_calls": state.get("tool_calls", []) + [
+            {"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
+             "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]}],
+    }
+    answer = answer_from_output(res["stdout"]) if res["status"] == "ok" else None
+    if answer:
+        out["candidate"] = answer
+        out["answer_route"] = "calc"
+    return out
+
+
+def repair(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    res = state["last_calc"]
+    return {"messages": state["messages"] + [prompts.repair_message(res["status"], res["stdout"], res["stderr"])],
+            "repairs": state.get("repairs", 0) + 1}
+
+
+def nudge(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    return {"messages": state["messages"] + [prompts.NO_CODE_NUDGE]}
+
+
+def reason(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Fallback: chain of thought without tools."""
+    ctx = runtime.context
+    messages = [{"role": "system", "content": prompts.REASON_SYSTEM}, prompts.problem_message(state["problem"])]
+    text, call = _call_llm(ctx, state, messages, "reason", ctx.config.reason_max_tokens)
+    answer = extract_final_answer(text)
+    steps = state.get("steps", [])
+    out: dict[str, Any] = {
+        "llm_calls": state.get("llm_calls", []) + [call],
+        "steps": steps + [_step(len(steps), "reason", "chain of thought (fallback, no tools)", text,
+                                "answer" if answer else "no_answer", call["ms"])],
+    }
+    if answer:
+        out["candidate"] = answer
+        out["answer_route"] = "reason"
+    return out
+
+
+def finalize(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    cand = state.get("candidate")
+    if cand:
+        return {"answer": normalize_answer(cand) or cand}
+    return {"answer": None, "stop_reason": state.get("stop_reason") or "no answer found"}
+
+
+def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Re-derive the answer by the other route and compare (gold-free)."""
+    ctx = runtime.context
+    answer = state.get("answer")
+    if not answer or not ctx.config.verify:
+        return {}
+    steps = list(state.get("steps", []))
+    llm_calls = list(state.get("llm_calls", []))
+    tool_calls = list(state.get("tool_calls", []))
+    checks: list[CheckResult] = []
+    problem_msg = prompts.problem_message(state["problem"])
+    if state.get("answer_route") == "calc":
+        msgs = [{"role": "system", "content": prompts.REASON_SYSTEM}, problem_msg]
+        text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.reason_max_tokens)
+        llm_calls.append(call)
+        other = extract_final_answer(text)
+        steps.append(_step(len(steps), "reason", "verification: independent chain of thought", text,
+                           "answer" if other else "no_answer", call["ms"]))
+        checks.append(compare_answers("cot_cross_check", answer, other, how="chain of thought (no tools)"))
+    else:
+        msgs = [{"role": "system", "content": prompts.CHECK_PROGRAM_SYSTEM}, problem_msg]
+        text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.program_max_tokens)
+        llm_calls.append(call)
+        code = extract_code(text)
+        other = None
+        if code:
+            res = _run_calc(ctx, code)
+            index = len(steps)
+            steps.append(_step(index, "calc", code, res["stdout"] if res["status"] == "ok" else res["stderr"],
+                               res["status"], res["ms"]))
+            tool_calls.append({"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
+                               "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]})
+            other = answer_from_output(res["stdout"]) if res["status"] == "ok" else None
+        checks.append(compare_answers("program_cross_check", answer, other, how="an independent program"))
+    return {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
+            "verifications": state.get("verifications", []) + [c.to_dict() for c in checks]}
+
+
+# ---------------------------------------------------------------- routers (pure)
+
+
+def route_after_solve(state: AgentState, max_turns: int) -> str:
+    reply = state.get("last_reply") or {}
+    if reply.get("code"):
+        return "calc"
+    if reply.get("answer"):
+        return "finalize"
+    if state.get("turns", 0) < max_turns:
+        return "nudge"
+    return "reason"
+
+
+def route_after_calc(state: AgentState, max_repairs: int, max_turns: int) -> str:
+    res = state.get("last_calc") or {}
+    if res.get("status") == "ok" and state.get("answer_route") == "calc" and state.get("candidate"):
+        return "finalize"
+    if state.get("repairs", 0) < max_repairs and state.get("turns", 0) < max_turns:
+        return "repair"
+    return "reason"
+
+
+def route_after_finalize(state: AgentState) -> str:
+    return "verify" if state.get("answer") else END
+
+
+# ---------------------------------------------------------------- build
+
+
+def build_graph(max_turns: int, max_repairs: int):
+    g = StateGraph(AgentState, context_schema=AgentContext)
+    for name, fn in (("solve", solve), ("calc", calc), ("repair", repair), ("nudge", nudge),
+                     ("reason", reason), ("finalize", finalize), ("verify", verify)):
+        g.add_node(name, fn)
+    g.add_edge(START, "solve")
+    g.add_conditional_edges("solve", lambda s: route_after_solve(s, max_turns),
+                            ["calc", "finalize", "nudge", "reason"])
+    g.add_conditional_edges("calc", lambda s: route_after_calc(s, max_repairs, max_turns),
+                            ["finalize", "repair", "reason"])
+    g.add_edge("repair", "solve")
+    g.add_edge("nudge", "solve")
+    g.add_edge("reason", "finalize")
+    g.add_conditional_edges("finalize", route_after_finalize, ["verify", END])
+    g.add_edge("verify", END)
+    return g.compile()

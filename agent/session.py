@@ -1,0 +1,73 @@
+"""Opening the agent's dependencies: database, calculator pool, LLM.
+
+:class:`AgentSession` is a context manager owning the three; the graph only
+sees them through :class:`~mathagent.agent.state.AgentContext`.  The database
+is opened (and its schema checked) first, so a bad URL fails fast before a
+model is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mathagent.agent.backends import BackendSettings, make_llm
+from mathagent.agent.llm import LLM
+from mathagent.agent.state import AgentConfig, AgentContext
+from mathagent.traces.db import open_database, session_scope
+from mathagent.traces.records import TraceRecord
+from mathagent.traces.store import add_trace
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    backend: BackendSettings
+    db_url: str
+    cache_dir: Path
+    calc_workers: int = 1
+    calc_memory_mb: int = 1536
+
+
+class AgentSession(contextlib.AbstractContextManager):
+    def __init__(self, settings: SessionSettings, *, llm: LLM | None = None, calculator=None):
+        self.settings = settings
+        self._stack = contextlib.ExitStack()
+        self._llm = llm
+        self._calculator = calculator
+        self.session_factory = None
+
+    def __enter__(self) -> AgentSession:
+        try:
+            self.session_factory = self._stack.enter_context(open_database(self.settings.db_url))
+            if self._calculator is None:
+                from mathagent.tools.calculator import Calculator
+
+                calc = Calculator(workers=self.settings.calc_workers, memory_mb=self.settings.calc_memory_mb)
+                self._calculator = self._stack.enter_context(calc)
+            if self._llm is None:
+                self._llm = make_llm(self.settings.backend, self.settings.cache_dir)
+                self._stack.callback(self._llm.close)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    @property
+    def llm(self) -> LLM:
+        return self._llm
+
+    @property
+    def calculator(self):
+        return self._calculator
+
+    def record(self, rec: TraceRecord) -> None:
+        """Write one trace in one transaction."""
+        with session_scope(self.session_factory) as s:
+            add_trace(s, rec)
+
+    def context(self, config: AgentConfig) -> AgentContext:
+        return AgentContext(llm=self._llm, calculator=self._calculator, config=config, recorder=self.record)

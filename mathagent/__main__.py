@@ -1,0 +1,3 @@
+from mathagent.cli import main
+
+main()

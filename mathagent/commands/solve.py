@@ -1,0 +1,89 @@
+"""`mathagent solve "problem"`: solve one problem and show how."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from mathagent import options
+from mathagent.config import cache_dir, default_db_url, env
+from mathagent.errors import LLMError, SolveFailed
+from mathagent.inputs import text_argument
+
+
+def solve_command(
+    problem: str = typer.Argument(None, help="The problem text; '-' or nothing reads stdin."),
+    json_out: bool = options.JsonOption,
+    backend: str = options.BackendOption,
+    model: str = options.ModelOption,
+    base_url: str = options.BaseUrlOption,
+    api_key: str = options.ApiKeyOption,
+    db: str = options.DbOption,
+    threads: int = options.ThreadsOption,
+    llm_timeout: float = options.LLMTimeoutOption,
+    llm_retries: int = options.LLMRetriesOption,
+    max_turns: int = typer.Option(4, "--max-turns", envvar=env("max_turns"), min=1, max=20,
+                                  help="Solver turns (first program, repairs, nudges)."),
+    max_repairs: int = typer.Option(2, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
+                                    help="Repairs of a failed program."),
+    calc_timeout: float = typer.Option(10.0, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
+                                       help="Seconds per calculator call."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", envvar=env("verify"),
+                                help="Re-derive the answer independently and compare."),
+    temperature: float = typer.Option(0.0, "--temperature", envvar=env("temperature"), min=0.0, max=2.0),
+    seed: int = typer.Option(0, "--seed", envvar=env("seed")),
+) -> None:
+    """Solve a math problem with the agent; print the answer, its verification and the steps."""
+    from mathagent.agent.backends import BackendSettings
+    from mathagent.agent.runner import solve_problem, validate_problem
+    from mathagent.agent.session import AgentSession, SessionSettings
+    from mathagent.agent.state import AgentConfig
+
+    text = validate_problem(text_argument(problem, "problem"))
+    settings = SessionSettings(
+        backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
+        db_url=db or default_db_url(), cache_dir=cache_dir())
+    config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
+                         verify=verify, temperature=temperature, seed=seed)
+    with AgentSession(settings) as session:
+        result = solve_problem(text, session.context(config))
+    if json_out:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_human(result)
+    if result.status == "error":
+        raise LLMError(result.error or "the LLM failed", "see `mathagent doctor`; trace " + result.trace_id)
+    if result.status != "answered":
+        raise SolveFailed(f"no answer ({result.stop_reason or 'unknown reason'}); trace {result.trace_id}",
+                          "try --max-turns/--max-repairs, or a larger model with --model")
+
+
+def _print_human(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    con = Console()
+    for step in result.steps:
+        title = f"step {step['index']} · {step['route']} · {step['status']} · {step['ms']:.0f} ms"
+        if step["route"] == "calc":
+            con.print(Panel(Syntax(step["input"], "python", word_wrap=True), title=title, title_align="left"))
+            con.print(f"[dim]output:[/dim] {escape(step['output'].strip()[:2000])}")
+        else:
+            con.print(Panel(escape(step["output"].strip()[:3000]), title=title, title_align="left"))
+    for check in result.verification:
+        color = {"pass": "green", "fail": "red"}.get(check["verdict"], "yellow")
+        con.print(f"check [bold]{check['name']}[/bold]: [{color}]{check['verdict']}[/{color}] "
+                  f"- {escape(check['detail'])}")
+    mark = "[green]verified[/green]" if result.verified else "[yellow]not verified[/yellow]"
+    con.print(f"\n[bold]answer:[/bold] {escape(str(result.answer))}  ({mark})")
+    con.print(f"[dim]trace {result.trace_id} · {result.model} ({result.backend}) · "
+              f"{result.usage['prompt_tokens']}+{result.usage['completion_tokens']} tokens · "
+              f"{result.seconds:.1f} s[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("solve")(solve_command)

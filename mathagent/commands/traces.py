@@ -1,0 +1,93 @@
+"""`mathagent traces list` / `mathagent traces show ID`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from mathagent import options
+from mathagent.config import default_db_url
+from mathagent.errors import InputError
+
+traces_app = typer.Typer(help="Browse recorded traces.", no_args_is_help=True)
+
+
+@traces_app.command("list")
+def list_command(
+    limit: int = typer.Option(20, "--limit", "-n", envvar="MATHAGENT_LIMIT", min=1, max=10_000),
+    run: str = typer.Option(None, "--run", envvar="MATHAGENT_RUN", help="Only traces of this eval run."),
+    verified_only: bool = typer.Option(False, "--verified-only", envvar="MATHAGENT_VERIFIED_ONLY"),
+    db: str = options.DbOption,
+    json_out: bool = options.JsonOption,
+) -> None:
+    """List the most recent traces."""
+    from mathagent.traces.db import open_database, session_scope
+    from mathagent.traces.store import list_traces, trace_summary
+
+    with open_database(db or default_db_url()) as factory, session_scope(factory) as s:
+        rows = [trace_summary(t) for t in list_traces(s, limit=limit, run_id=run, verified_only=verified_only)]
+    if json_out:
+        typer.echo(json.dumps({"traces": rows}, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "created", "status", "answer", "verified", "model", "problem")
+    for r in rows:
+        table.add_row(r["id"][:12], (r["created_at"] or "")[:19], r["status"], str(r["answer"]),
+                      "yes" if r["verified"] else "no", r["model"], r["problem"][:60].replace("\n", " "))
+    Console().print(table)
+
+
+@traces_app.command("show")
+def show_command(
+    trace_id: str = typer.Argument(..., help="A trace id or a unique prefix (at least 6 characters)."),
+    db: str = options.DbOption,
+    json_out: bool = options.JsonOption,
+) -> None:
+    """Show one trace: problem, steps with code and output, verdicts, answer."""
+    from mathagent.traces.db import open_database, session_scope
+    from mathagent.traces.store import find_trace, trace_to_dict
+
+    with open_database(db or default_db_url()) as factory, session_scope(factory) as s:
+        found = find_trace(s, trace_id.strip())
+        if found is None:
+            raise InputError(f"no trace with id {trace_id!r}", "list ids with `mathagent traces list`")
+        if isinstance(found, list):
+            raise InputError(f"trace id prefix {trace_id!r} is ambiguous ({len(found)} matches)",
+                             "give more characters of the id")
+        data = trace_to_dict(found)
+    if json_out:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    _print_trace(data)
+
+
+def _print_trace(d: dict) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    con = Console()
+    con.print(f"[bold]trace[/bold] {d['id']}  {d['created_at']}  {d['model']} ({d['backend']})")
+    con.print(Panel(escape(d["problem"]), title="problem", title_align="left"))
+    for step in d["steps"]:
+        title = f"step {step['index']} · {step['route']} · {step['status']} · {step['ms']:.0f} ms"
+        if step["route"] == "calc":
+            con.print(Panel(Syntax(step["input"], "python", word_wrap=True), title=title, title_align="left"))
+            con.print(f"[dim]output:[/dim] {escape(step['output'].strip()[:2000])}")
+        else:
+            con.print(Panel(escape(step["output"].strip()[:3000]), title=title, title_align="left"))
+    for v in d["verification"]:
+        con.print(f"check [bold]{v['name']}[/bold]: {v['verdict']} - {escape(v['detail'])}")
+    con.print(f"[bold]answer:[/bold] {escape(str(d['answer']))}  verified: {d['verified']}  status: {d['status']}")
+    if d["error"]:
+        con.print(f"[red]error:[/red] {escape(d['error'])}")
+    con.print(f"[dim]{d['usage']['prompt_tokens']}+{d['usage']['completion_tokens']} tokens · "
+              f"{d['seconds']:.1f} s · {len(d['llm_calls'])} LLM calls · {len(d['tool_calls'])} tool calls[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(traces_app, name="traces")

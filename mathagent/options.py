@@ -1,0 +1,24 @@
+"""Typer options shared by several commands, each backed by a MATHAGENT_* env var."""
+
+from __future__ import annotations
+
+import typer
+
+from mathagent.config import env
+
+DbOption = typer.Option(None, "--db", envvar=env("db_url"),
+                        help="SQLAlchemy URL of the trace database [default: SQLite in the user data dir]")
+JsonOption = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object.")
+BackendOption = typer.Option("local", "--backend", envvar=env("backend"), help="LLM backend: local | openai")
+ModelOption = typer.Option(None, "--model", envvar=env("model"),
+                           help="local: path to a .gguf file [default: the embedded model]; openai: model name")
+BaseUrlOption = typer.Option(None, "--base-url", envvar=env("base_url"),
+                             help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+ApiKeyOption = typer.Option(None, "--api-key", envvar=env("api_key"), help="API key for the openai backend",
+                            show_default=False)
+ThreadsOption = typer.Option(None, "--threads", envvar=env("threads"), min=1,
+                             help="llama.cpp threads [default: number of cores]")
+LLMTimeoutOption = typer.Option(120.0, "--llm-timeout", envvar=env("llm_timeout"), min=1.0,
+                                help="Seconds per LLM request (openai backend)")
+LLMRetriesOption = typer.Option(4, "--llm-retries", envvar=env("llm_retries"), min=0, max=20,
+                                help="Retries on 429/5xx/connection errors (openai backend)")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # for `import fakes`
+SHARED_DATA = Path(os.environ.get("MATHAGENT_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real benchmark data not present at {SHARED_DATA} (only fixtures are shipped)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def calculator():
+    """One warm, real sandboxed calculator for the session."""
+    from mathagent.tools.calculator import Calculator
+
+    with Calculator(workers=1, timeout_s=5.0) as calc:
+        yield calc
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'traces.db'}"
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """Point platformdirs (XDG) at a temporary home so tests never touch the user's data."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path

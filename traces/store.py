@@ -1,0 +1,97 @@
+"""Writing and reading traces.  Sessions are opened by the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mathagent.traces.models import LLMCall, Step, ToolCall, Trace, Verification
+from mathagent.traces.records import TraceRecord, problem_hash
+
+MIN_ID_PREFIX = 6
+
+
+def add_trace(session: Session, rec: TraceRecord) -> Trace:
+    """Add ``rec`` with all its children to ``session`` (flushes, does not commit)."""
+    trace = Trace(
+        id=rec.id, source=rec.source, run_id=rec.run_id, dataset=rec.dataset, problem_id=rec.problem_id,
+        strategy=rec.strategy, sample_index=rec.sample_index, problem=rec.problem,
+        problem_hash=problem_hash(rec.problem), model=rec.model, backend=rec.backend, status=rec.status,
+        answer=rec.answer, verified=rec.verified, gold=rec.gold, correct=rec.correct, error=rec.error,
+        prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens, seconds=rec.seconds,
+        meta=rec.meta,
+    )
+    trace.steps = [Step(index=s.index, route=s.route, input=s.input, output=s.output, status=s.status, ms=s.ms)
+                   for s in rec.steps]
+    trace.tool_calls = [ToolCall(step_index=t.step_index, tool=t.tool, code=t.code, stdout=t.stdout,
+                                 stderr=t.stderr, status=t.status, ms=t.ms) for t in rec.tool_calls]
+    trace.llm_calls = [LLMCall(step_index=c.step_index, purpose=c.purpose, messages=c.messages,
+                               response=c.response, prompt_tokens=c.prompt_tokens,
+                               completion_tokens=c.completion_tokens, finish_reason=c.finish_reason, ms=c.ms)
+                       for c in rec.llm_calls]
+    trace.verifications = [Verification(name=v.name, verdict=v.verdict, detail=v.detail)
+                           for v in rec.verifications]
+    session.add(trace)
+    session.flush()
+    return trace
+
+
+def _with_children():
+    return (selectinload(Trace.steps), selectinload(Trace.tool_calls), selectinload(Trace.llm_calls),
+            selectinload(Trace.verifications))
+
+
+def find_trace(session: Session, id_or_prefix: str) -> Trace | list[str] | None:
+    """The trace with this id, or a unique id prefix (>= 6 chars).
+
+    Returns the trace, ``None`` if nothing matches, or the list of matching
+    ids when a prefix is ambiguous.
+    """
+    trace = session.get(Trace, id_or_prefix, options=_with_children())
+    if trace is not None or len(id_or_prefix) < MIN_ID_PREFIX:
+        return trace
+    escaped = id_or_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    ids = session.scalars(select(Trace.id).where(Trace.id.like(escaped + "%", escape="\\")).limit(10)).all()
+    if len(ids) == 1:
+        return session.get(Trace, ids[0], options=_with_children())
+    return list(ids) or None
+
+
+def list_traces(session: Session, *, limit: int = 20, run_id: str | None = None,
+                verified_only: bool = False) -> list[Trace]:
+    stmt = select(Trace).order_by(Trace.created_at.desc(), Trace.id).limit(limit)
+    if run_id:
+        stmt = stmt.where(Trace.run_id == run_id)
+    if verified_only:
+        stmt = stmt.where(Trace.verified.is_(True))
+    return list(session.scalars(stmt))
+
+
+def trace_summary(t: Trace) -> dict[str, Any]:
+    return {
+        "id": t.id, "created_at": t.created_at.isoformat() if t.created_at else None, "source": t.source,
+        "status": t.status, "answer": t.answer, "verified": t.verified, "model": t.model, "backend": t.backend,
+        "strategy": t.strategy, "dataset": t.dataset, "problem_id": t.problem_id, "run_id": t.run_id,
+        "problem": t.problem, "seconds": t.seconds,
+    }
+
+
+def trace_to_dict(t: Trace) -> dict[str, Any]:
+    d = trace_summary(t)
+    d.update({
+        "gold": t.gold, "correct": t.correct, "error": t.error, "sample_index": t.sample_index,
+        "usage": {"prompt_tokens": t.prompt_tokens, "completion_tokens": t.completion_tokens},
+        "meta": t.meta,
+        "steps": [{"index": s.index, "route": s.route, "input": s.input, "output": s.output, "status": s.status,
+                   "ms": s.ms} for s in t.steps],
+        "tool_calls": [{"step_index": c.step_index, "tool": c.tool, "code": c.code, "stdout": c.stdout,
+                        "stderr": c.stderr, "status": c.status, "ms": c.ms} for c in t.tool_calls],
+        "llm_calls": [{"step_index": c.step_index, "purpose": c.purpose, "messages": c.messages,
+                       "response": c.response, "prompt_tokens": c.prompt_tokens,
+                       "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "ms": c.ms}
+                      for c in t.llm_calls],
+        "verification": [{"name": v.name, "verdict": v.verdict, "detail": v.detail} for v in t.verifications],
+    })
+    return d
