@@ -131,7 +131,7 @@ def reason(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     steps = state.get("steps", [])
     out: dict[str, Any] = {
         "llm_calls": state.get("llm_calls", []) + [call],
-        "steps": steps + [_step(len(steps), "reason", "chain of thought (fallback, no tools)", text,
+        "steps": steps + [_step(len(steps), "reason", "chain of thought (no tools)", text,
                                 "answer" if answer else "no_answer", call["ms"])],
     }
     if answer:
@@ -215,7 +215,34 @@ def route_after_finalize(state: AgentState) -> str:
 # ---------------------------------------------------------------- build
 
 
-def build_graph(max_turns: int, max_repairs: int):
+STRATEGIES = ("agent", "cot", "pot")
+
+
+def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent"):
+    """The full agent, or one of the single-route baselines run side by side with it in evaluation:
+    ``cot`` (chain of thought, no tools) and ``pot`` (one program, run once: the PAL-style baseline).
+    All three share the same prompts, decoding and model."""
+    if strategy == "cot":
+        g = StateGraph(AgentState, context_schema=AgentContext)
+        g.add_node("reason", reason)
+        g.add_node("finalize", finalize)
+        g.add_edge(START, "reason")
+        g.add_edge("reason", "finalize")
+        g.add_edge("finalize", END)
+        return g.compile()
+    if strategy == "pot":
+        g = StateGraph(AgentState, context_schema=AgentContext)
+        g.add_node("solve", solve)
+        g.add_node("calc", calc)
+        g.add_node("finalize", finalize)
+        g.add_edge(START, "solve")
+        g.add_conditional_edges("solve", lambda s: "calc" if (s.get("last_reply") or {}).get("code") else "finalize",
+                                ["calc", "finalize"])
+        g.add_edge("calc", "finalize")
+        g.add_edge("finalize", END)
+        return g.compile()
+    if strategy != "agent":
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     g = StateGraph(AgentState, context_schema=AgentContext)
     for name, fn in (("solve", solve), ("calc", calc), ("repair", repair), ("nudge", nudge),
                      ("reason", reason), ("finalize", finalize), ("verify", verify)):

@@ -11,13 +11,12 @@ from langgraph.errors import GraphRecursionError
 
 from mathagent.agent.graph import build_graph
 from mathagent.agent.prompts import PROMPTS_VERSION
+from mathagent.agent.problem import validate_problem
 from mathagent.agent.state import AgentContext, AgentState
-from mathagent.errors import InputError, LLMError, ModelUnavailable
+from mathagent.errors import LLMError, ModelUnavailable
 from mathagent.traces.records import (LLMCallRecord, StepRecord, ToolCallRecord, TraceRecord,
                                       VerificationRecord)
 from mathagent.verifiers.checks import CheckResult, is_verified
-
-MAX_PROBLEM_CHARS = 20_000
 
 
 @dataclass
@@ -40,24 +39,12 @@ class SolveResult:
         return asdict(self)
 
 
-def validate_problem(problem: str) -> str:
-    text = (problem or "").strip()
-    if not text:
-        raise InputError("the problem is empty", "pass the problem text as an argument or on stdin")
-    if len(text) > MAX_PROBLEM_CHARS:
-        raise InputError(f"the problem is too long ({len(text)} characters, limit {MAX_PROBLEM_CHARS})",
-                         "pass a single problem statement")
-    if "\x00" in text:
-        raise InputError("the problem contains NUL characters", "pass plain text")
-    return text
-
-
 @functools.lru_cache(maxsize=8)
-def _graph(max_turns: int, max_repairs: int):
-    return build_graph(max_turns, max_repairs)
+def _graph(max_turns: int, max_repairs: int, strategy: str):
+    return build_graph(max_turns, max_repairs, strategy)
 
 
-def solve_problem(problem: str, ctx: AgentContext, **trace_fields: Any) -> SolveResult:
+def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", **trace_fields: Any) -> SolveResult:
     """Solve ``problem``; record the trace through ``ctx.recorder`` if set.
 
     Expected failures (no answer, an LLM server that keeps failing) come back
@@ -66,7 +53,7 @@ def solve_problem(problem: str, ctx: AgentContext, **trace_fields: Any) -> Solve
     """
     problem = validate_problem(problem)
     cfg = ctx.config
-    graph = _graph(cfg.max_turns, cfg.max_repairs)
+    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy)
     t0 = time.perf_counter()
     state: AgentState = {"problem": problem}
     error: str | None = None
@@ -102,7 +89,7 @@ def solve_problem(problem: str, ctx: AgentContext, **trace_fields: Any) -> Solve
         tool_calls=[ToolCallRecord(**t) for t in state.get("tool_calls", [])],
         llm_calls=[LLMCallRecord(**c) for c in llm_calls],
         verifications=[VerificationRecord(name=c.name, verdict=c.verdict, detail=c.detail) for c in checks],
-        **trace_fields,
+        strategy=strategy, **trace_fields,
     )
     if ctx.recorder is not None:
         ctx.recorder(rec)

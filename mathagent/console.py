@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from mathagent.errors import MathAgentError
@@ -36,16 +35,8 @@ def error_exit_code(exc: BaseException) -> int:
 def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
     """Run ``app`` and exit; never let a traceback reach the user."""
     try:
-        command = typer.main.get_command(app)
-        command.main(args=args, prog_name="mathagent", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
+        # standalone mode: usage errors print Typer's own message and exit 2 (SystemExit passes through)
+        app(args=args, prog_name="mathagent")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

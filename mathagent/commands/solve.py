@@ -35,12 +35,15 @@ def solve_command(
     seed: int = typer.Option(0, "--seed", envvar=env("seed")),
 ) -> None:
     """Solve a math problem with the agent; print the answer, its verification and the steps."""
+    from mathagent.agent.problem import validate_problem
+
+    text = validate_problem(text_argument(problem, "problem"))
+
     from mathagent.agent.backends import BackendSettings
-    from mathagent.agent.runner import solve_problem, validate_problem
+    from mathagent.agent.runner import solve_problem
     from mathagent.agent.session import AgentSession, SessionSettings
     from mathagent.agent.state import AgentConfig
 
-    text = validate_problem(text_argument(problem, "problem"))
     settings = SessionSettings(
         backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                 timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),

@@ -135,3 +135,21 @@ def test_routers_are_pure_functions():
     assert route_after_calc(ok, 2, 4) == "finalize"
     assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 0, "turns": 1}, 2, 4) == "repair"
     assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 2, "turns": 3}, 2, 4) == "reason"
+
+
+def test_cot_strategy_is_one_reasoning_call(calculator):
+    llm = ScriptedLLM(["so \\boxed{18}"])
+    ctx = AgentContext(llm=llm, calculator=calculator)
+    result = solve_problem("ducks", ctx, strategy="cot")
+    assert result.answer == "18" and not result.verified and result.verification == []
+    assert [s["route"] for s in result.steps] == ["reason"] and len(llm.calls) == 1
+
+
+def test_pot_strategy_runs_one_program_without_repair(calculator):
+    llm = ScriptedLLM([program("print(1/0)")])
+    ctx = AgentContext(llm=llm, calculator=calculator)
+    result = solve_problem("x", ctx, strategy="pot")
+    assert result.status == "no_answer" and [s["status"] for s in result.steps] == ["error"]
+    llm = ScriptedLLM([program("print(2**10)")])
+    result = solve_problem("x", AgentContext(llm=llm, calculator=calculator), strategy="pot")
+    assert result.answer == "1024" and len(llm.calls) == 1

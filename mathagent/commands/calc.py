@@ -1,0 +1,73 @@
+"""`mathagent calc`: run Python/SymPy code in the sandboxed calculator.
+
+The code's own stdout/stderr are passed through unchanged (not through rich,
+whose markup would mangle them); a non-ok status is reported on stderr as
+``calc: <status>: <detail>`` and gives exit code 1.  ``--json`` prints
+exactly one JSON object, ``CalcResult.to_dict()``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mathagent.config import env
+from mathagent.errors import InputError, MathAgentError
+
+EXIT_NOT_OK = 1
+
+
+def _read_code(code: Optional[str], file: Optional[Path]) -> str:
+    if file is not None and code not in (None, ""):
+        raise InputError("give the code either as an argument or with --file, not both",
+                         "drop one of them")
+    if file is not None:
+        if str(file) == "-":
+            return sys.stdin.read()
+        try:
+            return file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror}", "check the path") from None
+    if code is None:
+        raise InputError("no code given", "mathagent calc 'print(sympy.factorint(360))'  (or - / --file PATH)")
+    if code == "-":
+        return sys.stdin.read()
+    return code
+
+
+def calc(
+    code: Optional[str] = typer.Argument(None, help="Python code to run; '-' reads it from stdin."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", envvar=env("file"),
+                                        help="Read the code from this file ('-' for stdin)."),
+    timeout: float = typer.Option(10.0, "--timeout", envvar=env("timeout"), min=0.1, max=3600.0,
+                                  help="Wall-clock limit in seconds."),
+    as_json: bool = typer.Option(False, "--json", envvar=env("json"),
+                                 help="Print one JSON object (CalcResult.to_dict())."),
+) -> None:
+    """Run Python/SymPy code in the sandbox (sympy, math, Fraction and x, y, z, t, n, k, m are predefined)."""
+    from mathagent.tools.calculator import Calculator, SandboxUnavailable
+
+    source = _read_code(code, file)
+    try:
+        with Calculator(workers=1, timeout_s=timeout) as calculator:
+            result = calculator.run(source, timeout_s=timeout)
+    except SandboxUnavailable as exc:
+        raise MathAgentError(str(exc), exc.fix) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+    else:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        if result.status != "ok":
+            sys.stderr.write(f"calc: {result.status}" + (f": {result.detail}" if result.detail else "") + "\n")
+    sys.stdout.flush()
+    if result.status != "ok":
+        raise typer.Exit(EXIT_NOT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calc")(calc)

@@ -1,0 +1,85 @@
+"""The openai backend against forced faults from a local HTTP server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fault_server import FaultServer  # noqa: E402
+
+from mathagent.agent.backends.openai import OpenAIChatLLM
+from mathagent.agent.llm import GenerationParams
+from mathagent.errors import LLMError
+
+MSG = [{"role": "user", "content": "2+2?"}]
+
+
+def client(url, **kw):
+    sleeps = []
+    kw.setdefault("max_retries", 3)
+    llm = OpenAIChatLLM(url, "fault-model", "sk-test", timeout_s=kw.pop("timeout_s", 5.0), sleep=sleeps.append, **kw)
+    return llm, sleeps
+
+
+def test_ok_parses_text_and_usage():
+    with FaultServer(["ok"]) as srv:
+        llm, _ = client(srv.url)
+        c = llm.complete(MSG, GenerationParams(max_tokens=10, seed=3))
+    assert c.text == "\\boxed{4}" and c.prompt_tokens == 7 and c.completion_tokens == 3
+    assert srv.requests[0]["max_tokens"] == 10 and srv.requests[0]["seed"] == 3
+    assert srv.requests[0]["messages"] == MSG
+
+
+@pytest.mark.parametrize("faults", [["500"], ["503", "503"], ["429"], ["malformed"], ["empty"], ["reset"],
+                                    ["500", "malformed", "429"]])
+def test_transient_faults_are_retried_then_succeed(faults):
+    with FaultServer(faults + ["ok"]) as srv:
+        llm, sleeps = client(srv.url)
+        c = llm.complete(MSG, GenerationParams())
+    assert c.text == "\\boxed{4}"
+    assert len(srv.requests) == len(faults) + 1
+    assert len(sleeps) == len(faults)
+
+
+def test_backoff_grows_and_retry_after_is_honoured():
+    with FaultServer(["500", "500", "429", "ok"]) as srv:
+        llm, sleeps = client(srv.url, backoff_s=1.0)
+        llm.complete(MSG, GenerationParams())
+    assert 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
+    assert sleeps[2] == 0.0  # Retry-After: 0
+
+
+def test_persistent_failure_gives_clear_error_after_bounded_retries():
+    with FaultServer(["500"] * 10) as srv:
+        llm, sleeps = client(srv.url, max_retries=2)
+        with pytest.raises(LLMError) as exc:
+            llm.complete(MSG, GenerationParams())
+    assert len(srv.requests) == 3 and len(sleeps) == 2
+    assert "failed after 3 attempts: HTTP 500" in exc.value.message
+    assert exc.value.fix
+
+
+def test_timeout_is_retried():
+    with FaultServer(["stall", "ok"], stall_s=2.0) as srv:
+        llm, sleeps = client(srv.url, timeout_s=0.5)
+        c = llm.complete(MSG, GenerationParams())
+    assert c.text == "\\boxed{4}" and len(sleeps) == 1
+
+
+def test_auth_error_is_not_retried():
+    with FaultServer(["401"]) as srv:
+        llm, sleeps = client(srv.url)
+        with pytest.raises(LLMError) as exc:
+            llm.complete(MSG, GenerationParams())
+    assert len(srv.requests) == 1 and sleeps == []
+    assert "MATHAGENT_API_KEY" in exc.value.fix
+
+
+def test_unreachable_server():
+    llm, sleeps = client("http://127.0.0.1:9/v1", max_retries=1)
+    with pytest.raises(LLMError) as exc:
+        llm.complete(MSG, GenerationParams())
+    assert "connection failed" in exc.value.message and len(sleeps) == 1
