@@ -1,0 +1,302 @@
+"""The sandboxed calculator: results, limits, concurrency, restarts, refusal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mathagent.tools import calculator as calculator_mod
+from mathagent.tools.calculator import CalcResult, Calculator, SandboxUnavailable, probe_sandbox
+
+SOLVE = "print(sympy.solve(3*x + 7 - 25, x))"
+
+
+@pytest.fixture(scope="module")
+def calc():
+    with Calculator(workers=1, timeout_s=2.0, memory_mb=768) as c:
+        yield c
+
+
+def test_ok_sympy_and_predefined_names(calc):
+    res = calc.run(SOLVE)
+    assert res.status == "ok", res
+    assert res.stdout == "[6]\n"
+    assert res.stderr == ""
+    assert res.detail == ""
+    res = calc.run("print(factorint(360), Fraction(1, 3) + Fraction(1, 6), math.gcd(12, 18), fractions.Fraction(2, 4))")
+    assert (res.status, res.stdout) == ("ok", "{2: 3, 3: 2, 5: 1} 1/2 6 1/2\n")
+    res = calc.run("a, b = symbols('a b')\nprint(solve([a + b - 3, a - b - 1], [a, b]))")
+    assert (res.status, res.stdout) == ("ok", "{a: 2, b: 1}\n")
+
+
+def test_big_integers_print_in_full(calc):
+    res = calc.run("print(len(str(2**100000)))")
+    assert (res.status, res.stdout) == ("ok", "30103\n")
+
+
+def test_calls_do_not_share_state(calc):
+    assert calc.run("leak = 41\nimport sympy\nsympy.solve = None").status == "ok"
+    res = calc.run("print('leak' in globals(), sympy.solve(x - 1, x))")
+    assert (res.status, res.stdout) == ("ok", "False [1]\n")
+
+
+def test_error_carries_traceback_text(calc):
+    res = calc.run("def f(v):\n    return 1 / v\nf(0)")
+    assert res.status == "error"
+    assert res.detail == "ZeroDivisionError: division by zero"
+    assert 'File "<calc>", line 3, in <module>' in res.stderr
+    assert "return 1 / v" in res.stderr  # source lines of the user's code are shown
+    assert "_worker" not in res.stderr  # the worker's own frames are not
+
+
+def test_syntax_error_and_exit_codes(calc):
+    res = calc.run("def (")
+    assert res.status == "error" and res.detail.startswith("SyntaxError")
+    assert calc.run("import sys; sys.exit(0)").status == "ok"
+    res = calc.run("import sys; sys.exit(3)")
+    assert (res.status, res.detail) == ("error", "SystemExit: 3")
+    res = calc.run("import os; os._exit(5)")
+    assert (res.status, res.detail) == ("error", "exit code 5")
+
+
+def test_stdout_is_kept_when_the_code_fails(calc):
+    res = calc.run("print('partial')\nraise ValueError('boom')")
+    assert (res.status, res.stdout, res.detail) == ("error", "partial\n", "ValueError: boom")
+
+
+def test_timeout(calc):
+    t0 = time.monotonic()
+    res = calc.run("while True:\n    pass", timeout_s=1.0)
+    assert res.status == "timeout"
+    assert res.detail == "wall time exceeded 1 s"
+    assert 900 <= res.ms < 4000
+    assert time.monotonic() - t0 < 4.0
+    assert calc.run(SOLVE).stdout == "[6]\n"
+
+
+def test_output_limit():
+    with Calculator(timeout_s=2.0, output_limit=1000) as small:
+        res = small.run("print('a' * 5000)")
+        assert res.status == "output_limit"
+        assert res.detail == "output exceeded 1000 bytes"
+        assert res.stdout == "a" * 1000
+        res = small.run("print('b' * 900)")
+        assert (res.status, res.stdout) == ("ok", "b" * 900 + "\n")
+
+
+def test_signal(calc):
+    res = calc.run("import ctypes\nctypes.string_at(0)")
+    assert (res.status, res.detail) == ("signal", "SIGSEGV")
+    res = calc.run("import os\nos.abort()")
+    assert (res.status, res.detail) == ("signal", "SIGABRT")
+
+
+def test_unicode_nul_and_invalid_bytes(calc):
+    res = calc.run("print('\\x00é😀∫')")
+    assert (res.status, res.stdout) == ("ok", "\x00é😀∫\n")
+    res = calc.run("import sys\nsys.stdout.buffer.write(b'ok\\xff\\x00')\nprint('\\ud800')")
+    assert res.status == "ok"
+    assert res.stdout == "ok\ufffd\x00\\ud800\n"
+    res = calc.run("import sys\nsys.stderr.write('\\x00warn')")
+    assert (res.status, res.stderr) == ("ok", "\x00warn")
+
+
+def test_pretty_printing_is_utf8(calc):
+    res = calc.run("pprint(sqrt(x) / 2, use_unicode=True)")
+    assert res.status == "ok"
+    assert "√" in res.stdout
+
+
+def test_result_to_dict(calc):
+    d = calc.run("print(1)").to_dict()
+    assert set(d) == {"status", "stdout", "stderr", "ms", "detail"}
+    assert d["status"] == "ok" and d["stdout"] == "1\n" and d["ms"] > 0
+    assert CalcResult("ok", "", "", 1.0).to_dict()["detail"] == ""
+
+
+def test_concurrent_calls_from_threads():
+    with Calculator(workers=2, timeout_s=5.0) as pool:
+        results: dict[int, CalcResult] = {}
+
+        def call(i: int) -> None:
+            results[i] = pool.run(f"import time\ntime.sleep(0.3)\nprint(factorint({i * 6}))")
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(1, 7)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        elapsed = time.monotonic() - t0
+        assert sorted(results) == [1, 2, 3, 4, 5, 6]
+        for i, res in results.items():
+            assert res.status == "ok", res
+            assert res.stdout.strip() == str(dict(sorted(_factor(i * 6).items())))
+        assert elapsed < 6 * 0.3 + 1.5  # two workers really ran in parallel (serial would be >= 1.8 s)
+        assert pool.restarts == 0
+
+
+def _factor(n: int) -> dict[int, int]:
+    out: dict[int, int] = {}
+    p = 2
+    while n > 1:
+        while n % p == 0:
+            out[p] = out.get(p, 0) + 1
+            n //= p
+        p += 1
+    return out
+
+
+def test_worker_restart_after_crash():
+    with Calculator(timeout_s=2.0) as c:
+        assert c.run("print(1)").stdout == "1\n"
+        (pid,) = c.worker_pids()
+        os.kill(pid, signal.SIGKILL)  # bwrap dies; --die-with-parent takes the worker with it
+        time.sleep(0.2)
+        res = c.run(SOLVE)
+        assert (res.status, res.stdout) == ("ok", "[6]\n")
+        assert c.restarts == 1
+        assert c.worker_pids() != [pid]
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(p) for p in (task / "children").read_text().split()]
+    return out
+
+
+def test_worker_that_stops_answering_is_replaced(monkeypatch):
+    monkeypatch.setattr(calculator_mod, "ANSWER_GRACE_S", 0.5)
+    with Calculator(timeout_s=1.0) as c:
+        assert c.run("print(1)").status == "ok"
+        (bwrap_pid,) = c.worker_pids()
+        # bwrap -> its init (pid 1 inside) -> the Python worker: freeze every descendant.
+        frontier, stopped = [bwrap_pid], []
+        for _ in range(4):
+            frontier = [k for p in frontier for k in _children(p)]
+            stopped += frontier
+        assert stopped, "no sandbox processes found under bwrap"
+        for p in stopped:
+            os.kill(p, signal.SIGSTOP)
+        res = c.run("print(2)", timeout_s=0.5)
+        assert res.status == "timeout"
+        assert "stopped answering" in res.detail
+        res = c.run(SOLVE)
+        assert (res.status, res.stdout) == ("ok", "[6]\n")
+        assert c.restarts == 1
+
+
+def test_refuses_when_bwrap_is_missing():
+    c = Calculator(bwrap="/nonexistent/bwrap")
+    with pytest.raises(SandboxUnavailable) as info:
+        c.start()
+    assert "bubblewrap" in info.value.fix
+    c.close()
+
+
+def test_refuses_when_bwrap_fails():
+    # A "bwrap" that exits at once stands for one that cannot create namespaces.
+    with pytest.raises(SandboxUnavailable) as info:
+        Calculator(bwrap="/bin/false").start()
+    assert "could not start the sandbox" in str(info.value)
+    assert info.value.fix
+
+
+def test_refuses_when_seccomp_cannot_load(monkeypatch):
+    real = calculator_mod.bwrap_argv
+
+    def broken_libseccomp(bwrap, layout, config):
+        return real(bwrap, layout, dict(config, libseccomp="libseccomp-missing.so.9"))
+
+    monkeypatch.setattr(calculator_mod, "bwrap_argv", broken_libseccomp)
+    with pytest.raises(SandboxUnavailable) as info:
+        Calculator().start()
+    assert "seccomp" in str(info.value)
+    assert "pyseccomp" in info.value.fix
+
+
+def test_run_after_close_refuses():
+    c = Calculator()
+    c.close()
+    with pytest.raises(RuntimeError):
+        c.run("print(1)")
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError):
+        Calculator(workers=0)
+    with pytest.raises(ValueError):
+        Calculator(timeout_s=0)
+    with pytest.raises(TypeError):
+        Calculator().run(b"print(1)")  # type: ignore[arg-type]
+
+
+def test_oversized_code_is_an_error_result(calc):
+    res = calc.run("#" * (calculator_mod.MAX_CODE_BYTES + 1))
+    assert res.status == "error" and "longer than" in res.detail
+
+
+def test_workers_die_with_close():
+    c = Calculator()
+    c.start()
+    pids = c.worker_pids()
+    c.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_workers_die_with_their_owner_process(tmp_path):
+    """A SIGKILLed owner (no close(), no atexit) still takes its sandboxes along."""
+    import subprocess
+
+    script = (
+        "import os, sys, time\n"
+        "from mathagent.tools.calculator import Calculator\n"
+        "c = Calculator(); c.start()\n"
+        "print(c.worker_pids()[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        bwrap_pid = int(owner.stdout.readline())
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and Path(f"/proc/{bwrap_pid}").exists():
+            if "zombie" in Path(f"/proc/{bwrap_pid}/status").read_text().lower():
+                break  # dead, waiting for init to reap it
+            time.sleep(0.05)
+        alive = Path(f"/proc/{bwrap_pid}").exists() and "zombie" not in Path(f"/proc/{bwrap_pid}/status").read_text().lower()
+        assert not alive
+    finally:
+        owner.kill()
+        owner.wait(10)
+
+
+def test_python_layout_of_another_interpreter_path():
+    from mathagent.tools.sandbox import python_layout
+
+    here = python_layout(None)
+    other = Path(sys.executable).with_name("python3")
+    if not other.exists() or str(other) == sys.executable:
+        pytest.skip("no second path to this interpreter to compare with")
+    there = python_layout(str(other))  # asks the interpreter itself, in a subprocess
+    assert (there.executable, there.prefix, there.package_dirs) == (here.executable, here.prefix, here.package_dirs)
+    with pytest.raises(SandboxUnavailable):
+        python_layout("/nonexistent/python3")
+
+
+def test_probe_sandbox_reports_every_layer():
+    checks = probe_sandbox()
+    assert [c.name for c in checks] == ["bubblewrap", "seccomp", "calculator"]
+    assert all(c.ok for c in checks), checks
+    missing = probe_sandbox(bwrap="/nonexistent/bwrap")
+    assert len(missing) == 1 and not missing[0].ok and "bubblewrap" in missing[0].fix

@@ -1,0 +1,474 @@
+"""The calculator worker: runs INSIDE bubblewrap, never in the agent's process.
+
+Started by ``mathagent.tools.calculator`` as
+``python -I -S -B /sandbox/_worker.py CONFIG_JSON`` with this file,
+``framing.py`` and ``seccomp_filter.py`` bound read-only under ``/sandbox``.
+Standard library, sympy and pyseccomp only.
+
+Lifecycle:
+  1. import math, fractions and sympy, warm the caches that first calls fill
+     (so forked children do not pay for them), build the globals template,
+     compile the seccomp filter to BPF once, ``gc.freeze()`` so children do
+     not copy pages when the collector touches old objects;
+  2. self-test: run a child that checks that fork and socket are refused;
+     report the result in a hello frame (the client refuses to start on
+     failure);
+  3. keep one *spare* child forked and already locked down (setsid, fds
+     closed, environment cleared, rlimits, seccomp), blocked on a pipe for
+     its code.  Per request: set its RLIMIT_CPU (prlimit from outside, since
+     the child itself may not), send the code, collect stdout/stderr while
+     enforcing the wall deadline and the output cap with SIGKILL, answer, and
+     only then fork the next spare and kill the used child, so fork,
+     lock-down and teardown happen between calls, off the critical path.
+
+The child reports "done" by writing its exit code on a status pipe (fd 4)
+after flushing its output, so the answer does not wait for the kernel to
+tear down a large address space.
+
+Each call runs in a fresh fork of the pristine worker, so nothing a call does
+(globals, monkey-patched modules, sys.modules) survives into the next one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PROTO_IN = 100
+PROTO_OUT = 101
+READ_CHUNK = 65536
+EXIT_OK = 0
+EXIT_ERROR = 1
+PREDEFINED_SYMBOLS = ("x", "y", "z", "t", "n", "k", "m")
+
+
+def _setup_fds() -> None:
+    """Move the protocol pipes out of the way; fds 0/1 become harmless."""
+    os.dup2(0, PROTO_IN)
+    os.dup2(1, PROTO_OUT)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # stray prints of the worker go to its stderr, never the protocol
+    os.close(devnull)
+
+
+def _warm(ns: dict) -> None:
+    """Run typical first calls once so their lazy imports and caches live in the parent."""
+    import io
+    import linecache  # noqa: F401 - imported for the children
+    import traceback
+
+    snippets = (
+        "print(solve(3*x + 7 - 25, x))",
+        "print(factorint(360), isprime(2**61 - 1), nsimplify(0.5))",
+        "print(simplify(sin(x)**2 + cos(x)**2), expand((x + 1)**5), factor(x**2 - 1))",
+        "print(integrate(x**2, (x, 0, 1)), diff(sin(x), x), limit(sin(x)/x, x, 0))",
+        "print(Matrix([[1, 2], [3, 4]]).det(), N(pi, 30), Rational(3, 4) + Fraction(1, 3))",
+        "print(series(exp(x), x, 0, 4), summation(k, (k, 1, n)), binomial(10, 3))",
+        "print(latex(sqrt(x)), pretty(x**2), gcd(12, 18), solveset(x**2 - 4, x, S.Reals))",
+    )
+    sink = io.StringIO()
+    saved = sys.stdout
+    sys.stdout = sink
+    try:
+        for src in snippets:
+            exec(compile(src, "<warm>", "exec"), dict(ns))  # noqa: S102 - trusted warm-up
+        try:
+            exec(compile("1/0", "<warm>", "exec"), dict(ns))  # noqa: S102
+        except ZeroDivisionError as exc:
+            traceback.format_exception(exc)
+    finally:
+        sys.stdout = saved
+
+
+def _globals_template() -> dict:
+    import builtins
+    import fractions
+    import math
+
+    import sympy
+
+    ns: dict = {}
+    exec("from sympy import *", ns)  # noqa: S102 - trusted
+    ns.update({
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "sympy": sympy,
+        "math": math,
+        "fractions": fractions,
+        "Fraction": fractions.Fraction,
+    })
+    for name in PREDEFINED_SYMBOLS:
+        ns[name] = sympy.Symbol(name)
+    return ns
+
+
+class Spare:
+    """A forked child, already locked down, waiting for the code of the next call."""
+
+    def __init__(self, pid: int, pidfd: int, req_w: int, out_r: int, err_r: int, status_r: int):
+        self.pid = pid
+        self.pidfd = pidfd
+        self.req_w = req_w
+        self.out_r = out_r
+        self.err_r = err_r
+        self.status_r = status_r
+
+    def dispose(self) -> None:
+        """SIGKILL its process group and close our ends; reaped later by reap_zombies()."""
+        import signal
+
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        _DISPOSED.add(self.pid)
+        for fd in (self.pidfd, self.req_w, self.out_r, self.err_r, self.status_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+_DISPOSED: set[int] = set()
+
+
+def reap_zombies() -> None:
+    """Collect disposed children without waiting (their teardown must not delay a call)."""
+    for pid in list(_DISPOSED):
+        try:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _DISPOSED.discard(pid)
+
+
+def fork_spare(cfg: dict, ns: dict, sc, filt) -> Spare:
+    import fcntl
+
+    req_r, req_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    status_r, status_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _child(cfg, ns, sc, filt, (req_r, out_w, err_w, status_w))
+    for fd in (req_r, out_w, err_w, status_w):
+        os.close(fd)
+    for fd in (out_r, err_r, status_r):
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+    return Spare(pid, os.pidfd_open(pid), req_w, out_r, err_r, status_r)
+
+
+def _child_setup(cfg: dict, fds: tuple[int, int, int, int], sc, filt) -> None:
+    """In the forked child, before any code: isolate, limit, lock down.  Raises on failure.
+
+    fd layout afterwards: 0 /dev/null, 1 stdout pipe, 2 stderr pipe,
+    3 request pipe (closed once the code is read), 4 status pipe.
+    """
+    import fcntl
+    import io
+    import resource
+
+    os.setsid()
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 200) for fd in fds]
+    req, out, err, status = high
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    os.dup2(req, 3)
+    os.dup2(status, 4)
+    os.closerange(5, 1 << 16)
+    os.environ.clear()
+
+    mem = int(cfg["memory_mb"]) * 1024 * 1024
+    # RLIMIT_CPU is set per call by the worker (prlimit) right before the code is sent.
+    limits = (
+        (resource.RLIMIT_AS, mem, mem),
+        (resource.RLIMIT_FSIZE, 1 << 20, 1 << 20),
+        (resource.RLIMIT_NOFILE, 32, 32),
+        (resource.RLIMIT_CORE, 0, 0),
+    )
+    for which, soft, hard in limits:
+        resource.setrlimit(which, (soft, hard))
+
+    sys.modules["seccomp_filter"].lock_down(sc, filt, os.getpid())
+
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(fd, "w", closefd=False)),
+            encoding="utf-8", errors="backslashreplace", line_buffering=True,
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
+def _child_run(code: str, ns: dict) -> int:
+    import linecache
+    import traceback
+
+    status = EXIT_OK
+    try:
+        linecache.cache["<calc>"] = (len(code), None, code.splitlines(True), "<calc>")
+        exec(compile(code, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            print(f"SystemExit: {exc.code}", file=sys.stderr)
+            status = EXIT_ERROR
+    except BaseException as exc:  # noqa: BLE001 - report everything the code raised
+        tb = exc.__traceback__
+        tb = tb.tb_next if tb is not None else None  # drop this frame
+        traceback.print_exception(type(exc), exc, tb)
+        status = EXIT_ERROR
+    return status
+
+
+def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> None:
+    """Never returns: every path ends in os._exit (threads die with it)."""
+    import framing
+
+    code_out = EXIT_ERROR
+    try:
+        try:
+            _child_setup(cfg, fds, sc, filt)
+        except BaseException as exc:  # noqa: BLE001
+            os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+            os._exit(98)
+        try:
+            req = framing.read_frame(3, None, max_size=int(cfg["max_code_bytes"]) * 8 + 1024)
+        except framing.FrameError:
+            os._exit(97)  # the worker went away or disposed of us
+        os.close(3)
+        code_out = _child_run(req["code"], ns)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - e.g. the code closed it
+                pass
+        try:
+            os.write(4, b"%d" % code_out)
+        except OSError:
+            pass
+    finally:
+        os._exit(code_out)
+
+
+def _drain(fd: int, buf: bytearray, cap: int) -> bool:
+    """Read what is buffered (up to just past ``cap``) without blocking; False once at EOF."""
+    for _ in range(cap // READ_CHUNK + 2):
+        if len(buf) > cap:
+            return True
+        try:
+            chunk = os.read(fd, READ_CHUNK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        buf += chunk
+    return True
+
+
+def _collect(spare: Spare, timeout_s: float, limit: int) -> dict:
+    """Read output until the child reports or exits; SIGKILL on deadline or output cap."""
+    import select
+    import time
+
+    start = time.monotonic()
+    deadline = start + timeout_s
+    out, err, status = bytearray(), bytearray(), bytearray()
+    bufs = {spare.out_r: out, spare.err_r: err, spare.status_r: status}
+    open_fds = [spare.out_r, spare.err_r, spare.status_r]
+    killed_for = ""
+    exited = False
+    while True:
+        if status or exited:
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            killed_for = "timeout"
+            break
+        watch = open_fds + [spare.pidfd]
+        ready, _, _ = select.select(watch, [], [], remaining)
+        for fd in ready:
+            if fd == spare.pidfd:
+                exited = True
+            elif not _drain(fd, bufs[fd], limit):
+                open_fds.remove(fd)
+        if len(out) + len(err) > limit:
+            killed_for = "output_limit"
+            break
+    # Everything the child wrote before reporting or dying is in the pipes now.
+    if not killed_for:
+        for fd in (spare.out_r, spare.err_r):
+            _drain(fd, bufs[fd], limit)
+        if len(out) + len(err) > limit:
+            killed_for = "output_limit"
+    wstatus, cpu_s = None, 0.0
+    if exited and not status:
+        try:
+            _, wstatus, rusage = os.wait4(spare.pid, 0)
+            cpu_s = rusage.ru_utime + rusage.ru_stime
+        except ChildProcessError:
+            wstatus = None
+    elapsed_ms = (time.monotonic() - start) * 1000.0
+    return _verdict(bytes(status), wstatus, killed_for, bytes(out), bytes(err), limit,
+                    cpu_s, timeout_s, elapsed_ms)
+
+
+def _verdict(reported: bytes, wstatus: int | None, killed_for: str, out: bytes, err: bytes,
+             limit: int, cpu_s: float, timeout_s: float, elapsed_ms: float) -> dict:
+    import math
+    import signal
+
+    detail = ""
+    code = None
+    if reported:
+        code = EXIT_OK if reported[:1] == b"0" else EXIT_ERROR
+    elif wstatus is not None and os.WIFEXITED(wstatus):
+        code = os.WEXITSTATUS(wstatus)
+    if killed_for == "output_limit":
+        status = "output_limit"
+        detail = f"output exceeded {limit} bytes"
+        out = out[:limit]
+        err = err[: max(0, limit - len(out))]
+    elif killed_for == "timeout":
+        status = "timeout"
+        detail = f"wall time exceeded {timeout_s:g} s"
+    elif code is None and wstatus is not None and os.WIFSIGNALED(wstatus):
+        sig = os.WTERMSIG(wstatus)
+        cpu_limit = math.ceil(timeout_s) + 1
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= cpu_limit - 0.05):
+            status = "timeout"
+            detail = f"CPU time exceeded {cpu_limit} s"
+        else:
+            status = "signal"
+            try:
+                detail = signal.Signals(sig).name
+            except ValueError:
+                detail = f"signal {sig}"
+    elif code == EXIT_OK:
+        status = "ok"
+    else:
+        status = "error"
+        lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+        last = lines[-1].strip() if lines else ""
+        detail = last[:500] if code == EXIT_ERROR else f"exit code {code}: {last[:400]}".rstrip(": ")
+    return {
+        "status": status,
+        "stdout": out.decode("utf-8", "replace"),
+        "stderr": err.decode("utf-8", "replace"),
+        "detail": detail,
+        "worker_ms": round(elapsed_ms, 3),
+    }
+
+
+def _send(spare: Spare, req: dict, cfg: dict) -> tuple[float, dict | None]:
+    """Hand the request to the waiting spare child.  Returns (timeout, early result or None)."""
+    import math
+    import resource
+
+    import framing
+
+    code = req.get("code")
+    timeout_s = float(req.get("timeout_s", cfg["timeout_s"]))
+    if not isinstance(code, str):
+        return timeout_s, {"status": "error", "stdout": "", "stderr": "", "detail": "request without code"}
+    cpu = int(math.ceil(timeout_s)) + 1
+    try:
+        resource.prlimit(spare.pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
+        framing.write_frame(spare.req_w, {"code": code})
+    except OSError as exc:
+        # The spare died before the code reached it (e.g. its setup failed): report how.
+        res = _collect(spare, 5.0, int(cfg["output_limit"]))
+        res["detail"] = f"sandbox child unavailable ({exc}); {res['detail']}"
+        res["status"] = "error" if res["status"] == "ok" else res["status"]
+        return timeout_s, res
+    return timeout_s, None
+
+
+def _call(spare: Spare, req: dict, cfg: dict) -> dict:
+    timeout_s, early = _send(spare, req, cfg)
+    return early or _collect(spare, timeout_s, int(cfg["output_limit"]))
+
+
+def _self_test(sc, filt, cfg: dict, ns: dict) -> tuple[bool, str]:
+    """Prove in a child that the filter loads and refuses fork and sockets."""
+    probe = (
+        "import os, socket\n"
+        "for what, fn in (('fork', os.fork), ('socket', socket.socket)):\n"
+        "    try:\n"
+        "        fn()\n"
+        "    except PermissionError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise SystemExit(what + ' was allowed')\n"
+        "print('seccomp-ok')\n"
+    )
+    spare = fork_spare(cfg, ns, sc, filt)
+    try:
+        res = _call(spare, {"code": probe, "timeout_s": 10.0}, cfg)
+    finally:
+        spare.dispose()
+    if res["status"] == "ok" and res["stdout"].strip() == "seccomp-ok":
+        return True, "filter loaded; fork and socket refused"
+    return False, (res["detail"] or res["stderr"] or res["status"])[-500:]
+
+
+def main() -> None:
+    import gc
+    import json
+
+    _setup_fds()
+    cfg = json.loads(sys.argv[1])
+    sys.path[:0] = [p for p in cfg["paths"] if p not in sys.path]
+    import framing
+
+    hello: dict = {"type": "hello", "ok": False, "pid": os.getpid()}
+    try:
+        import seccomp_filter
+
+        sc = seccomp_filter.import_pyseccomp(cfg["libseccomp"])
+        filt = seccomp_filter.PreparedFilter(sc, seccomp_filter.build_filter(sc))
+    except Exception as exc:  # noqa: BLE001 - reported to the client, which refuses to start
+        hello.update(stage="seccomp", error=f"{type(exc).__name__}: {exc}")
+        framing.write_frame(PROTO_OUT, hello)
+        return
+    try:
+        ns = _globals_template()
+        _warm(ns)
+        sys.set_int_max_str_digits(0)  # big results are bounded by time and output caps instead
+    except Exception as exc:  # noqa: BLE001
+        hello.update(stage="sympy", error=f"{type(exc).__name__}: {exc}")
+        framing.write_frame(PROTO_OUT, hello)
+        return
+    gc.collect()
+    gc.freeze()
+    ok, detail = _self_test(sc, filt, cfg, ns)
+    hello.update(ok=ok, stage="ready" if ok else "seccomp", error="" if ok else detail, seccomp=detail)
+    framing.write_frame(PROTO_OUT, hello)
+    if not ok:
+        return
+    max_code = int(cfg["max_code_bytes"]) * 8 + 1024
+    spare = fork_spare(cfg, ns, sc, filt)
+    while True:
+        try:
+            req = framing.read_frame(PROTO_IN, None, max_size=max_code)
+        except framing.FrameError:
+            return  # the client went away or spoke nonsense: exit, it will restart us
+        if not isinstance(req, dict):
+            return
+        framing.write_frame(PROTO_OUT, _call(spare, req, cfg))
+        # Fork and lock down the next call's child now, between calls, off the critical path.
+        old, spare = spare, fork_spare(cfg, ns, sc, filt)
+        old.dispose()
+        reap_zombies()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,390 @@
+"""The sandboxed Python/SymPy calculator.
+
+Model-written code never runs in the agent's process.  A :class:`Calculator`
+keeps a pool of warm workers, each a Python process inside bubblewrap with
+sympy already imported (see ``sandbox.py`` for the mounts and namespaces and
+``_worker.py`` for the per-call fork, rlimits and seccomp filter).  A call
+takes a free worker (bounded wait), sends the code as a length-prefixed JSON
+frame and reads the result frame with a deadline.  A worker that died or
+stopped answering is killed and replaced.
+
+Expected failures of the code (exceptions, timeouts, signals, too much
+output) come back as a :class:`CalcResult` with a status; only a broken
+sandbox raises (:class:`SandboxUnavailable`).  There is no unsandboxed
+fallback: if bwrap or seccomp do not work, :meth:`Calculator.start` refuses.
+
+Workers never outlive the owner: bwrap runs with ``--die-with-parent`` and is
+spawned from a dedicated thread that lives as long as the calculator (the
+kernel's parent-death signal fires when the *thread* that forked exits, so a
+calculator started from a short-lived thread would otherwise lose its
+workers), ``close()`` kills them, and an ``atexit`` hook closes any
+calculator left open.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import asdict, dataclass
+from typing import IO, Literal
+
+from mathagent.tools import framing
+from mathagent.tools.sandbox import (
+    SandboxUnavailable,
+    bwrap_argv,
+    bwrap_prefix,
+    find_bwrap,
+    python_layout,
+)
+
+__all__ = ["CalcResult", "CalcStatus", "Calculator", "SandboxCheck", "SandboxUnavailable", "probe_sandbox"]
+
+CalcStatus = Literal["ok", "error", "timeout", "signal", "output_limit"]
+
+MAX_CODE_BYTES = 1 << 20
+START_TIMEOUT_S = 120.0  # importing and warming sympy on a busy 2-core machine
+ANSWER_GRACE_S = 5.0  # beyond the call's timeout, before a worker counts as hung
+SPAWN_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class CalcResult:
+    """The outcome of one call.  ``stdout``/``stderr`` are decoded with errors="replace"."""
+
+    status: CalcStatus
+    stdout: str
+    stderr: str
+    ms: float
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SandboxCheck:
+    """One line of ``mathagent doctor``."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+class _Spawner:
+    """A long-lived thread that does every Popen (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="calculator-spawner", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            argv, kwargs, box, done = job
+            try:
+                box["proc"] = subprocess.Popen(argv, **kwargs)  # noqa: S603 - our own argv
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                box["exc"] = exc
+            done.set()
+
+    def spawn(self, argv: list[str], **kwargs: object) -> subprocess.Popen:
+        box: dict = {}
+        done = threading.Event()
+        self._jobs.put((argv, kwargs, box, done))
+        if not done.wait(SPAWN_TIMEOUT_S):
+            raise SandboxUnavailable("spawning the sandbox hung", "check the machine's load")
+        if "exc" in box:
+            raise box["exc"]
+        return box["proc"]
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+class _Worker:
+    """One sandboxed worker process (bwrap plus the Python worker inside it)."""
+
+    def __init__(self, proc: subprocess.Popen, errlog: IO[bytes]):
+        self.proc = proc
+        self.errlog = errlog
+        self.sandbox_pid: int | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        try:
+            self.errlog.seek(0)
+            return self.errlog.read()[-limit:].decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # unkillable only if the kernel is stuck; nothing more to do
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        self.errlog.close()
+
+
+_LIVE: "weakref.WeakSet[Calculator]" = weakref.WeakSet()
+_ATEXIT_REGISTERED = False
+_ATEXIT_LOCK = threading.Lock()
+
+
+def _close_all() -> None:
+    for calc in list(_LIVE):
+        calc.close()
+
+
+def _register_atexit(calc: "Calculator") -> None:
+    global _ATEXIT_REGISTERED
+    with _ATEXIT_LOCK:
+        if not _ATEXIT_REGISTERED:
+            atexit.register(_close_all)
+            _ATEXIT_REGISTERED = True
+        _LIVE.add(calc)
+
+
+class Calculator:
+    """A pool of warm sandboxed workers.  Thread-safe; use as a context manager."""
+
+    def __init__(self, workers: int = 1, timeout_s: float = 10.0, memory_mb: int = 1536,
+                 output_limit: int = 65536, python: str | None = None, bwrap: str = "bwrap"):
+        if not 1 <= workers <= 64:
+            raise ValueError("workers must be between 1 and 64")
+        if not 0 < timeout_s <= 3600:
+            raise ValueError("timeout_s must be in (0, 3600]")
+        if not 64 <= memory_mb <= 1 << 20:
+            raise ValueError("memory_mb must be at least 64")
+        if not 1 <= output_limit <= 16 << 20:
+            raise ValueError("output_limit must be between 1 byte and 16 MiB")
+        self.workers = workers
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = memory_mb
+        self.output_limit = output_limit
+        self.python = python
+        self.bwrap = bwrap
+        self._argv: list[str] | None = None
+        self._spawner: _Spawner | None = None
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self.restarts = 0
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self) -> "Calculator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start all workers; raises :class:`SandboxUnavailable` if the sandbox is not sound."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Calculator is closed")
+            if self._started:
+                return
+            bwrap = find_bwrap(self.bwrap)
+            layout = python_layout(self.python)
+            config = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb,
+                      "output_limit": self.output_limit, "libseccomp": "libseccomp.so.2",
+                      "max_code_bytes": MAX_CODE_BYTES}
+            self._argv = bwrap_argv(bwrap, layout, config)
+            self._spawner = _Spawner()
+            _register_atexit(self)
+            try:
+                pending = [self._spawn() for _ in range(self.workers)]
+                deadline = time.monotonic() + START_TIMEOUT_S
+                for w in pending:
+                    self._all.append(w)
+                    self._await_hello(w, deadline)
+            except BaseException:
+                self._shutdown()
+                raise
+            for w in self._all:
+                self._idle.put(w)
+            self._started = True
+
+    def close(self) -> None:
+        """Kill every worker.  Idempotent; also run at interpreter exit."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        for w in self._all:
+            w.kill()
+        self._all.clear()
+        if self._spawner is not None:
+            self._spawner.stop()
+            self._spawner = None
+        _LIVE.discard(self)
+
+    def worker_pids(self) -> list[int]:
+        """Host pids of the bwrap processes (for tests and diagnostics)."""
+        return [w.proc.pid for w in list(self._all)]
+
+    # -- workers -----------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        errlog = tempfile.TemporaryFile()
+        try:
+            proc = self._spawner.spawn(  # type: ignore[union-attr]
+                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
+                env={"PATH": os.defpath}, close_fds=True)
+        except FileNotFoundError:
+            errlog.close()
+            raise SandboxUnavailable(f"bubblewrap not found ({self.bwrap!r})",
+                                     "apt-get install bubblewrap") from None
+        except OSError as exc:
+            errlog.close()
+            raise SandboxUnavailable(f"cannot start bubblewrap: {exc}", "apt-get install bubblewrap") from None
+        return _Worker(proc, errlog)
+
+    def _await_hello(self, w: _Worker, deadline: float) -> None:
+        try:
+            hello = framing.read_frame(w.proc.stdout.fileno(), deadline)  # type: ignore[union-attr]
+        except framing.FrameError as exc:
+            tail = w.stderr_tail() or str(exc)
+            if exc.timeout:
+                raise SandboxUnavailable(f"sandbox worker did not start in {START_TIMEOUT_S:g} s: {tail}",
+                                         "check the machine's load; run `mathagent doctor`") from None
+            raise SandboxUnavailable(
+                f"bubblewrap could not start the sandbox: {tail}",
+                "bubblewrap needs user namespaces: run as root, or enable them "
+                "(sysctl kernel.unprivileged_userns_clone=1), or run the container with seccomp=unconfined",
+            ) from None
+        if not isinstance(hello, dict) or not hello.get("ok"):
+            stage = hello.get("stage") if isinstance(hello, dict) else "?"
+            error = hello.get("error") if isinstance(hello, dict) else repr(hello)
+            fix = {"seccomp": "pip install pyseccomp; apt-get install libseccomp2",
+                   "sympy": "pip install sympy"}.get(str(stage), "run `mathagent doctor`")
+            raise SandboxUnavailable(f"sandbox self-test failed at {stage}: {error}", fix)
+        w.sandbox_pid = hello.get("pid")
+
+    def _replace(self, w: _Worker) -> _Worker:
+        """Kill ``w`` and start a fresh worker in its place (once; raises if that fails)."""
+        w.kill()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Calculator is closed")
+            if w in self._all:
+                self._all.remove(w)
+            fresh = self._spawn()
+            self._all.append(fresh)
+            self.restarts += 1
+        self._await_hello(fresh, time.monotonic() + START_TIMEOUT_S)
+        return fresh
+
+    # -- calls -------------------------------------------------------------
+
+    def run(self, code: str, timeout_s: float | None = None) -> CalcResult:
+        """Run ``code`` in a fresh sandboxed child of a warm worker."""
+        if not isinstance(code, str):
+            raise TypeError("code must be a str")
+        timeout = self.timeout_s if timeout_s is None else float(timeout_s)
+        if not 0 < timeout <= 3600:
+            raise ValueError("timeout_s must be in (0, 3600]")
+        t0 = time.monotonic()
+        if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            return CalcResult("error", "", "", 0.0, f"code longer than {MAX_CODE_BYTES} bytes")
+        if not self._started:
+            self.start()
+        wait = timeout + ANSWER_GRACE_S
+        try:
+            w = self._idle.get(timeout=wait)
+        except queue.Empty:
+            return CalcResult("timeout", "", "", _ms(t0), f"all {self.workers} workers stayed busy for {wait:g} s")
+        try:
+            if not w.alive:
+                w = self._replace(w)
+            result, w = self._call(w, code, timeout, t0)
+            return result
+        finally:
+            self._idle.put(w)  # a dead one is replaced by the next call that takes it
+
+    def _call(self, w: _Worker, code: str, timeout: float, t0: float) -> tuple[CalcResult, _Worker]:
+        deadline = time.monotonic() + timeout + ANSWER_GRACE_S
+        try:
+            framing.write_frame(w.proc.stdin.fileno(), {"code": code, "timeout_s": timeout})  # type: ignore[union-attr]
+            resp = framing.read_frame(w.proc.stdout.fileno(), deadline)  # type: ignore[union-attr]
+        except (framing.FrameError, OSError) as exc:
+            hung = isinstance(exc, framing.FrameError) and exc.timeout
+            fresh = self._replace(w)
+            if hung:
+                return CalcResult("timeout", "", "", _ms(t0), "sandbox worker stopped answering; restarted it"), fresh
+            return CalcResult("error", "", "", _ms(t0), f"sandbox worker died ({exc}); restarted it"), fresh
+        except BaseException:
+            w.kill()  # interrupted mid-call: its answer would desynchronise the protocol
+            raise
+        if not isinstance(resp, dict) or resp.get("status") not in ("ok", "error", "timeout", "signal", "output_limit"):
+            w.kill()
+            return CalcResult("error", "", "", _ms(t0), "malformed answer from the sandbox worker"), w
+        result = CalcResult(resp["status"], str(resp.get("stdout", "")), str(resp.get("stderr", "")),
+                            _ms(t0), str(resp.get("detail", "")))
+        return result, w
+
+
+def _ms(t0: float) -> float:
+    return round((time.monotonic() - t0) * 1000.0, 3)
+
+
+def probe_sandbox(bwrap: str = "bwrap", python: str | None = None) -> list[SandboxCheck]:
+    """Check, by running them, that bwrap, seccomp and a calculator call work here."""
+    checks: list[SandboxCheck] = []
+    try:
+        path = find_bwrap(bwrap)
+        layout = python_layout(python)
+    except SandboxUnavailable as exc:
+        return [SandboxCheck("bubblewrap", False, str(exc), exc.fix)]
+    try:
+        proc = subprocess.run(
+            bwrap_prefix(path, layout) + [layout.executable, "-I", "-S", "-c", "print('sandbox-ok')"],
+            capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
+        ok = proc.returncode == 0 and proc.stdout.strip() == "sandbox-ok"
+        detail = f"{path} runs Python isolated" if ok else (proc.stderr.strip() or proc.stdout.strip())[-300:]
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        ok, detail = False, str(exc)
+    checks.append(SandboxCheck("bubblewrap", ok, detail, "" if ok else
+                               "apt-get install bubblewrap; it needs user namespaces or root"))
+    if not ok:
+        return checks
+    try:
+        with Calculator(workers=1, timeout_s=20, python=python, bwrap=bwrap) as calc:
+            checks.append(SandboxCheck("seccomp", True, "filter loads in the sandbox; fork and socket refused"))
+            res = calc.run("print(sympy.factorint(360))")
+    except SandboxUnavailable as exc:
+        checks.append(SandboxCheck("seccomp", False, str(exc), exc.fix))
+        return checks
+    ok = res.status == "ok" and res.stdout.strip() == "{2: 3, 3: 2, 5: 1}"
+    checks.append(SandboxCheck("calculator", ok, f"factorint(360) in {res.ms:.0f} ms" if ok else
+                               f"{res.status}: {res.detail or res.stderr[-300:]}",
+                               "" if ok else "run `mathagent calc 'print(1)'` for details"))
+    return checks

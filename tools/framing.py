@@ -1,0 +1,76 @@
+"""Length-prefixed JSON frames over pipes.
+
+Used on both sides of the sandbox boundary: by the client
+(``mathagent.tools.calculator``) and by the worker inside bubblewrap, which
+imports this file as a plain top-level module.  It must therefore depend on the
+standard library only.
+
+A frame is a 4-byte big-endian length followed by that many bytes of UTF-8
+JSON.  Reads take an absolute ``time.monotonic()`` deadline so a silent peer
+can never block the caller forever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 64 * 1024 * 1024
+
+
+class FrameError(Exception):
+    """The peer closed the pipe, timed out or sent a malformed frame."""
+
+    def __init__(self, message: str, *, eof: bool = False, timeout: bool = False):
+        super().__init__(message)
+        self.eof = eof
+        self.timeout = timeout
+
+
+def encode(obj: object) -> bytes:
+    body = json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    if len(body) > MAX_FRAME:
+        raise FrameError(f"frame of {len(body)} bytes exceeds {MAX_FRAME}")
+    return HEADER.pack(len(body)) + body
+
+
+def write_frame(fd: int, obj: object) -> None:
+    data = memoryview(encode(obj))
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FrameError("timed out waiting for the peer", timeout=True)
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                raise FrameError("timed out waiting for the peer", timeout=True)
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise FrameError("peer closed the pipe", eof=True)
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME) -> object:
+    """Read one frame; ``deadline`` is absolute ``time.monotonic()`` or None (block)."""
+    (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
+    if size > max_size:
+        raise FrameError(f"frame of {size} bytes exceeds {max_size}")
+    body = _read_exact(fd, size, deadline)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FrameError(f"malformed frame: {exc}") from None
