@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from dataclasses import asdict, dataclass, field
@@ -44,7 +45,8 @@ def _graph(max_turns: int, max_repairs: int, strategy: str):
     return build_graph(max_turns, max_repairs, strategy)
 
 
-def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", **trace_fields: Any) -> SolveResult:
+def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", examples: list | tuple = (),
+                  **trace_fields: Any) -> SolveResult:
     """Solve ``problem``; record the trace through ``ctx.recorder`` if set.
 
     Expected failures (no answer, an LLM server that keeps failing) come back
@@ -52,6 +54,10 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", *
     :class:`InputError` before anything is written.
     """
     problem = validate_problem(problem)
+    if examples:  # few-shot examples (agent.fewshot.Example) go into the solver prompt
+        from mathagent.agent.fewshot import fewshot_messages
+
+        ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, fewshot=fewshot_messages(examples)))
     cfg = ctx.config
     graph = _graph(cfg.max_turns, cfg.max_repairs, strategy)
     t0 = time.perf_counter()
@@ -78,6 +84,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", *
              "completion_tokens": sum(c["completion_tokens"] for c in llm_calls)}
     meta = {"prompts_version": PROMPTS_VERSION, "turns": state.get("turns", 0), "repairs": state.get("repairs", 0),
             "answer_route": state.get("answer_route"), "stop_reason": stop_reason,
+            "fewshot_ids": [e.trace_id for e in examples],
             "limits": {"max_turns": cfg.max_turns, "max_repairs": cfg.max_repairs,
                        "recursion_limit": cfg.recursion_limit(), "calc_timeout_s": cfg.calc_timeout_s}}
     meta.update(trace_fields.pop("meta", {}) or {})

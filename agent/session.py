@@ -36,6 +36,7 @@ class AgentSession(contextlib.AbstractContextManager):
         self._llm = llm
         self._calculator = calculator
         self.session_factory = None
+        self._retriever = None
 
     def __enter__(self) -> AgentSession:
         try:
@@ -68,6 +69,15 @@ class AgentSession(contextlib.AbstractContextManager):
         """Write one trace in one transaction."""
         with session_scope(self.session_factory) as s:
             add_trace(s, rec)
+
+    def retriever(self):
+        """The few-shot retriever over verified traces in this database (built once, on first use)."""
+        if self._retriever is None:
+            from mathagent.agent.fewshot import FewShotRetriever, load_examples
+
+            with session_scope(self.session_factory) as s:
+                self._retriever = FewShotRetriever(load_examples(s))
+        return self._retriever
 
     def context(self, config: AgentConfig) -> AgentContext:
         return AgentContext(llm=self._llm, calculator=self._calculator, config=config, recorder=self.record)

@@ -33,6 +33,8 @@ def solve_command(
                                 help="Re-derive the answer independently and compare."),
     temperature: float = typer.Option(0.0, "--temperature", envvar=env("temperature"), min=0.0, max=2.0),
     seed: int = typer.Option(0, "--seed", envvar=env("seed")),
+    fewshot: int = typer.Option(0, "--fewshot", envvar=env("fewshot"), min=0, max=8,
+                                help="Reuse the k most similar verified traces as examples."),
 ) -> None:
     """Solve a math problem with the agent; print the answer, its verification and the steps."""
     from mathagent.agent.problem import validate_problem
@@ -51,7 +53,8 @@ def solve_command(
     config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
                          verify=verify, temperature=temperature, seed=seed)
     with AgentSession(settings) as session:
-        result = solve_problem(text, session.context(config))
+        examples = session.retriever().retrieve(text, fewshot) if fewshot else []
+        result = solve_problem(text, session.context(config), examples=examples)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

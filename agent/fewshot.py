@@ -1,0 +1,99 @@
+"""Few-shot reuse of verified traces.
+
+The k verified traces whose problems are most similar to the new one (BM25
+over problem text, via ``bm25s``) become (user, assistant) example pairs in
+the solver prompt: the problem and the program that solved it.  The trace of
+the new problem records which examples were used (``meta.fewshot_ids``).
+
+No leakage: a trace of the same problem (same normalized-text hash, or the
+same dataset problem id) is never retrieved, so evaluation can never be
+handed the answer to the problem it is grading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mathagent.agent import prompts
+from mathagent.traces.models import Trace
+from mathagent.traces.records import problem_hash
+
+MAX_POOL = 20_000  # verified traces considered, most recent first
+
+
+@dataclass(frozen=True)
+class Example:
+    trace_id: str
+    problem: str
+    problem_hash: str
+    problem_id: str | None
+    program: str
+
+    def messages(self) -> list[dict]:
+        return [prompts.problem_message(self.problem),
+                {"role": "assistant", "content": f"```python\n{self.program.strip()}\n```"}]
+
+
+def _final_program(trace: Trace) -> str | None:
+    """The program whose output became the answer: the last successful calculator call of the solver."""
+    verify_steps = {s.index for s in trace.steps if s.input.startswith("verification")}
+    ok = [c for c in trace.tool_calls if c.status == "ok" and c.step_index not in verify_steps]
+    return ok[0].code if ok and trace.meta.get("answer_route") == "calc" else None
+
+
+def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None) -> list[Example]:
+    stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered")
+            .options(selectinload(Trace.tool_calls), selectinload(Trace.steps))
+            .order_by(Trace.created_at.desc()).limit(limit))
+    if dataset:
+        stmt = stmt.where(Trace.dataset == dataset)
+    out, seen = [], set()
+    for t in session.scalars(stmt):
+        program = _final_program(t)
+        if program and t.problem_hash not in seen:
+            seen.add(t.problem_hash)
+            out.append(Example(t.id, t.problem, t.problem_hash, t.problem_id, program))
+    return out
+
+
+class FewShotRetriever:
+    """BM25 over the problems of verified traces; built once, queried per problem."""
+
+    def __init__(self, examples: list[Example]):
+        self.examples = examples
+        self._bm25 = None
+        if examples:
+            import bm25s
+
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(bm25s.tokenize([e.problem for e in examples], show_progress=False),
+                             show_progress=False)
+
+    def retrieve(self, problem: str, k: int, *, problem_id: str | None = None) -> list[Example]:
+        if k <= 0 or self._bm25 is None:
+            return []
+        import bm25s
+
+        own_hash = problem_hash(problem)
+        n = len(self.examples)
+        want = min(n, k + 10)  # room to drop the problem itself and its duplicates
+        tokens = bm25s.tokenize([problem], show_progress=False)
+        if not tokens.vocab:
+            return []
+        idx, scores = self._bm25.retrieve(tokens, k=want, show_progress=False)
+        picked = []
+        for i, score in zip(idx[0], scores[0]):
+            ex = self.examples[int(i)]
+            if ex.problem_hash == own_hash or (problem_id and ex.problem_id == problem_id) or score <= 0:
+                continue
+            picked.append(ex)
+            if len(picked) == k:
+                break
+        return picked
+
+
+def fewshot_messages(examples: list[Example]) -> tuple[dict, ...]:
+    return tuple(m for ex in examples for m in ex.messages())

@@ -1,0 +1,63 @@
+"""Few-shot reuse: similar verified traces go into the prompt, never the problem's own."""
+
+from __future__ import annotations
+
+from fakes import ScriptedLLM, program
+
+from mathagent.agent.fewshot import FewShotRetriever, load_examples
+from mathagent.agent.runner import solve_problem
+from mathagent.agent.state import AgentConfig, AgentContext
+from mathagent.traces import store
+from mathagent.traces.db import open_database, session_scope
+
+PROBLEMS = {
+    "eggs": ("A hen lays 3 eggs a day. How many eggs in 5 days?", "print(3*5)", "\\boxed{15}"),
+    "apples": ("Tom has 4 apples and buys 6 more apples. How many apples?", "print(4+6)", "\\boxed{10}"),
+    "train": ("A train travels 60 miles per hour for 3 hours. How far does it go?", "print(60*3)", "\\boxed{180}"),
+    "wrong": ("A cat has 4 legs. How many legs do 3 cats have?", "print(7)", "\\boxed{12}"),  # unverified
+}
+
+
+def populate(db_url, calculator):
+    with open_database(db_url) as f:
+        def record(rec):
+            with session_scope(f) as s:
+                store.add_trace(s, rec)
+        for pid, (problem, code, cot) in PROBLEMS.items():
+            ctx = AgentContext(llm=ScriptedLLM([program(code), cot]), calculator=calculator, recorder=record)
+            solve_problem(problem, ctx, problem_id=pid, dataset="toy")
+        with session_scope(f) as s:
+            return load_examples(s)
+
+
+def test_only_verified_program_traces_become_examples(db_url, calculator):
+    examples = populate(db_url, calculator)
+    assert sorted(e.problem_id for e in examples) == ["apples", "eggs", "train"]
+    assert {e.program for e in examples} == {"print(3*5)", "print(4+6)", "print(60*3)"}
+
+
+def test_retrieval_ranks_similar_and_excludes_own_problem(db_url, calculator):
+    retriever = FewShotRetriever(populate(db_url, calculator))
+    got = retriever.retrieve("Sara has 2 apples and buys 9 more apples. How many apples?", 1)
+    assert [e.problem_id for e in got] == ["apples"]
+    own = PROBLEMS["apples"][0]
+    assert all(e.problem_id != "apples" for e in retriever.retrieve(own, 3))
+    assert all(e.problem_id != "train" for e in retriever.retrieve("a different train text", 3, problem_id="train"))
+    assert retriever.retrieve("anything", 0) == []
+    assert FewShotRetriever([]).retrieve("apples", 3) == []
+
+
+def test_examples_enter_prompt_and_trace(db_url, calculator):
+    retriever = FewShotRetriever(populate(db_url, calculator))
+    examples = retriever.retrieve("Sara has 2 apples and buys 9 more apples. How many apples?", 2)
+    llm = ScriptedLLM([program("print(11)"), "\\boxed{11}"])
+    recorded = []
+    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(), recorder=recorded.append)
+    result = solve_problem("Sara has 2 apples and buys 9 more apples. How many apples?", ctx, examples=examples)
+    assert result.answer == "11"
+    solver_prompt = llm.calls[0]
+    assert solver_prompt[0]["role"] == "system"
+    assert solver_prompt[1]["content"].endswith(examples[0].problem)
+    assert solver_prompt[2] == {"role": "assistant", "content": f"```python\n{examples[0].program}\n```"}
+    assert len(solver_prompt) == 2 + 2 * len(examples)
+    assert recorded[0].meta["fewshot_ids"] == [e.trace_id for e in examples]
