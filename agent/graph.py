@@ -9,6 +9,8 @@
       └──────────── repair <─────┘        reason ────────────┘
                                    (fallback: chain of thought, no tools)
 
+A formal statement (Lean ``theorem ... :=``, or ``--formal``) is routed to
+``formal`` instead: the SMT backend checks it and its verdict is the answer.
 ``solve`` asks the model for a program (its comments decompose the problem
 into steps); ``calc`` runs it in the sandboxed calculator; a failure is fed
 back to the model by ``repair`` at most ``max_repairs`` times; if no program
@@ -21,6 +23,7 @@ Routers are small pure functions of state.  Why this prompting: see :mod:`mathag
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -33,6 +36,7 @@ from mathagent.agent.parsing import answer_from_output, extract_code
 from mathagent.agent.state import AgentContext, AgentState
 from mathagent.verifiers.answers import extract_final_answer, normalize_answer
 from mathagent.verifiers.checks import CheckResult, compare_answers
+from mathagent.verifiers.claims import check_equation_claim
 
 # ---------------------------------------------------------------- helpers
 
@@ -181,11 +185,39 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                                "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]})
             other = answer_from_output(res["stdout"]) if res["status"] == "ok" else None
         checks.append(compare_answers("program_cross_check", answer, other, how="an independent program"))
+    claim = check_equation_claim(state["problem"], answer, timeout_s=ctx.config.smt_timeout_s)
+    if claim is not None:
+        steps.append(_step(len(steps), "formal", f"claim: {answer} is the solution", claim.detail, claim.verdict, 0.0))
+        checks.append(claim)
     return {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
             "verifications": state.get("verifications", []) + [c.to_dict() for c in checks]}
 
 
+def formal(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """A formal statement goes to the SMT backend; the verdict is the answer."""
+    from mathagent.verifiers.formal.api import check_statement
+
+    t0 = time.perf_counter()
+    verdict = check_statement(state["problem"], timeout_s=runtime.context.config.smt_timeout_s)
+    ms = (time.perf_counter() - t0) * 1000
+    steps = state.get("steps", [])
+    detail = f"{verdict.label} by {verdict.backend}: {verdict.reason}"
+    check = CheckResult("smt_statement", {"proved": "pass", "refuted": "fail", "vacuous": "fail"}.get(
+        verdict.kind, "inconclusive"), detail)
+    return {"steps": steps + [_step(len(steps), "formal", state["problem"], detail, verdict.kind, ms)],
+            "answer": verdict.kind, "answer_route": "formal",
+            "verifications": state.get("verifications", []) + [check.to_dict()]}
+
+
 # ---------------------------------------------------------------- routers (pure)
+
+
+_LEAN_DECL = re.compile(r"^\s*(theorem|lemma|example)\b.*:=", re.DOTALL)
+
+
+def route_start(state: AgentState, force_formal: bool) -> str:
+    return "formal" if force_formal or _LEAN_DECL.match(state["problem"]) else "solve"
+
 
 
 def route_after_solve(state: AgentState, max_turns: int) -> str:
@@ -218,7 +250,7 @@ def route_after_finalize(state: AgentState) -> str:
 STRATEGIES = ("agent", "cot", "pot")
 
 
-def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent"):
+def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force_formal: bool = False):
     """The full agent, or one of the single-route baselines run side by side with it in evaluation:
     ``cot`` (chain of thought, no tools) and ``pot`` (one program, run once: the PAL-style baseline).
     All three share the same prompts, decoding and model."""
@@ -245,9 +277,10 @@ def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent"):
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     g = StateGraph(AgentState, context_schema=AgentContext)
     for name, fn in (("solve", solve), ("calc", calc), ("repair", repair), ("nudge", nudge),
-                     ("reason", reason), ("finalize", finalize), ("verify", verify)):
+                     ("reason", reason), ("finalize", finalize), ("verify", verify), ("formal", formal)):
         g.add_node(name, fn)
-    g.add_edge(START, "solve")
+    g.add_conditional_edges(START, lambda s: route_start(s, force_formal), ["solve", "formal"])
+    g.add_edge("formal", END)
     g.add_conditional_edges("solve", lambda s: route_after_solve(s, max_turns),
                             ["calc", "finalize", "nudge", "reason"])
     g.add_conditional_edges("calc", lambda s: route_after_calc(s, max_repairs, max_turns),

@@ -41,8 +41,8 @@ class SolveResult:
 
 
 @functools.lru_cache(maxsize=8)
-def _graph(max_turns: int, max_repairs: int, strategy: str):
-    return build_graph(max_turns, max_repairs, strategy)
+def _graph(max_turns: int, max_repairs: int, strategy: str, formal: bool):
+    return build_graph(max_turns, max_repairs, strategy, formal)
 
 
 def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", examples: list | tuple = (),
@@ -59,7 +59,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
 
         ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, fewshot=fewshot_messages(examples)))
     cfg = ctx.config
-    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy)
+    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy, cfg.formal)
     t0 = time.perf_counter()
     state: AgentState = {"problem": problem}
     error: str | None = None

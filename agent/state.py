@@ -55,6 +55,8 @@ class AgentConfig:
     temperature: float = 0.0
     seed: int | None = 0
     verify: bool = True
+    formal: bool = False          # treat the problem as a formal (Lean) statement even if it does not look like one
+    smt_timeout_s: float = 5.0
     fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages
 
     def recursion_limit(self) -> int:

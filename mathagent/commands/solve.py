@@ -33,6 +33,8 @@ def solve_command(
                                 help="Re-derive the answer independently and compare."),
     temperature: float = typer.Option(0.0, "--temperature", envvar=env("temperature"), min=0.0, max=2.0),
     seed: int = typer.Option(0, "--seed", envvar=env("seed")),
+    formal: bool = typer.Option(False, "--formal", envvar=env("formal"),
+                                help="Treat the problem as a formal (Lean 4) statement for the SMT backend."),
     fewshot: int = typer.Option(0, "--fewshot", envvar=env("fewshot"), min=0, max=8,
                                 help="Reuse the k most similar verified traces as examples."),
 ) -> None:
@@ -51,7 +53,7 @@ def solve_command(
                                 timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
         db_url=db or default_db_url(), cache_dir=cache_dir())
     config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
-                         verify=verify, temperature=temperature, seed=seed)
+                         verify=verify, temperature=temperature, seed=seed, formal=formal)
     with AgentSession(settings) as session:
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
         result = solve_problem(text, session.context(config), examples=examples)

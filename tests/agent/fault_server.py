@@ -5,6 +5,9 @@ Each request pops the next behaviour from a queue: ``ok`` (a valid completion),
 JSON), ``empty`` (200 with no choices), ``stall`` (sleeps past the client's
 timeout), ``reset`` (closes the connection without answering).  Bound to
 127.0.0.1 on a free port; requests are counted.
+
+``reply`` is a fixed string or a function of the request's chat messages
+(eval tests answer according to the prompt); ``delay_s`` slows every answer.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FaultServer:
-    def __init__(self, behaviours: list[str], reply: str = "\\boxed{4}", stall_s: float = 3.0):
+    def __init__(self, behaviours: list[str], reply: str | Callable[[list[dict]], str] = "\\boxed{4}",
+                 stall_s: float = 3.0, delay_s: float = 0.0):
         self.behaviours = deque(behaviours)
         self.reply = reply
         self.stall_s = stall_s
+        self.delay_s = delay_s
         self.requests: list[dict] = []
         server = self
 
@@ -32,7 +38,10 @@ class FaultServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                server.requests.append(json.loads(body or b"{}"))
+                request = json.loads(body or b"{}")
+                server.requests.append(request)
+                if server.delay_s:
+                    time.sleep(server.delay_s)
                 kind = server.behaviours.popleft() if server.behaviours else "ok"
                 if kind == "reset":
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -50,7 +59,8 @@ class FaultServer:
                     return
                 payload = {
                     "ok": json.dumps({"model": "fault-model", "choices": [
-                        {"message": {"role": "assistant", "content": server.reply}, "finish_reason": "stop"}],
+                        {"message": {"role": "assistant", "content": server.content(request)},
+                         "finish_reason": "stop"}],
                         "usage": {"prompt_tokens": 7, "completion_tokens": 3}}).encode(),
                     "malformed": b'{"choices": [{"message": ',
                     "empty": b'{"choices": []}',
@@ -70,6 +80,11 @@ class FaultServer:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def content(self, request: dict) -> str:
+        if callable(self.reply):
+            return self.reply(request.get("messages") or [])
+        return self.reply
 
     def __enter__(self) -> FaultServer:
         self._thread.start()

@@ -153,3 +153,24 @@ def test_pot_strategy_runs_one_program_without_repair(calculator):
     llm = ScriptedLLM([program("print(2**10)")])
     result = solve_problem("x", AgentContext(llm=llm, calculator=calculator), strategy="pot")
     assert result.answer == "1024" and len(llm.calls) == 1
+
+
+def test_formal_statement_is_routed_to_smt_without_the_model(calculator):
+    llm = ScriptedLLM([])
+    ctx = AgentContext(llm=llm, calculator=calculator)
+    result = solve_problem("theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 6 := by sorry", ctx)
+    assert llm.calls == []
+    assert result.answer == "proved" and result.verified
+    assert result.steps[0]["route"] == "formal"
+    assert "SMT-checked" in result.verification[0]["detail"]
+    refuted = solve_problem("theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 7 := by sorry", ctx)
+    assert refuted.answer == "refuted" and not refuted.verified
+
+
+def test_equation_claim_is_checked_formally(calculator):
+    llm = ScriptedLLM([program("print(6)"), "\\boxed{6}"])
+    result = solve_problem("Solve for x: 3x + 7 = 25.", AgentContext(llm=llm, calculator=calculator))
+    names = [v["name"] for v in result.verification]
+    assert names == ["cot_cross_check", "smt_equation_claim"]
+    assert all(v["verdict"] == "pass" for v in result.verification) and result.verified
+    assert result.steps[-1]["route"] == "formal"
