@@ -17,6 +17,12 @@ COMMAND_MODULES = [
     "mathagent.commands.doctor",
     "mathagent.commands.traces",
     "mathagent.commands.db",
+    "mathagent.commands.export",
+    "mathagent.commands.eval",
+    "mathagent.commands.report",
+    "mathagent.commands.prove",
+    "mathagent.commands.audit",
+    "mathagent.commands.premises",
 ]
 
 app = typer.Typer(

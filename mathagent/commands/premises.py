@@ -1,0 +1,71 @@
+"""`mathagent premises index|search`: LeanDojo-style premise corpus and BM25 retrieval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mathagent.config import env
+from mathagent.errors import InputError
+
+premises_app = typer.Typer(help="Build and search a premise corpus from Lean sources.", no_args_is_help=True)
+
+
+@premises_app.command("index")
+def index(
+    project: Path = typer.Argument(..., help="Root of a Lean project (its .lean files are parsed)."),
+    out: Path = typer.Option(Path("premises.jsonl"), "--out", envvar=env("out"), help="Corpus file to write."),
+    as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
+) -> None:
+    """Write a LeanDojo-compatible corpus.jsonl (files, imports, premises)."""
+    from mathagent.verifiers.premises import PremiseError, build_corpus, write_corpus
+
+    try:
+        corpus = build_corpus(project)
+        write_corpus(corpus, out)
+    except PremiseError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}", "choose a writable --out path") from None
+    n = sum(len(e.premises) for e in corpus)
+    if as_json:
+        print(json.dumps({"out": str(out), "files": len(corpus), "premises": n}))
+    else:
+        print(f"{n} premises from {len(corpus)} files written to {out}")
+
+
+@premises_app.command("search")
+def search(
+    goal: str = typer.Argument(..., help="Goal text (e.g. a pretty-printed proof state)."),
+    k: int = typer.Option(10, "--k", envvar=env("k"), min=1, max=1000, help="Number of premises."),
+    corpus_path: Path = typer.Option(Path("premises.jsonl"), "--corpus", envvar=env("corpus"),
+                                     help="Corpus built by `premises index`."),
+    file: Optional[str] = typer.Option(None, "--file", envvar=env("file"),
+                                       help="Restrict to premises accessible from this corpus path..."),
+    line: Optional[int] = typer.Option(None, "--line", envvar=env("line"), help="...before this line."),
+    as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
+) -> None:
+    """Rank accessible premises for a goal with BM25."""
+    from mathagent.verifiers.premises import PremiseError, PremiseIndex, read_corpus
+
+    try:
+        idx = PremiseIndex(read_corpus(corpus_path))
+    except PremiseError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    if file is not None and file not in idx.files:
+        raise InputError(f"{file} is not a path in {corpus_path}", "use a path exactly as listed in the corpus")
+    hits = idx.search(goal, k=k, path=file, line=line)
+    if as_json:
+        print(json.dumps({"goal": goal, "hits": [{"full_name": h.premise.full_name, "path": h.premise.path,
+                                                  "code": h.premise.code, "score": round(h.score, 4)}
+                                                 for h in hits]}, ensure_ascii=False))
+        return
+    for i, h in enumerate(hits, 1):
+        print(f"{i:3}. {h.score:7.3f}  {h.premise.full_name}  ({h.premise.path}:{h.premise.start[0]})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(premises_app, name="premises")

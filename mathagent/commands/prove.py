@@ -1,0 +1,71 @@
+"""`mathagent prove`: check a Lean 4 statement.
+
+`--backend smt` (default) runs the z3 translation and labels its verdict
+"SMT-checked".  `--backend lean` needs a real Lean toolchain with Mathlib and
+the REPL (see docker/); it checks the file as written with the Lean REPL and
+reports "Lean-verified" only when Lean accepts a proof without `sorry`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mathagent.config import env
+from mathagent.errors import InputError, MathAgentError
+
+
+def _read_statement(path: Optional[Path], statement: Optional[str]) -> str:
+    if (path is None) == (statement is None):
+        raise InputError("give either a .lean file or --statement, exactly one",
+                         "mathagent prove --statement 'theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 6 := by sorry'")
+    if statement is not None:
+        return statement
+    assert path is not None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", "check the path") from None
+
+
+def prove(
+    path: Optional[Path] = typer.Argument(None, help="A .lean file holding one theorem."),
+    statement: Optional[str] = typer.Option(None, "--statement", "-s", envvar=env("statement"),
+                                            help="The theorem text instead of a file."),
+    backend: str = typer.Option("smt", "--backend", envvar=env("backend"), help="smt (z3) or lean (Lean REPL)."),
+    timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=3600.0,
+                                  help="Per-goal time limit in seconds."),
+    project: Optional[Path] = typer.Option(None, "--lean-project", envvar=env("lean_project"),
+                                           help="Lean project with Mathlib and the REPL (for --backend lean)."),
+    as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
+) -> None:
+    """Prove, refute or flag a Lean 4 statement (SMT by default; Lean where installed)."""
+    from mathagent.verifiers.formal import check_statement, verdict_to_dict
+
+    text = _read_statement(path, statement)
+    if backend == "smt":
+        verdict = check_statement(text, timeout)
+    elif backend == "lean":
+        from mathagent.verifiers.lean import LeanUnavailable, check_with_repl
+
+        try:
+            verdict = check_with_repl(text, project=project, timeout_s=timeout)
+        except LeanUnavailable as exc:
+            raise MathAgentError(str(exc), exc.fix, exit_code=3) from None
+    else:
+        raise InputError(f"unknown backend {backend!r}", "use --backend smt or --backend lean")
+    if as_json:
+        print(json.dumps(verdict_to_dict(verdict), ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    style = {"proved": "green", "refuted": "red", "vacuous": "yellow"}.get(verdict.kind, "cyan")
+    Console().print(f"[bold {style}]{verdict.kind}[/] ({verdict.label}, {verdict.backend}, "
+                    f"{verdict.elapsed_ms:.0f} ms): {verdict.reason}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("prove")(prove)

@@ -1,0 +1,397 @@
+"""A Pratt parser for Lean 4 statements (miniF2F / ProofNet subset).
+
+Precedences follow Lean 4 core and Mathlib notation: `↔` 20, `→` 25 (right),
+`∨` 30 (right), `∧` 35 (right), `¬` 40, relations 50, `+ -` 65, `* / %` 70,
+unary `-` 75, `^` 75 (right), big operators bind their body at 67, application
+and `↑` at max.  Anything else is refused with a reason (`ParseRefusal`), never
+guessed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from mathagent.verifiers.formal.errors import ParseRefusal
+from mathagent.verifiers.formal.lexer import Token, tokenize
+from mathagent.verifiers.formal.syntax import (
+    App, Ascribe, BigOp, BinOp, Binder, Collection, Expr, Ident, Lambda, ModEq, Num, Proj, Quant,
+    SetBuilder, Theorem, UnOp,
+)
+
+_INFIX: dict[str, tuple[int, int]] = {
+    # op: (left binding power, right operand precedence)
+    "↔": (20, 21), "<->": (20, 21),
+    "→": (25, 25), "->": (25, 25),
+    "∨": (30, 30), "∧": (35, 35),
+    "=": (50, 51), "≠": (50, 51), "!=": (50, 51), "<": (50, 51), ">": (50, 51), "≤": (50, 51),
+    "<=": (50, 51), "≥": (50, 51), ">=": (50, 51), "∣": (50, 51), "∈": (50, 51), "∉": (50, 51),
+    "≡": (50, 51), "⊆": (50, 51), "⊂": (50, 51),
+    "∪": (65, 66), "∩": (70, 71), "\\": (70, 71),
+    "+": (65, 66), "-": (65, 66), "*": (70, 71), "/": (70, 71), "%": (70, 71),
+    "^": (75, 75), "∘": (90, 90), "×": (35, 35), "⁻¹'": (80, 81), "''": (80, 81),
+}
+_CANON = {"->": "→", "<->": "↔", "<=": "≤", ">=": "≥", "!=": "≠"}
+_REL_BINDER_OPS = {">", "≥", "<", "≤", "≠", "∈", "∉", ">=", "<=", "⊆"}
+_MAX = 1024
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.toks = tokenize(text)
+        self.i = 0
+        self.placeholders = 0
+
+    # -- token helpers --------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def at(self, text: str) -> bool:
+        return self.tok.kind in ("sym", "ident") and self.tok.text == text
+
+    def next(self) -> Token:
+        t = self.tok
+        self.i += 1
+        return t
+
+    def expect(self, text: str) -> Token:
+        if not self.at(text):
+            raise ParseRefusal(f"expected {text!r} but found {self.tok.text or 'end of input'!r}", self.tok.pos)
+        return self.next()
+
+    def ident(self) -> str:
+        if self.tok.kind != "ident":
+            raise ParseRefusal(f"expected a name but found {self.tok.text!r}", self.tok.pos)
+        return self.next().text
+
+    # -- expressions ----------------------------------------------------
+    def expr(self, prec: int = 0) -> Expr:
+        left = self.prefix()
+        for _ in range(10_000):
+            t = self.tok
+            if t.kind == "field":
+                self.next()
+                left = Proj(left, t.text)
+                continue
+            if t.kind == "sym" and t.text in ("⁻¹", "!") and prec <= _MAX:
+                self.next()
+                left = UnOp(t.text, left)
+                continue
+            if t.kind == "sym" and t.text in _INFIX:
+                lbp, rprec = _INFIX[t.text]
+                if lbp < prec:
+                    break
+                self.next()
+                op = _CANON.get(t.text, t.text)
+                if op == "≡":
+                    rhs = self.expr(rprec)
+                    self.expect("[")
+                    kind = self.ident()
+                    if kind not in ("MOD", "ZMOD"):
+                        raise ParseRefusal(f"congruence kind {kind} not supported", t.pos)
+                    modulus = self.expr(0)
+                    self.expect("]")
+                    left = ModEq(kind, left, rhs, modulus)
+                    continue
+                left = BinOp(op, left, self.expr(rprec))
+                continue
+            if prec < _MAX and self.starts_arg():
+                args = []
+                while self.starts_arg():
+                    args.append(self.arg())
+                left = App(left.fn, left.args + tuple(args)) if isinstance(left, App) else App(left, tuple(args))
+                continue
+            break
+        return left
+
+    def starts_arg(self) -> bool:
+        t = self.tok
+        if t.kind in ("num", "ident"):
+            return t.text not in ("fun", "at", "in", "with", "then", "else", "by", "MOD", "ZMOD")
+        if t.kind != "sym":
+            return False
+        if t.text == "[":
+            nxt = self.peek()
+            return not (nxt.kind == "ident" and nxt.text in ("MOD", "ZMOD"))
+        return t.text in ("(", "↑", "⌊", "⌈", "√", "{", "·", "⟨")
+
+    def arg(self) -> Expr:
+        """An argument at max precedence: an atom plus projections / postfix ops."""
+        e = self.prefix(arg=True)
+        for _ in range(1000):
+            t = self.tok
+            if t.kind == "field":
+                self.next()
+                e = Proj(e, t.text)
+            elif t.kind == "sym" and t.text in ("⁻¹", "!"):
+                self.next()
+                e = UnOp(t.text, e)
+            else:
+                break
+        return e
+
+    def prefix(self, arg: bool = False) -> Expr:
+        t = self.tok
+        if t.kind == "num":
+            self.next()
+            return Num(Fraction(t.text), t.text)
+        if t.kind == "ident":
+            if t.text in ("fun",) and not arg:
+                return self.lam()
+            if t.text in ("True", "False"):
+                self.next()
+                return Ident(t.text)
+            self.next()
+            return Ident(t.text)
+        if t.kind != "sym":
+            raise ParseRefusal(f"unexpected {t.text or 'end of input'!r}", t.pos)
+        s = t.text
+        if s == "(":
+            return self.paren()
+        if s == "↑":
+            self.next()
+            return UnOp("↑", self.arg())
+        if s == "·":
+            self.next()
+            self.placeholders += 1
+            return Ident(f"·{self.placeholders}")
+        if s == "[":
+            self.next()
+            return Collection("list", tuple(self.items("]")))
+        if s == "{":
+            return self.brace()
+        if s == "⟨":
+            self.next()
+            return Collection("tuple", tuple(self.items("⟩")))
+        if s == "⌊":
+            self.next()
+            inner = self.expr(0)
+            if self.at("⌋₊"):
+                self.next()
+                return UnOp("nfloor", inner)
+            self.expect("⌋")
+            return UnOp("floor", inner)
+        if s == "⌈":
+            self.next()
+            inner = self.expr(0)
+            if self.at("⌉₊"):
+                self.next()
+                return UnOp("nceil", inner)
+            self.expect("⌉")
+            return UnOp("ceil", inner)
+        if s == "|" and not arg:
+            self.next()
+            inner = self.expr(0)
+            self.expect("|")
+            return UnOp("abs", inner)
+        if arg:
+            raise ParseRefusal(f"unexpected {s!r} in argument position", t.pos)
+        if s == "-":
+            self.next()
+            return UnOp("-", self.expr(75))
+        if s == "¬":
+            self.next()
+            return UnOp("¬", self.expr(40))
+        if s == "√":
+            self.next()
+            return UnOp("sqrt", self.expr(100))
+        if s in ("∀", "∃", "∃!"):
+            return self.quant()
+        if s in ("∑", "∏"):
+            return self.bigop()
+        if s == "λ":
+            return self.lam()
+        raise ParseRefusal(f"unexpected {s!r}", t.pos)
+
+    def items(self, close: str) -> list[Expr]:
+        out: list[Expr] = []
+        if self.at(close):
+            self.next()
+            return out
+        for _ in range(10_000):
+            out.append(self.expr(0))
+            if self.at(","):
+                self.next()
+                continue
+            self.expect(close)
+            return out
+        raise ParseRefusal("collection too long", self.tok.pos)
+
+    def paren(self) -> Expr:
+        self.expect("(")
+        saved = self.placeholders
+        self.placeholders = 0
+        e = self.expr(0)
+        if self.at(":"):
+            self.next()
+            ty = self.expr(0)
+            self.expect(")")
+            e = Ascribe(e, ty)
+        elif self.at(","):
+            self.next()
+            rest = self.items(")")
+            e = Collection("tuple", (e, *rest))
+        else:
+            self.expect(")")
+        if self.placeholders:
+            e = Lambda(tuple(f"·{k + 1}" for k in range(self.placeholders)), e)
+        self.placeholders = saved
+        return e
+
+    def brace(self) -> Expr:
+        self.expect("{")
+        if self.tok.kind == "ident" and self.peek().text in ("|", ":"):
+            # set-builder `{ x | p }` / `{ x : T | p }` (or a singleton `{x}` handled below)
+            save = self.i
+            var = self.ident()
+            ty = None
+            if self.at(":"):
+                self.next()
+                ty = self.expr(0)
+            if self.at("|"):
+                self.next()
+                body = self.expr(0)
+                self.expect("}")
+                return SetBuilder(var, ty, body)
+            self.i = save
+        return Collection("set", tuple(self.items("}")))
+
+    def binders(self) -> list[Binder]:
+        """Binders of ∀/∃/∑/fun up to (not including) the ','."""
+        out: list[Binder] = []
+        for _ in range(1000):
+            if self.at("(") or self.at("{") or self.at("["):
+                close = {"(": ")", "{": "}", "[": "]"}[self.next().text]
+                names = []
+                while self.tok.kind == "ident" or self.at("_"):
+                    names.append(self.next().text)
+                ty = None
+                if self.at(":"):
+                    self.next()
+                    ty = self.expr(0)
+                self.expect(close)
+                if ty is not None and _is_prop_syntax(ty):
+                    out.extend(Binder(n, None, "hyp", ty) for n in names)
+                else:
+                    out.extend(Binder(n, ty) for n in names)
+                continue
+            if self.tok.kind == "ident" and self.tok.text not in ("in",):
+                names = []
+                while self.tok.kind == "ident" and self.tok.text not in ("in",):
+                    names.append(self.next().text)
+                ty = None
+                if self.at(":"):
+                    self.next()
+                    ty = self.expr(0)
+                    out.extend(Binder(n, ty) for n in names)
+                    break
+                if self.tok.kind == "sym" and self.tok.text in _REL_BINDER_OPS:
+                    raw_op = self.next().text
+                    op = _CANON.get(raw_op, raw_op)
+                    rhs = self.expr(51)
+                    out.extend(Binder(n, None, op, rhs) for n in names)
+                    break
+                out.extend(Binder(n) for n in names)
+                continue
+            break
+        if not out:
+            raise ParseRefusal("expected binder", self.tok.pos)
+        return out
+
+    def quant(self) -> Expr:
+        kind = self.next().text
+        bs = self.binders()
+        self.expect(",")
+        return Quant(kind, tuple(bs), self.expr(0))
+
+    def bigop(self) -> Expr:
+        kind = self.next().text
+        if self.at("("):
+            self.next()
+            var = self.ident()
+            if self.at(":"):
+                self.next()
+                self.expr(0)
+            self.expect(")")
+        else:
+            var = self.ident()
+            if self.at(":"):
+                self.next()
+                self.expr(51)
+        domain = None
+        if self.at("∈") or self.at("in"):
+            self.next()
+            domain = self.expr(51)
+        self.expect(",")
+        return BigOp(kind, var, domain, self.expr(67))
+
+    def lam(self) -> Expr:
+        self.next()
+        bs = self.binders()
+        if not (self.at("=>") or self.at("↦")):
+            raise ParseRefusal("expected '=>' in fun", self.tok.pos)
+        self.next()
+        return Lambda(tuple(b.name for b in bs), self.expr(0))
+
+
+def _is_prop_syntax(e: Expr) -> bool:
+    if isinstance(e, BinOp):
+        return e.op in ("=", "≠", "<", ">", "≤", "≥", "∣", "∈", "∉", "∧", "∨", "↔", "⊆")
+    if isinstance(e, UnOp):
+        return e.op == "¬"
+    return isinstance(e, (Quant, ModEq))
+
+
+def parse_expr(text: str) -> Expr:
+    """Parse a standalone Lean term (used for informal claims and tests)."""
+    p = _Parser(text)
+    e = p.expr(0)
+    if p.tok.kind != "eof":
+        raise ParseRefusal(f"unexpected {p.tok.text!r} after expression", p.tok.pos)
+    return e
+
+
+_DECL_KEYWORDS = ("theorem", "lemma", "example")
+
+
+def parse_theorem(text: str) -> Theorem:
+    """Parse the first `theorem`/`lemma`/`example` in `text` (header lines are skipped)."""
+    p = _Parser(text)
+    for _ in range(len(p.toks)):
+        if p.tok.kind == "eof":
+            raise ParseRefusal("no theorem, lemma or example declaration found")
+        if p.tok.kind == "ident" and p.tok.text in _DECL_KEYWORDS:
+            break
+        p.next()
+    kw = p.next().text
+    name = "example" if kw == "example" else p.ident()
+    binders: list[tuple[str, Expr, str]] = []
+    for _ in range(10_000):
+        if p.at(":"):
+            break
+        if not (p.at("(") or p.at("{") or p.at("[") or p.at("⦃")):
+            raise ParseRefusal(f"unexpected {p.tok.text!r} in theorem binders", p.tok.pos)
+        opening = p.next().text
+        close = {"(": ")", "{": "}", "[": "]"}[opening]
+        if opening == "[":
+            ty = p.expr(0)
+            p.expect("]")
+            binders.append(("_inst", ty, "["))
+            continue
+        names = []
+        while p.tok.kind == "ident" or p.at("_"):
+            names.append(p.next().text)
+        if not names:
+            raise ParseRefusal("expected binder names", p.tok.pos)
+        p.expect(":")
+        ty = p.expr(0)
+        p.expect(close)
+        binders.extend((n, ty, opening) for n in names)
+    p.expect(":")
+    goal = p.expr(0)
+    if not (p.at(":=") or p.tok.kind == "eof" or p.at("|")):
+        raise ParseRefusal(f"unexpected {p.tok.text!r} after the goal", p.tok.pos)
+    return Theorem(name, tuple(binders), goal)

@@ -1,0 +1,280 @@
+"""From a parsed theorem to solver input: variables, hypotheses, goal, ∀-schemas.
+
+Top-level structure is handled here rather than by solver quantifiers, which
+time out on arithmetic: ∃ in a hypothesis is skolemized, ∀/→ in the goal are
+introduced, `x = <constant>` hypotheses bind x to its value (so huge constants
+stay exact), and ∀-hypotheses (definitions such as `∀ x, f x = 2 * x + 3`,
+recurrences) become *schemas* instantiated at the ground terms the problem
+uses (see `instantiate.py`).  Instances of a true hypothesis are true, so
+instantiation is always sound for proofs; it is exact for counterexamples only
+for plain definitions, which `Schema.exact` records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from mathagent.verifiers.formal.elaborate import free_idents
+from mathagent.verifiers.formal.errors import Refusal
+from mathagent.verifiers.formal.syntax import App, BinOp, Binder, Expr, Ident, Num, Quant, Theorem, UnOp, show
+from mathagent.verifiers.formal.translate import Translator
+from mathagent.verifiers.formal.types import FnType, Q, classify_binder_type
+from mathagent.verifiers.formal.values import Val
+
+MAX_INTROS = 64
+
+
+@dataclass
+class Schema:
+    name: str
+    binders: list[tuple[str, str]]
+    guards: list[Expr]
+    body: Expr
+    defines: str | None  # function name when this is a plain total definition
+
+
+@dataclass
+class Problem:
+    tr: Translator
+    hyps: list[tuple[str, Any]] = field(default_factory=list)  # (hypothesis name, z3 bool)
+    goal: Any = True
+    schemas: list[Schema] = field(default_factory=list)
+    quantified: list[tuple[str, Any]] = field(default_factory=list)  # exact ∀ forms of schemas
+    shown: list[str] = field(default_factory=list)  # variable names for counterexamples
+    rational: list[str] = field(default_factory=list)
+    theorem_hyp_names: list[str] = field(default_factory=list)
+    quantified_complete: bool = True
+    definitions: list[Expr] = field(default_factory=list)
+    app_log_initial: list[Any] = field(default_factory=list)
+    goal_sides: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
+    tr = Translator()
+    tr.deadline = deadline
+    pb = Problem(tr)
+    raw: list[tuple[str, Expr]] = []
+    for name, ty_expr, bracket in thm.binders:
+        if bracket == "[":
+            raise Refusal(f"instance argument [{show(ty_expr)}] is outside the SMT fragment")
+        ty = classify_binder_type(ty_expr)
+        if ty is None:
+            raw.append((name, ty_expr))
+            pb.theorem_hyp_names.append(name)
+            continue
+        _declare(pb, name, ty)
+    goal = thm.goal
+    for _ in range(MAX_INTROS):
+        if isinstance(goal, Quant) and goal.kind == "∀":
+            for b in goal.binders:
+                if b.pred_op == "hyp" and b.pred_rhs is not None:
+                    raw.append(("goal premise", b.pred_rhs))
+                    continue
+                ty = tr.binder_type(b, goal)
+                _declare(pb, b.name, ty, fresh=b.name in tr.types)
+                if b.pred_op is not None and b.pred_rhs is not None:
+                    raw.append((f"premise of {b.name}", BinOp(b.pred_op, Ident(b.name), b.pred_rhs)))
+            goal = goal.body
+        elif isinstance(goal, UnOp) and goal.op == "¬" and isinstance(goal.arg, Quant) and goal.arg.kind == "∃":
+            goal = Quant("∀", goal.arg.binders, UnOp("¬", goal.arg.body))
+        elif isinstance(goal, BinOp) and goal.op == "→":
+            raw.append(("goal premise", goal.left))
+            goal = goal.right
+        else:
+            break
+    conjuncts = [(n, c) for n, e in raw for c in _split_and(e)]
+    _register_definitions(pb, conjuncts)
+    _bind_constants(pb, conjuncts)
+    work = list(conjuncts)
+    for _ in range(10_000):
+        if not work:
+            break
+        name, e = work.pop(0)
+        if isinstance(e, Quant) and e.kind == "∃":
+            for b in e.binders:
+                if b.pred_op == "hyp" and b.pred_rhs is not None:
+                    work.append((name, b.pred_rhs))
+                    continue
+                ty = tr.binder_type(b, e)
+                _declare(pb, b.name, ty, fresh=True, show_it=False)
+                if b.pred_op is not None and b.pred_rhs is not None:
+                    work.append((name, BinOp(b.pred_op, Ident(b.name), b.pred_rhs)))
+            work.extend((name, c) for c in _split_and(e.body))
+            continue
+        if isinstance(e, Quant) and e.kind == "∀":
+            if any(e is d for d in pb.definitions):
+                continue
+            schema = _schema(pb, name, e)
+            if schema is not None:
+                pb.schemas.append(schema)
+                try:
+                    pb.quantified.append((name, _zb(tr.prop(e))))
+                except Refusal:
+                    pb.quantified_complete = False
+                continue
+        pb.hyps.append((name, _zb(tr.prop(e))))
+    pb.goal = _zb(tr.prop(goal))
+    _record_goal_sides(pb, goal)
+    pb.app_log_initial = list(tr.app_log)
+    _mark_definitions(pb)
+    return pb
+
+
+def _record_goal_sides(pb: Problem, goal: Expr) -> None:
+    """Values of the goal's non-trivial sides, shown with counterexamples (`f 8 = 1`)."""
+    if not (isinstance(goal, BinOp) and goal.op in ("=", "≠", "<", ">", "≤", "≥")):
+        return
+    tr = pb.tr
+    try:
+        t = tr.el.tree_type([goal.left, goal.right])
+        for side in (goal.left, goal.right):
+            if isinstance(side, (Ident, Num)):
+                continue
+            tr.sides.append([])
+            try:
+                pb.goal_sides.append((show(side), tr.arith(side, t)))
+            finally:
+                tr.sides.pop()
+    except Refusal:
+        return
+
+
+def _declare(pb: Problem, name: str, ty: str | FnType, *, fresh: bool = False, show_it: bool = True) -> None:
+    tr = pb.tr
+    z3name = tr.fresh_name(name) if fresh else name
+    tr.declare(name, ty, z3name=z3name)
+    if show_it and isinstance(ty, str):
+        if name in pb.shown:
+            pb.shown.remove(name)
+        pb.shown.append(name)
+    if ty == Q:
+        pb.rational.append(name)
+
+
+def _split_and(e: Expr) -> list[Expr]:
+    if isinstance(e, BinOp) and e.op == "∧":
+        return _split_and(e.left) + _split_and(e.right)
+    return [e]
+
+
+def _bind_constants(pb: Problem, conjuncts: list[tuple[str, Expr]]) -> None:
+    """`x = <ground term>` hypotheses fix x to an exact constant (repeated to a fixpoint)."""
+    tr = pb.tr
+    for _ in range(8):
+        changed = False
+        for _name, e in conjuncts:
+            if not (isinstance(e, BinOp) and e.op == "="):
+                continue
+            for lhs, rhs in ((e.left, e.right), (e.right, e.left)):
+                if not (isinstance(lhs, Ident) and lhs.name in tr.vars and not tr.vars[lhs.name].is_const):
+                    continue
+                if lhs.name in free_idents(rhs):
+                    continue
+                var = tr.vars[lhs.name]
+                tr.sides.append([])
+                try:
+                    t = tr.el.tree_type([lhs, rhs])
+                    if t != var.ty:
+                        continue
+                    v = tr.arith(rhs, t)
+                except Refusal:
+                    continue
+                finally:
+                    tr.sides.pop()
+                if v.is_const:
+                    tr.bind_const(lhs.name, v)
+                    changed = True
+                    break
+        if not changed:
+            return
+
+
+def _schema(pb: Problem, name: str, e: Quant) -> Schema | None:
+    tr = pb.tr
+    binders: list[tuple[str, str]] = []
+    guards: list[Expr] = []
+    body: Expr = e
+    for _ in range(MAX_INTROS):
+        if isinstance(body, Quant) and body.kind == "∀":
+            for b in body.binders:
+                if b.pred_op == "hyp" and b.pred_rhs is not None:
+                    guards.append(b.pred_rhs)
+                    continue
+                ty = tr.binder_type(b, body)
+                if not isinstance(ty, str):
+                    return None
+                binders.append((b.name, ty))
+                tr.types[b.name] = ty  # visible to later binder inference; restored below
+                if b.pred_op is not None and b.pred_rhs is not None:
+                    guards.append(BinOp(b.pred_op, Ident(b.name), b.pred_rhs))
+            body = body.body
+        elif isinstance(body, BinOp) and body.op == "→" and binders:
+            guards.append(body.left)
+            body = body.right
+        else:
+            break
+    for bname, _ty in binders:
+        if bname in tr.vars:
+            tr.types[bname] = tr.vars[bname].ty
+        elif bname in tr.funcs:
+            tr.types[bname] = tr.funcs[bname].type
+        else:
+            tr.types.pop(bname, None)
+    defines = None
+    if not guards and isinstance(body, BinOp) and body.op == "=" and isinstance(body.left, App):
+        lhs = body.left
+        names = [b for b, _ in binders]
+        if (isinstance(lhs.fn, Ident) and lhs.fn.name in tr.funcs
+                and [a.name if isinstance(a, Ident) else None for a in lhs.args] == names
+                and lhs.fn.name not in free_idents(body.right)):
+            defines = lhs.fn.name
+    return Schema(name, binders, guards, body, defines)
+
+
+def _register_definitions(pb: Problem, conjuncts: list[tuple[str, Expr]]) -> None:
+    """Plain total definitions `∀ x y, f x y = e` (f not in e, no guard, the only ∀ about f) are inlined."""
+    tr = pb.tr
+    cands: dict[str, tuple[Quant, Schema]] = {}
+    mentions: dict[str, int] = {}
+    for name, e in conjuncts:
+        if not (isinstance(e, Quant) and e.kind == "∀"):
+            continue
+        try:
+            s = _schema(pb, name, e)
+        except Refusal:
+            continue
+        for f in tr.funcs:
+            if f in free_idents(e):
+                mentions[f] = mentions.get(f, 0) + 1
+        if s is not None and s.defines is not None:
+            cands[s.defines] = (e, s)
+    for f, (e, s) in cands.items():
+        if mentions.get(f, 0) == 1:
+            assert isinstance(s.body, BinOp)
+            tr.macros[f] = ([b for b, _ in s.binders], s.body.right)
+            pb.definitions.append(e)
+
+
+def _mark_definitions(pb: Problem) -> None:
+    """A definition is exact only if its function is constrained by nothing else universally."""
+    for s in pb.schemas:
+        if s.defines is None:
+            continue
+        others = [o for o in pb.schemas if o is not s and s.defines in free_idents(o.body)]
+        if others:
+            s.defines = None
+
+
+def _zb(b: Any) -> Any:
+    return z3.BoolVal(b) if isinstance(b, bool) else b
+
+
+def bound_binder(name: str) -> Binder:
+    return Binder(name)
+
+
+def val_of(pb: Problem, name: str) -> Val | None:
+    return pb.tr.vars.get(name)

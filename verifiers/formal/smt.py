@@ -1,0 +1,190 @@
+"""Run z3 on a built problem and turn the outcome into a verdict.
+
+Order of checks (one solver call in the common case):
+1. hypotheses ∧ ¬goal.  `sat` gives a counterexample (reported only when the
+   translation is exact; otherwise the exact ∀-forms are added and z3 asked
+   again); `unknown` gives Unknown.
+2. on `unsat`, the hypotheses alone: `unsat` means Vacuous (with the unsat
+   core as the list of contradictory hypotheses), `sat` means Proved.
+The per-goal timeout is z3's own `timeout` parameter (no signals): 60% of the
+budget for step 1, the rest for step 2.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from mathagent.verifiers.formal.instantiate import instantiate
+from mathagent.verifiers.formal.problem import Problem
+from mathagent.verifiers.formal.residues import reduce_residues
+from mathagent.verifiers.formal.types import C, INTEGRAL
+from mathagent.verifiers.formal.verdicts import (
+    SMT_LABEL, Proved, Refuted, Unknown, Vacuous, Verdict,
+)
+
+BACKEND = "z3"
+
+
+def solve(pb: Problem, timeout_s: float) -> Verdict:
+    start = time.monotonic()
+    deadline = start + max(timeout_s, 0.05)
+    inst = instantiate(pb, deadline=start + 0.5 * max(timeout_s, 0.05))
+    hyps = pb.hyps + inst.instances
+    sides = pb.tr.sides[0]
+    inexact = list(pb.tr.inexact)
+    if any(s.defines is None for s in pb.schemas) or not inst.complete:
+        inexact.append("∀-hypotheses were instantiated, not fully encoded")
+    if pb.schemas and _has_quantifier([pb.goal, *[h for _, h in pb.hyps]]):
+        inexact.append("quantifiers remain next to instantiated definitions")
+
+    def ms() -> float:
+        return (time.monotonic() - start) * 1000
+
+    def remaining(frac: float = 1.0) -> int:
+        return max(50, int((deadline - time.monotonic()) * 1000 * frac))
+
+    quantified_query = _has_quantifier([pb.goal, *[h for _, h in hyps]])
+    if quantified_query:
+        # With quantifiers the model must respect the intended meaning of every auxiliary
+        # symbol everywhere, not just at ground terms.
+        sides = sides + pb.tr.global_axioms
+    goal = pb.goal
+    subst: list[tuple[Any, Any]] = []
+    if not pb.schemas:
+        int_vars = [v.term for v in pb.tr.vars.values() if v.ty in INTEGRAL and not v.is_const]
+        fs, sides, subst = reduce_residues([goal, *[h for _, h in hyps]], int_vars, list(sides))
+        goal, hyps = fs[0], [(n, f) for (n, _), f in zip(hyps, fs[1:])]
+    s = z3.Solver()
+    s.set("timeout", remaining(0.6))
+    for f in sides:
+        s.add(f)
+    for _name, h in hyps:
+        s.add(h)
+    s.add(z3.Not(goal))
+    r = s.check()
+    if r == z3.sat:
+        model = s.model()
+        if not inexact and _rational_ok(pb, model):
+            return Refuted(BACKEND, SMT_LABEL, counterexample(pb, model, subst), ms())
+        if pb.quantified and pb.quantified_complete and not pb.tr.inexact:
+            s.set("timeout", remaining(0.6))
+            if not quantified_query:
+                for ax in pb.tr.global_axioms:
+                    s.add(ax)
+            for _name, q in pb.quantified:
+                s.add(q)
+            r2 = s.check()
+            if r2 == z3.sat and _rational_ok(pb, s.model()):
+                return Refuted(BACKEND, SMT_LABEL, counterexample(pb, s.model(), subst), ms())
+            if r2 != z3.unsat:
+                return Unknown(BACKEND, SMT_LABEL, "a counterexample exists for the instantiated hypotheses, "
+                               "but it could not be confirmed against the ∀-hypotheses", ms())
+            r = z3.unsat
+        else:
+            why = "; ".join(inexact) or "counterexample assigns irrational values to ℚ variables"
+            return Unknown(BACKEND, SMT_LABEL, f"possible counterexample not confirmed ({why})", ms())
+    if r == z3.unknown:
+        why = s.reason_unknown()
+        if "timeout" in why or "canceled" in why:
+            why = f"solver timeout ({timeout_s:g}s)"
+        return Unknown(BACKEND, SMT_LABEL, f"z3 gave up: {why}", ms())
+    # unsat: the goal follows.  Are the hypotheses consistent?
+    named = [(n, h) for n, h in hyps]
+    if not named:
+        return Proved(BACKEND, SMT_LABEL, ms())
+    v = z3.Solver()
+    v.set("timeout", remaining())
+    v.set("unsat_core", True)
+    for f in sides:
+        v.add(f)
+    trackers: dict[str, str] = {}
+    for i, (n, h) in enumerate(named):
+        t = z3.Bool(f"__h{i}")
+        trackers[str(t)] = n
+        v.assert_and_track(h, t)
+    r3 = v.check()
+    if r3 == z3.unsat:
+        core: list[str] = []
+        for c in v.unsat_core():
+            n = trackers.get(str(c), str(c))
+            if n not in core:
+                core.append(n)
+        names = ", ".join(core) or "the hypotheses"
+        return Vacuous(BACKEND, SMT_LABEL, f"hypotheses {names} are contradictory, so any goal follows",
+                       tuple(core), ms())
+    note = "" if r3 == z3.sat else "goal follows, but consistency of the hypotheses was not established (timeout)"
+    return Proved(BACKEND, SMT_LABEL, ms(), note)
+
+
+def _has_quantifier(fs: list[Any]) -> bool:
+    for f in fs:
+        stack = [f]
+        for _ in range(200_000):
+            if not stack:
+                break
+            e = stack.pop()
+            if z3.is_quantifier(e):
+                return True
+            if z3.is_app(e):
+                stack.extend(e.children())
+    return False
+
+
+def _rational_ok(pb: Problem, model: Any) -> bool:
+    for name in pb.rational:
+        v = pb.tr.vars.get(name)
+        if v is None or v.is_const:
+            continue
+        val = model.eval(v.term, model_completion=True)
+        if not z3.is_rational_value(val):
+            return False
+    return True
+
+
+def fmt(val: Any) -> str:
+    if z3.is_int_value(val):
+        return str(val.as_long())
+    if z3.is_rational_value(val):
+        f = Fraction(val.numerator_as_long(), val.denominator_as_long())
+        return str(f)
+    if z3.is_algebraic_value(val):
+        return "≈" + val.approx(6).as_decimal(6).rstrip("?")
+    return str(val)
+
+
+def _fmt_const(c: Any) -> str:
+    if isinstance(c, tuple):
+        return f"{c[0]} + {c[1]}i"
+    return str(c)
+
+
+def counterexample(pb: Problem, model: Any, subst: list[tuple[Any, Any]] | None = None) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def ev(t: Any) -> str:
+        return fmt(model.eval(z3.substitute(t, *subst) if subst else t, model_completion=True))
+
+    for name in pb.shown:
+        v = pb.tr.vars.get(name)
+        if v is None:
+            continue
+        if v.is_const:
+            out[name] = _fmt_const(v.const)
+        elif v.ty == C:
+            re, im = (ev(t) for t in v.term)
+            out[name] = f"{re} + {im}i"
+        else:
+            out[name] = ev(v.term)
+    for label, val in pb.goal_sides:
+        if label not in out:
+            out[label] = _fmt_const(val.const) if val.is_const else (
+                ev(val.term) if val.ty != C else "?")
+    for fn, vals, t in pb.app_log_initial[:12]:
+        if all(v.is_const for v in vals):
+            key = f"{fn} {' '.join(_fmt_const(v.const) for v in vals)}"
+            out[key] = ev(t)
+    return out
