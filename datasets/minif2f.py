@@ -1,0 +1,67 @@
+"""miniF2F (Lean 4) loader: a folder of ``.lean`` files, or a JSONL index.
+
+* Folder (as in yangky11/miniF2F-lean4 ``MiniF2F/Valid``): each ``.lean`` file
+  holds imports/opens then one ``theorem <name> ... := by sorry``; the header
+  goes to ``meta["header"]`` and header + statement reproduce the file exactly.
+  These files carry no informal statement, so the question is the statement.
+* JSONL with ``formal_statement``, ``informal_stmt``, ``informal_proof``,
+  ``header`` and ``name`` (or ``id``), as in the upstream ``minif2f_lean4.jsonl``.
+
+Ids are ``minif2f/<theorem name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mathagent.datasets.errors import DatasetError, RecordError
+from mathagent.datasets.lean_statements import formal_problem, split_lean_file
+from mathagent.datasets.problem import Problem
+from mathagent.datasets.reading import iter_jsonl
+
+NAME = "minif2f"
+MAX_FILE_BYTES = 1024 * 1024
+
+
+def _folder_records(root: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
+    files = sorted((p for p in root.rglob("*.lean") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+    if not files:
+        raise DatasetError(f"minif2f: no .lean files under {root}", "pass the folder of miniF2F .lean files or a .jsonl file")
+    for path in files:
+        file = str(path)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ValueError(f"file larger than {MAX_FILE_BYTES} bytes")
+            text = path.read_text(encoding="utf-8")
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            yield file, None, RecordError(file, None, f"unreadable: {exc}")
+            continue
+        parts = split_lean_file(text)
+        if parts is None:
+            yield file, None, RecordError(file, None, "no 'theorem <name>' declaration found")
+            continue
+        header, statement, name = parts
+        yield file, None, Problem(
+            id=f"{NAME}/{name}",
+            dataset=NAME,
+            question=statement.strip(),
+            formal_statement=statement,
+            meta={"header": header, "informal": False, "lean_path": path.relative_to(root).as_posix(),
+                  "split": path.parent.name.lower()},
+        )
+
+
+def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
+    if path.is_dir():
+        yield from _folder_records(path)
+        return
+    file = str(path)
+    for line, obj in iter_jsonl(path):
+        if isinstance(obj, RecordError):
+            yield file, line, obj
+            continue
+        try:
+            yield file, line, formal_problem(NAME, obj, ("name", "id"))
+        except ValueError as exc:
+            yield file, line, RecordError(file, line, str(exc))

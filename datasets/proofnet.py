@@ -1,0 +1,37 @@
+"""ProofNet (Lean 4 port) loader: JSONL with ``name``, ``formal_statement``,
+``informal_stmt``, ``informal_proof``, ``header``, ``source``.
+
+Ids are ``proofnet/<name>``; the subject is the textbook (``source`` without
+``.lean``, e.g. ``Rudin``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+from mathagent.datasets.errors import RecordError
+from mathagent.datasets.lean_statements import formal_problem
+from mathagent.datasets.problem import Problem
+from mathagent.datasets.reading import iter_jsonl, require_file
+
+NAME = "proofnet"
+
+
+def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
+    require_file(path, NAME, "a ProofNet .jsonl file")
+    file = str(path)
+    for line, obj in iter_jsonl(path):
+        if isinstance(obj, RecordError):
+            yield file, line, obj
+            continue
+        try:
+            problem = formal_problem(NAME, obj, ("name",))
+        except ValueError as exc:
+            yield file, line, RecordError(file, line, str(exc))
+            continue
+        source = obj.get("source")
+        if isinstance(source, str) and source.strip():
+            problem = dataclasses.replace(problem, subject=source.strip().removesuffix(".lean"))
+        yield file, line, problem

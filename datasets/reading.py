@@ -1,0 +1,136 @@
+"""Shared reading helpers for the benchmark loaders: JSONL lines, hashing, collection.
+
+Design: loaders are generators of ``Problem | RecordError``; :class:`Collector`
+applies ``limit``, ``strict`` and duplicate-id detection the same way for every
+benchmark, so each loader module only knows its own format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from mathagent.datasets.errors import DatasetError, RecordError
+from mathagent.datasets.problem import LoadResult, Problem
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (relative POSIX paths and contents, sorted)."""
+    if path.is_dir():
+        h = hashlib.sha256()
+        for p in sorted(q for q in path.rglob("*") if q.is_file()):
+            h.update(p.relative_to(path).as_posix().encode() + b"\0")
+            h.update(_file_digest(p).encode() + b"\n")
+        return h.hexdigest()
+    return _file_digest(path)
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
+    """``(line_number, object)`` for each non-blank line, or a :class:`RecordError`.
+
+    Reads bytes line by line (constant memory); a line that is not UTF-8, not
+    JSON, or not a JSON object becomes an error for that line only.
+    """
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                yield number, RecordError(str(path), number, f"line longer than {MAX_LINE_BYTES} bytes")
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, RecordError(str(path), number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+                continue
+            if number == 1:
+                text = text.lstrip("\ufeff")
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, RecordError(str(path), number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            if not isinstance(obj, dict):
+                yield number, RecordError(str(path), number, f"expected a JSON object, got {type(obj).__name__}")
+                continue
+            yield number, obj
+
+
+def field_str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    """``obj[key]`` as a non-empty string; raises ``ValueError`` (message for a RecordError)."""
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"missing field {key!r}")
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"field {key!r} must be a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise ValueError(f"field {key!r} is empty")
+    return value
+
+
+def require_file(path: Path, dataset: str, what: str) -> None:
+    if not path.is_file():
+        raise DatasetError(
+            f"{dataset}: expected {what}, but {path} is a folder" if path.is_dir() else f"{dataset}: not a file: {path}",
+            f"pass the path of the {what} itself",
+        )
+
+
+class Collector:
+    """Accumulates problems and errors with ``limit``, ``strict`` and unique ids."""
+
+    def __init__(self, limit: int | None, strict: bool) -> None:
+        if limit is not None and limit < 0:
+            raise DatasetError(f"limit must be >= 0, got {limit}", "pass a non-negative --limit, or none for all")
+        self.limit = limit
+        self.strict = strict
+        self.problems: list[Problem] = []
+        self.errors: list[RecordError] = []
+        self._ids: dict[str, str] = {}
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and len(self.problems) >= self.limit
+
+    def error(self, err: RecordError) -> None:
+        if self.strict:
+            raise DatasetError(str(err), "fix or remove that record, or load without --strict to skip bad records")
+        self.errors.append(err)
+
+    def add(self, problem: Problem, file: str, line: int | None) -> None:
+        where = file if line is None else f"{file}:{line}"
+        if problem.id in self._ids:
+            self.error(RecordError(file, line, f"duplicate id {problem.id!r} (first seen at {self._ids[problem.id]})"))
+            return
+        self._ids[problem.id] = where
+        self.problems.append(problem)
+
+    def consume(self, items: Iterable[tuple[str, int | None, Problem | RecordError]]) -> None:
+        """Take ``(file, line, problem_or_error)`` items until the limit is reached."""
+        if self.full:
+            return
+        for file, line, item in items:
+            if isinstance(item, RecordError):
+                self.error(item)
+            else:
+                self.add(item, file, line)
+            if self.full:
+                return
+
+    def result(self, sha: str) -> LoadResult:
+        return LoadResult(problems=self.problems, errors=self.errors, file_sha256=sha)

@@ -1,0 +1,31 @@
+"""The killable verifier worker pool."""
+
+from __future__ import annotations
+
+import time
+
+from mathagent.verifiers import isolation
+from mathagent.verifiers.deadline import Finished, Raised, TimedOut
+
+
+def test_finished_and_raised_come_back_as_data() -> None:
+    assert isolation.run_isolated("math:factorial", (5,), 30) == Finished(120)
+    raised = isolation.run_isolated("math:factorial", (-1,), 30)
+    assert isinstance(raised, Raised) and isinstance(raised.error, isolation.WorkerError)
+    assert "ValueError" in str(raised.error)
+    missing = isolation.run_isolated("no_such_module_xyz:f", (), 30)
+    assert isinstance(missing, Raised) and "ModuleNotFoundError" in str(missing.error)
+
+
+def test_a_runaway_call_is_killed_and_the_pool_recovers() -> None:
+    isolation.run_isolated("math:factorial", (3,), 30)  # warm a worker first
+    start = time.monotonic()
+    # one C-level big-integer power: holds the GIL, so only killing the process stops it
+    out = isolation.run_isolated("builtins:pow", (7, 10**12), 0.5)
+    assert isinstance(out, TimedOut) and not out.refused
+    assert time.monotonic() - start < 10.0
+    assert isolation.run_isolated("math:factorial", (4,), 60) == Finished(24)
+
+
+def test_non_positive_timeout_times_out_at_once() -> None:
+    assert isinstance(isolation.run_isolated("math:factorial", (3,), 0), TimedOut)

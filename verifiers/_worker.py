@@ -1,0 +1,93 @@
+"""Entry point of a verifier worker process (``python -m mathagent.verifiers._worker``).
+
+Protocol: length-prefixed pickle frames.  The parent sends ``(target, args)``
+on stdin; the worker answers ``("ok", value)`` or ``("err", text)`` on the
+file descriptor that was stdout when it started (library prints are diverted
+to stderr, so they can never corrupt a frame).  The first frame it sends is
+``("ready", None)`` after its imports.  It exits on end of input, and asks the
+kernel to kill it if its parent dies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import struct
+import sys
+
+MEMORY_LIMIT_ENV = "MATHAGENT_VERIFIER_MEMORY_BYTES"
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        limit = int(os.environ.get(MEMORY_LIMIT_ENV, str(2 * 1024**3)))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _read_exact(stream, n: int) -> bytes | None:
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def _send(out, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(struct.pack(">Q", len(data)) + data)
+    out.flush()
+
+
+def main() -> None:
+    _die_with_parent()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints go to stderr, never into a frame
+    sys.stdout = sys.stderr
+    _limit_memory()
+    for name in ("sympy", "latex2sympy2_extended", "math_verify"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    _send(out, ("ready", None))
+    inp = sys.stdin.buffer
+    while True:
+        header = _read_exact(inp, 8)
+        if header is None:
+            return
+        payload = _read_exact(inp, struct.unpack(">Q", header)[0])
+        if payload is None:
+            return
+        try:
+            target, args = pickle.loads(payload)
+            module, _, name = target.partition(":")
+            reply = ("ok", getattr(importlib.import_module(module), name)(*args))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as data
+            reply = ("err", f"{type(exc).__name__}: {exc}"[:500])
+        try:
+            _send(out, reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+            _send(out, ("err", f"result could not be sent back: {type(exc).__name__}"))
+
+
+if __name__ == "__main__":
+    main()
