@@ -32,6 +32,25 @@ def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'traces.db'}"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url_any(request, tmp_path):
+    """A fresh, empty trace database: an SQLite file, and (second parameter) a new PostgreSQL schema.
+
+    PostgreSQL needs MATHAGENT_TEST_PG_URL (``scripts/postgres.sh start`` prints one); each test gets its own
+    schema through the connection's ``search_path``, dropped afterwards, so tests never see each other's rows.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'traces.db'}"
+        return
+    from pg_schema import fresh_pg_schema
+
+    base = os.environ.get("MATHAGENT_TEST_PG_URL")
+    if not base:
+        pytest.skip("MATHAGENT_TEST_PG_URL is not set (start a server with `bash scripts/postgres.sh start`)")
+    with fresh_pg_schema(base) as url:
+        yield url
+
+
 @pytest.fixture
 def isolated_home(tmp_path, monkeypatch):
     """Point platformdirs (XDG) at a temporary home so tests never touch the user's data."""

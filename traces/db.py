@@ -132,10 +132,47 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                             "check that the database is writable (--db / MATHAGENT_DB_URL)") from exc
 
 
+MIGRATION_LOCK_KEY = 0x6D61746861  # "matha": the PostgreSQL advisory lock that serializes migrations
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time checks and migrates (several eval workers may start together).
+
+    SQLite needs no lock here: a second migrator fails on the existing tables and re-reads the revision.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    try:
+        conn = engine.connect()
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        conn.commit()
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open the trace database: {_short(exc)}",
+                            "check the URL, that the server is running and that you may connect "
+                            "(--db / MATHAGENT_DB_URL)") from exc
+    try:
+        yield
+    finally:
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+        finally:
+            conn.close()
+
+
 def prepare_database(engine: Engine, *, auto_upgrade: bool = True) -> str:
     """Check the schema version; upgrade an older one, refuse a newer one."""
-    current = current_revision(engine)
     head = head_revision()
+    if current_revision(engine) == head:
+        return head
+    with _migration_lock(engine):
+        return _check_and_upgrade(engine, head, auto_upgrade)
+
+
+def _check_and_upgrade(engine: Engine, head: str, auto_upgrade: bool) -> str:
+    current = current_revision(engine)
     if current == head:
         return head
     if current is not None and current not in known_revisions():
@@ -145,7 +182,12 @@ def prepare_database(engine: Engine, *, auto_upgrade: bool = True) -> str:
     if not auto_upgrade:
         raise DatabaseError(f"the trace database is at revision {current or 'empty'}, code expects {head}",
                             "run `mathagent db upgrade`")
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DatabaseError:
+        if current_revision(engine) == head:  # another process migrated the same file meanwhile
+            return head
+        raise
     return head
 
 

@@ -1,11 +1,18 @@
-"""Writing and reading traces.  Sessions are opened by the caller."""
+"""Writing and reading traces.  Sessions are opened by the caller.
+
+Text is stored the same way on every backend: PostgreSQL cannot hold NUL
+characters in ``text`` columns and neither backend accepts lone surrogates, so
+:func:`clean_text` replaces both with U+FFFD before a write (a calculator
+program can print anything).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from mathagent.traces.models import LLMCall, Step, ToolCall, Trace, Verification
 from mathagent.traces.records import TraceRecord, problem_hash
@@ -13,29 +20,72 @@ from mathagent.traces.records import TraceRecord, problem_hash
 MIN_ID_PREFIX = 6
 
 
+def clean_text(value: str) -> str:
+    """``value`` without NUL characters or lone surrogates (each becomes U+FFFD)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
+def clean_json(value: Any) -> Any:
+    """:func:`clean_text` applied to every string (keys too) inside a JSON value."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def _opt(value: str | None) -> str | None:
+    return None if value is None else clean_text(value)
+
+
 def add_trace(session: Session, rec: TraceRecord) -> Trace:
     """Add ``rec`` with all its children to ``session`` (flushes, does not commit)."""
+    c = clean_text
     trace = Trace(
-        id=rec.id, source=rec.source, run_id=rec.run_id, dataset=rec.dataset, problem_id=rec.problem_id,
-        strategy=rec.strategy, sample_index=rec.sample_index, problem=rec.problem,
-        problem_hash=problem_hash(rec.problem), model=rec.model, backend=rec.backend, status=rec.status,
-        answer=rec.answer, verified=rec.verified, gold=rec.gold, correct=rec.correct, error=rec.error,
-        prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens, seconds=rec.seconds,
-        meta=rec.meta,
+        id=rec.id, source=rec.source, run_id=rec.run_id, dataset=_opt(rec.dataset), problem_id=_opt(rec.problem_id),
+        strategy=rec.strategy, sample_index=rec.sample_index, problem=c(rec.problem),
+        problem_hash=problem_hash(c(rec.problem)), model=c(rec.model), backend=rec.backend, status=rec.status,
+        answer=_opt(rec.answer), verified=rec.verified, gold=_opt(rec.gold), correct=rec.correct,
+        error=_opt(rec.error), prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens,
+        seconds=rec.seconds, meta=clean_json(rec.meta),
     )
-    trace.steps = [Step(index=s.index, route=s.route, input=s.input, output=s.output, status=s.status, ms=s.ms)
+    trace.steps = [Step(index=s.index, route=s.route, input=c(s.input), output=c(s.output), status=s.status, ms=s.ms)
                    for s in rec.steps]
-    trace.tool_calls = [ToolCall(step_index=t.step_index, tool=t.tool, code=t.code, stdout=t.stdout,
-                                 stderr=t.stderr, status=t.status, ms=t.ms) for t in rec.tool_calls]
-    trace.llm_calls = [LLMCall(step_index=c.step_index, purpose=c.purpose, messages=c.messages,
-                               response=c.response, prompt_tokens=c.prompt_tokens,
-                               completion_tokens=c.completion_tokens, finish_reason=c.finish_reason, ms=c.ms)
-                       for c in rec.llm_calls]
-    trace.verifications = [Verification(name=v.name, verdict=v.verdict, detail=v.detail)
+    trace.tool_calls = [ToolCall(step_index=t.step_index, tool=t.tool, code=c(t.code), stdout=c(t.stdout),
+                                 stderr=c(t.stderr), status=t.status, ms=t.ms) for t in rec.tool_calls]
+    trace.llm_calls = [LLMCall(step_index=k.step_index, purpose=k.purpose, messages=clean_json(k.messages),
+                               response=c(k.response), prompt_tokens=k.prompt_tokens,
+                               completion_tokens=k.completion_tokens, finish_reason=k.finish_reason, ms=k.ms)
+                       for k in rec.llm_calls]
+    trace.verifications = [Verification(name=v.name, verdict=v.verdict, detail=c(v.detail))
                            for v in rec.verifications]
     session.add(trace)
     session.flush()
     return trace
+
+
+def add_trace_once(factory: sessionmaker[Session], rec: TraceRecord) -> bool:
+    """Write ``rec`` in its own transaction; ``False`` when its (run, problem, strategy, sample) key exists.
+
+    The unique constraint decides between concurrent writers (threads, processes, eval workers on several
+    machines): exactly one insert wins, the others see an IntegrityError, which means "already done".
+    """
+    from mathagent.traces.db import session_scope
+
+    try:
+        with session_scope(factory) as s:
+            add_trace(s, rec)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _with_children():

@@ -25,9 +25,9 @@ def sample_record(**kw) -> TraceRecord:
     return TraceRecord(**base)
 
 
-def test_roundtrip_with_children(db_url):
+def test_roundtrip_with_children(db_url_any):
     rec = sample_record()
-    with open_database(db_url) as f:
+    with open_database(db_url_any) as f:
         with session_scope(f) as s:
             store.add_trace(s, rec)
         with session_scope(f) as s:
@@ -39,9 +39,9 @@ def test_roundtrip_with_children(db_url):
     assert d["verification"] == [{"name": "cot_cross_check", "verdict": "pass", "detail": "equivalent"}]
 
 
-def test_prefix_lookup_and_ambiguity(db_url):
+def test_prefix_lookup_and_ambiguity(db_url_any):
     a, b = sample_record(id="abcdef0001"), sample_record(id="abcdef0002")
-    with open_database(db_url) as f:
+    with open_database(db_url_any) as f:
         with session_scope(f) as s:
             store.add_trace(s, a)
             store.add_trace(s, b)
@@ -52,8 +52,8 @@ def test_prefix_lookup_and_ambiguity(db_url):
             assert store.find_trace(s, "zzzzzzzz") is None
 
 
-def test_failed_transaction_writes_nothing(db_url):
-    with open_database(db_url) as f:
+def test_failed_transaction_writes_nothing(db_url_any):
+    with open_database(db_url_any) as f:
         with pytest.raises(RuntimeError), session_scope(f) as s:
             store.add_trace(s, sample_record(id="t1"))
             raise RuntimeError("crash between writes")
@@ -62,12 +62,12 @@ def test_failed_transaction_writes_nothing(db_url):
             assert s.execute(text("SELECT count(*) FROM steps")).scalar() == 0
 
 
-def test_unique_run_item(db_url):
+def test_unique_run_item(db_url_any):
     from sqlalchemy.exc import IntegrityError
 
     from mathagent.traces.models import EvalRun
 
-    with open_database(db_url) as f:
+    with open_database(db_url_any) as f:
         with session_scope(f) as s:
             s.add(EvalRun(id="run1", dataset="gsm8k", config={}))
         with session_scope(f) as s:
@@ -76,19 +76,20 @@ def test_unique_run_item(db_url):
             store.add_trace(s, sample_record(id="x2", run_id="run1", problem_id="p1"))
 
 
-def test_migrations_create_schema_and_wal(db_url, tmp_path):
-    engine = make_engine(db_url)
+def test_migrations_create_schema_and_wal(db_url_any, tmp_path):
+    engine = make_engine(db_url_any)
     assert current_revision(engine) is None
     assert prepare_database(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
     assert {"traces", "steps", "tool_calls", "llm_calls", "verifications", "eval_runs", "alembic_version"} <= tables
-    with engine.connect() as c:
-        assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as c:
+            assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
 
 
-def test_newer_schema_is_refused(db_url):
-    engine = make_engine(db_url)
+def test_newer_schema_is_refused(db_url_any):
+    engine = make_engine(db_url_any)
     prepare_database(engine)
     with engine.begin() as c:
         c.execute(text("UPDATE alembic_version SET version_num='9999_from_the_future'"))
@@ -98,11 +99,11 @@ def test_newer_schema_is_refused(db_url):
     assert "newer than this mathagent knows" in exc.value.message
 
 
-def test_models_match_migrations(db_url):
+def test_models_match_migrations(db_url_any):
     """The Alembic migrations produce exactly the tables and columns the models declare."""
     from mathagent.traces.models import Base
 
-    engine = make_engine(db_url)
+    engine = make_engine(db_url_any)
     prepare_database(engine)
     insp = inspect(engine)
     for table in Base.metadata.sorted_tables:
