@@ -71,21 +71,12 @@ def solve_command(
 def _print_human(result) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.panel import Panel
-    from rich.syntax import Syntax
+
+    from mathagent.render import print_checks, print_steps
 
     con = Console()
-    for step in result.steps:
-        title = f"step {step['index']} · {step['route']} · {step['status']} · {step['ms']:.0f} ms"
-        if step["route"] == "calc":
-            con.print(Panel(Syntax(step["input"], "python", word_wrap=True), title=title, title_align="left"))
-            con.print(f"[dim]output:[/dim] {escape(step['output'].strip()[:2000])}")
-        else:
-            con.print(Panel(escape(step["output"].strip()[:3000]), title=title, title_align="left"))
-    for check in result.verification:
-        color = {"pass": "green", "fail": "red"}.get(check["verdict"], "yellow")
-        con.print(f"check [bold]{check['name']}[/bold]: [{color}]{check['verdict']}[/{color}] "
-                  f"- {escape(check['detail'])}")
+    print_steps(con, result.steps)
+    print_checks(con, result.verification)
     mark = "[green]verified[/green]" if result.verified else "[yellow]not verified[/yellow]"
     con.print(f"\n[bold]answer:[/bold] {escape(str(result.answer))}  ({mark})")
     con.print(f"[dim]trace {result.trace_id} · {result.model} ({result.backend}) · "

@@ -68,20 +68,15 @@ def _print_trace(d: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
-    from rich.syntax import Syntax
+    from rich.text import Text
+
+    from mathagent.render import print_checks, print_steps
 
     con = Console()
     con.print(f"[bold]trace[/bold] {d['id']}  {d['created_at']}  {d['model']} ({d['backend']})")
-    con.print(Panel(escape(d["problem"]), title="problem", title_align="left"))
-    for step in d["steps"]:
-        title = f"step {step['index']} · {step['route']} · {step['status']} · {step['ms']:.0f} ms"
-        if step["route"] == "calc":
-            con.print(Panel(Syntax(step["input"], "python", word_wrap=True), title=title, title_align="left"))
-            con.print(f"[dim]output:[/dim] {escape(step['output'].strip()[:2000])}")
-        else:
-            con.print(Panel(escape(step["output"].strip()[:3000]), title=title, title_align="left"))
-    for v in d["verification"]:
-        con.print(f"check [bold]{v['name']}[/bold]: {v['verdict']} - {escape(v['detail'])}")
+    con.print(Panel(Text(d["problem"]), title="problem", title_align="left"))
+    print_steps(con, d["steps"])
+    print_checks(con, d["verification"])
     con.print(f"[bold]answer:[/bold] {escape(str(d['answer']))}  verified: {d['verified']}  status: {d['status']}")
     if d["error"]:
         con.print(f"[red]error:[/red] {escape(d['error'])}")
