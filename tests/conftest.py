@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # for `import fakes`
+# test support modules (`import fakes`); never tests/ itself, whose folders would shadow
+# `mathagent` and its subpackage names as namespace packages
+sys.path.insert(0, str(REPO / "tests" / "support"))
 SHARED_DATA = Path(os.environ.get("MATHAGENT_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -1,0 +1,46 @@
+"""Why an attempt failed: one category per trace, from what the trace recorded.
+
+Categories (closed set, in the order the report shows them):
+
+* ``llm_error`` - the LLM backend failed after its retries (trace status ``error``);
+* ``timeout`` - a program hit the calculator's time limit and no answer came, or grading timed out;
+* ``sandbox_error`` - programs failed in the sandbox (exception, signal, output limit) and no answer came;
+* ``parse_failure`` - the model's replies held no program/answer we could read, or the answer could not be parsed for grading;
+* ``no_answer`` - no answer for any other reason (e.g. the turn limit);
+* ``wrong_answer`` - an answer that grading judged incorrect.
+
+A correct attempt is ``correct``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+Category = Literal["correct", "wrong_answer", "timeout", "sandbox_error", "parse_failure", "no_answer", "llm_error"]
+FAILURE_CATEGORIES: tuple[Category, ...] = (
+    "wrong_answer", "timeout", "sandbox_error", "parse_failure", "no_answer", "llm_error")
+SANDBOX_FAILURES = {"error", "signal", "output_limit"}
+
+
+def classify(trace: Mapping[str, Any]) -> Category:
+    """Category of a trace given as :func:`mathagent.traces.store.trace_to_dict` returns it."""
+    if trace.get("correct"):
+        return "correct"
+    if trace.get("status") == "error":
+        return "llm_error"
+    grade_status = ((trace.get("meta") or {}).get("grade") or {}).get("status")
+    if trace.get("answer"):
+        if grade_status == "parse_error":
+            return "parse_failure"
+        if grade_status == "timeout":
+            return "timeout"
+        return "wrong_answer"
+    tool_statuses = {c.get("status") for c in trace.get("tool_calls") or []}
+    if "timeout" in tool_statuses:
+        return "timeout"
+    if tool_statuses & SANDBOX_FAILURES:
+        return "sandbox_error"
+    if any(s.get("status") in ("no_code", "no_answer") for s in trace.get("steps") or []):
+        return "parse_failure"
+    return "no_answer"

@@ -1,0 +1,129 @@
+"""Work items of an eval run and solving one of them (with grading before the write).
+
+One item is one (problem, strategy, sample).  :class:`ItemSolver` runs the
+agent on it with a recorder that grades the answer against the gold answer
+*before* the trace is written, so every row in the database already carries
+``gold`` and ``correct`` and the write stays one transaction.  A duplicate
+key (the item was finished by another worker or process) is reported, not
+raised: the unique constraint is what keeps concurrent resumes honest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mathagent.eval.spec import EvalSpec
+from mathagent.traces.records import TraceRecord
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+GRADE_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    problem_id: str
+    question: str
+    gold: str
+    strategy: str
+    sample_index: int
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)  # level, subject: shown in reports
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.problem_id, self.strategy, self.sample_index)
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    problem_id: str
+    strategy: str
+    sample_index: int
+    written: bool          # False: the row already existed (another worker finished it first)
+    status: str            # the trace status: answered | no_answer | error
+    correct: bool
+    verified: bool
+    seconds: float
+    tokens: int
+
+
+def plan_items(problems: list[Any], strategies: tuple[str, ...], samples: int,
+               done: set[tuple[str, str, int]]) -> tuple[list[WorkItem], int]:
+    """The items not yet done, problem-major (all strategies of a problem together), and the total."""
+    items: list[WorkItem] = []
+    total = 0
+    for p in problems:
+        meta = {k: v for k, v in (("level", p.level), ("subject", p.subject)) if v not in (None, "")}
+        for s in range(samples):
+            for strategy in strategies:
+                total += 1
+                if (p.id, strategy, s) in done:
+                    continue
+                items.append(WorkItem(p.id, p.question, p.answer, strategy, s, meta))
+    return items, total
+
+
+def trace_writer(factory: sessionmaker[Session]) -> Callable[[TraceRecord], bool]:
+    """Write one trace in one transaction; False when its (run, problem, strategy, sample) exists."""
+    from mathagent.traces.db import session_scope
+    from mathagent.traces.store import add_trace
+
+    def write(rec: TraceRecord) -> bool:
+        try:
+            with session_scope(factory) as s:
+                add_trace(s, rec)
+        except IntegrityError:
+            return False
+        return True
+
+    return write
+
+
+class ItemSolver:
+    """Solve, grade and record one item with a shared LLM and calculator pool (thread-safe)."""
+
+    def __init__(self, llm, calculator, spec: EvalSpec, run_id: str, write: Callable[[TraceRecord], bool]):
+        self.llm = llm
+        self.calculator = calculator
+        self.spec = spec
+        self.run_id = run_id
+        self.write = write
+        self._configs: dict[int, Any] = {}
+
+    def _config(self, sample_index: int):
+        from mathagent.agent.state import AgentConfig
+
+        cfg = self._configs.get(sample_index)
+        if cfg is None:
+            spec = self.spec
+            cfg = AgentConfig(max_turns=spec.max_turns, max_repairs=spec.max_repairs,
+                              calc_timeout_s=spec.calc_timeout_s, verify=spec.verify,
+                              temperature=spec.temperature, seed=spec.sample_seed(sample_index))
+            self._configs[sample_index] = cfg
+        return cfg
+
+    def __call__(self, item: WorkItem) -> ItemOutcome:
+        from mathagent.agent.runner import solve_problem
+        from mathagent.agent.state import AgentContext
+        from mathagent.eval.grading import grade
+
+        done: dict[str, bool] = {}
+
+        def record(rec: TraceRecord) -> None:
+            verdict = grade(rec.answer, item.gold, timeout_s=GRADE_TIMEOUT_S)
+            rec.correct = verdict.correct
+            rec.meta = {**rec.meta, "grade": {"status": verdict.status, "detail": verdict.detail}}
+            done["correct"] = verdict.correct
+            done["written"] = self.write(rec)
+
+        ctx = AgentContext(llm=self.llm, calculator=self.calculator, config=self._config(item.sample_index),
+                           recorder=record)
+        res = solve_problem(item.question, ctx, strategy=item.strategy, run_id=self.run_id,
+                            dataset=self.spec.dataset, problem_id=item.problem_id, sample_index=item.sample_index,
+                            gold=item.gold, source="eval", meta=dict(item.meta))
+        return ItemOutcome(item.problem_id, item.strategy, item.sample_index, done.get("written", False),
+                           res.status, done.get("correct", False), res.verified, res.seconds,
+                           res.usage["prompt_tokens"] + res.usage["completion_tokens"])

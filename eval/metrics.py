@@ -1,0 +1,138 @@
+"""Accuracy statistics: Wilson intervals, unbiased pass@k, majority vote.
+
+All functions are pure and take plain numbers or rows, so the summary printed
+by ``mathagent eval`` and the one in the HTML report are computed the same way
+from the rows in the trace database (the single source of truth, which is
+what makes a resumed run's table equal an uninterrupted one).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Z_95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default).
+
+    Chosen over the normal approximation because it stays inside [0, 1] and
+    behaves at 0/n and n/n, which small dev subsets hit often.  ``n == 0``
+    gives the uninformative interval (0, 1).
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes={successes} outside 0..{n}")
+    p = successes / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from ``n`` samples of which ``c`` are correct (Chen et al., 2021).
+
+    ``1 - C(n-c, k) / C(n, k)``, computed as a stable product.
+    """
+    if not (0 <= c <= n) or k < 1 or k > n:
+        raise ValueError(f"pass_at_k needs 0 <= c <= n and 1 <= k <= n (n={n}, c={c}, k={k})")
+    if n - c < k:
+        return 1.0
+    prod = 1.0
+    for i in range(n - c + 1, n + 1):
+        prod *= 1.0 - k / i
+    return 1.0 - prod
+
+
+@dataclass(frozen=True)
+class Row:
+    """The fields of one trace that the statistics need."""
+
+    problem_id: str
+    strategy: str
+    sample_index: int
+    answer: str | None
+    correct: bool
+    verified: bool
+    seconds: float
+    tokens: int
+
+
+def majority_correct(rows: Sequence[Row]) -> bool:
+    """Whether the majority answer among one problem's samples is correct.
+
+    Answers vote by their normalized text; rows without an answer do not vote;
+    a tie goes to the answer first reached in sample order.  No answer at all
+    counts as incorrect.
+    """
+    from mathagent.verifiers.answers import normalize_answer
+
+    counts: dict[str, int] = defaultdict(int)
+    first: dict[str, int] = {}
+    correct_of: dict[str, bool] = {}
+    for r in sorted(rows, key=lambda r: r.sample_index):
+        if not r.answer:
+            continue
+        key = normalize_answer(r.answer) or r.answer
+        counts[key] += 1
+        first.setdefault(key, r.sample_index)
+        correct_of[key] = correct_of.get(key, False) or r.correct
+    if not counts:
+        return False
+    best = max(counts, key=lambda a: (counts[a], -first[a]))
+    return correct_of[best]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 6) if den else None
+
+
+def summarize_strategy(rows: Sequence[Row], samples: int) -> dict:
+    """Summary of one strategy's rows (see ``summarize``)."""
+    by_problem: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_problem[r.problem_id].append(r)
+    attempts = len(rows)
+    correct = sum(r.correct for r in rows)
+    verified = [r for r in rows if r.verified]
+    lo, hi = wilson_interval(correct, attempts)
+    out = {
+        "n": len(by_problem),
+        "attempts": attempts,
+        "correct": correct,
+        "accuracy": _ratio(correct, attempts),
+        "accuracy_ci95": [round(lo, 6), round(hi, 6)],
+        "verified_precision": _ratio(sum(r.correct for r in verified), len(verified)),
+        "verified_coverage": _ratio(len(verified), attempts),
+        "mean_seconds": round(sum(r.seconds for r in rows) / attempts, 3) if attempts else None,
+        "tokens": sum(r.tokens for r in rows),
+    }
+    if samples > 1:
+        complete = [g for g in by_problem.values() if len(g) == samples]
+        out["k"] = samples
+        out["problems_with_all_samples"] = len(complete)
+        out["maj_at_k"] = _ratio(sum(majority_correct(g) for g in complete), len(complete))
+        out["pass_at_k"] = _ratio(sum(pass_at_k(samples, sum(r.correct for r in g), samples) for g in complete),
+                                  len(complete))
+    return out
+
+
+def summarize(rows: Iterable[Row], strategies: Sequence[str], samples: int) -> dict[str, dict]:
+    """Per-strategy summary, in the order of ``strategies``.
+
+    ``accuracy`` is over all (problem, sample) attempts, i.e. pass@1 when
+    ``samples > 1``; its 95% Wilson interval treats attempts as independent.
+    ``maj_at_k`` / ``pass_at_k`` are over problems with all ``samples`` done.
+    """
+    by_strategy: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_strategy[r.strategy].append(r)
+    return {s: summarize_strategy(by_strategy.get(s, []), samples) for s in strategies}

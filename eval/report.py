@@ -1,0 +1,245 @@
+"""``mathagent report``: a static HTML report of one eval run.
+
+``index.html`` holds the run's configuration, accuracy per strategy with 95%
+Wilson intervals (table and chart), accuracy by MATH level and subject,
+tool-call counts, failure categories, the latency distribution and a table of
+every attempt linking to ``traces/<id>.html`` (problem, steps, code, outputs,
+LLM calls, verdicts).
+
+Problems, model output and program output are hostile text: every string is
+passed through :func:`html.escape` (quotes included), file names are derived
+from hex ids only, and each page carries a Content-Security-Policy that
+forbids scripts and remote loads, as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from mathagent.eval import svg
+from mathagent.eval.failures import FAILURE_CATEGORIES
+from mathagent.eval.report_data import (
+    TOOL_BUCKETS,
+    ReportData,
+    accuracy_by,
+    failure_counts,
+    latency_stats,
+    meta_key,
+    tool_call_stats,
+)
+
+CATEGORY_COLORS = {"correct": "#4a9a5b", "wrong_answer": "#b8454b", "timeout": "#e07b39",
+                   "sandbox_error": "#7d5fb2", "parse_failure": "#8c6d3f", "no_answer": "#9a9a9a",
+                   "llm_error": "#c767a5"}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1100px;color:#222;
+ padding:0 16px;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:8px 0;font-size:14px}th,td{border:1px solid #ddd;padding:4px 8px;
+ text-align:left;vertical-align:top}th{background:#f4f6f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:#1f7a35;font-weight:600}.bad{color:#b3261e;font-weight:600}.muted{color:#777}
+pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:8px;overflow-x:auto;white-space:pre-wrap;
+ word-break:break-word;font-size:13px;max-height:480px;overflow-y:auto}
+.step{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:10px 0}
+.step h3{margin:0 0 6px 0;font-size:15px}.chart{margin:8px 16px 8px 0;border:1px solid #eee;background:#fff}
+.charts{display:flex;flex-wrap:wrap}code{background:#f6f8fa;padding:1px 4px}
+"""
+
+
+def e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def safe_name(trace_id: str) -> str:
+    """A file name for a trace page: the id when it is plain hex, else a hash of it."""
+    if re.fullmatch(r"[0-9a-f]{1,64}", trace_id or ""):
+        return trace_id
+    return hashlib.sha256(str(trace_id).encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{e(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n")
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1%}"
+
+
+def _num(v: Any, fmt: str = "{:.2f}") -> str:
+    return "–" if v is None else fmt.format(v)
+
+
+def _table(headers: list[str], rows: list[list[str]], *, raw: bool = False) -> str:
+    """A table; cells are escaped unless ``raw`` (then the caller escaped them)."""
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c if raw else e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _config_section(data: ReportData) -> str:
+    c = data.run.config
+    keys = ["dataset", "data_path", "dataset_sha256", "strategies", "samples", "limit", "temperature", "seed",
+            "backend", "model", "model_sha256", "prompts_version", "code_version", "max_turns", "max_repairs",
+            "calc_timeout_s", "verify"]
+    rows = [[k, ", ".join(map(str, c[k])) if isinstance(c.get(k), list) else str(c.get(k))] for k in keys if k in c]
+    created = data.run.created_at.isoformat(timespec="seconds") if data.run.created_at else "?"
+    return (f"<h1>Eval run {e(data.run.id)}</h1><p class=\"muted\">dataset {e(data.run.dataset)} · status "
+            f"{e(data.run.status)} · created {e(created)} · {len(data.traces)} attempts</p>"
+            f"<details><summary>Configuration</summary>{_table(['setting', 'value'], rows)}</details>")
+
+
+def _accuracy_section(data: ReportData) -> str:
+    headers = ["strategy", "problems", "attempts", "correct", "accuracy", "95% CI"]
+    k = data.samples
+    if k > 1:
+        headers += [f"maj@{k}", f"pass@{k}"]
+    headers += ["verified precision", "verified coverage", "mean s", "tokens"]
+    rows = []
+    for s in data.strategies:
+        m = data.summary[s]
+        lo, hi = m["accuracy_ci95"]
+        row = [s, str(m["n"]), str(m["attempts"]), str(m["correct"]), _pct(m["accuracy"]), f"{lo:.1%} – {hi:.1%}"]
+        if k > 1:
+            row += [_pct(m.get("maj_at_k")), _pct(m.get("pass_at_k"))]
+        row += [_pct(m["verified_precision"]), _pct(m["verified_coverage"]), _num(m["mean_seconds"]),
+                str(m["tokens"])]
+        rows.append(row)
+    chart = svg.bar_chart("Accuracy per strategy (95% Wilson CI)", data.strategies,
+                          [data.summary[s]["accuracy"] for s in data.strategies],
+                          [tuple(data.summary[s]["accuracy_ci95"]) for s in data.strategies])
+    return f"<h2>Accuracy per strategy</h2>{_table(headers, rows)}<div class=\"charts\">{chart}</div>"
+
+
+def _grouped_section(data: ReportData, title: str, meta_name: str) -> str:
+    groups = accuracy_by(data.traces, meta_key(meta_name), data.strategies)
+    if not groups:
+        return ""
+    rows = []
+    for g, cells in groups.items():
+        row = [e(g)]
+        for s in data.strategies:
+            c = cells.get(s)
+            if c is None:
+                row.append("–")
+            else:
+                lo, hi = c.ci
+                row.append(f"{_pct(c.accuracy)} <span class=\"muted\">({c.correct}/{c.attempts}, "
+                           f"{lo:.0%}–{hi:.0%})</span>")
+        rows.append(row)
+    return f"<h2>{e(title)}</h2>" + _table([meta_name, *data.strategies], rows, raw=True)
+
+
+def _tools_section(data: ReportData) -> str:
+    stats = tool_call_stats(data.traces, data.strategies)
+    rows = []
+    for s in data.strategies:
+        st = stats[s]
+        statuses = ", ".join(f"{k}: {v}" for k, v in st["statuses"].items()) or "–"
+        rows.append([s, str(st["total"]), _num(st["mean"]), *[str(st["histogram"][b]) for b in TOOL_BUCKETS],
+                     statuses])
+    headers = ["strategy", "tool calls", "per attempt", *[f"{b} calls" for b in TOOL_BUCKETS], "call statuses"]
+    return "<h2>Tool calls</h2>" + _table(headers, rows)
+
+
+def _failures_section(data: ReportData) -> str:
+    counts = failure_counts(data.traces, data.strategies)
+    cats = ["correct", *FAILURE_CATEGORIES]
+    rows = [[s, *[str(counts[s].get(c, 0)) for c in cats]] for s in data.strategies]
+    chart = svg.stacked_bars("Outcomes per strategy", data.strategies, cats, [counts[s] for s in data.strategies],
+                             CATEGORY_COLORS)
+    return ("<h2>Failure categories</h2>" + _table(["strategy", *cats], rows)
+            + f"<div class=\"charts\">{chart}</div>")
+
+
+def _latency_section(data: ReportData) -> str:
+    stats = latency_stats(data.traces, data.strategies)
+    rows = [[s, _num(stats[s]["p50"]), _num(stats[s]["p90"]), _num(stats[s]["max"])] for s in data.strategies]
+    chart = svg.histogram("Seconds per attempt", {s: stats[s]["values"] for s in data.strategies})
+    return ("<h2>Latency</h2>" + _table(["strategy", "p50 s", "p90 s", "max s"], rows)
+            + f"<div class=\"charts\">{chart}</div>")
+
+
+def _traces_section(data: ReportData) -> str:
+    rows = []
+    for t in data.traces:
+        mark = ('<span class="ok">✓</span>' if t["correct"] else '<span class="bad">✗</span>')
+        rows.append([f"<a href=\"traces/{safe_name(t['id'])}.html\">{e(t['problem_id'] or t['id'][:12])}</a>",
+                     e(t["strategy"]), e(t["sample_index"]), e(_clip(t["answer"], 60)), e(_clip(t["gold"], 60)),
+                     mark, "yes" if t["verified"] else "no", e(t["category"]), e(f"{t['seconds']:.2f}")])
+    headers = ["problem", "strategy", "sample", "answer", "gold", "correct", "verified", "category", "s"]
+    return "<h2>Attempts</h2>" + _table(headers, rows, raw=True)
+
+
+def _clip(text: Any, n: int) -> str:
+    s = "" if text is None else str(text)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def render_index(data: ReportData) -> str:
+    body = "".join([
+        _config_section(data), _accuracy_section(data),
+        _grouped_section(data, "Accuracy by level", "level"),
+        _grouped_section(data, "Accuracy by subject", "subject"),
+        _tools_section(data), _failures_section(data), _latency_section(data), _traces_section(data),
+    ])
+    return _page(f"mathagent eval {data.run.id}", body)
+
+
+def render_trace(t: dict[str, Any], run_id: str) -> str:
+    verdict = '<span class="ok">correct</span>' if t["correct"] else '<span class="bad">incorrect</span>'
+    grade = (t.get("meta") or {}).get("grade") or {}
+    parts = [
+        "<p><a href=\"../index.html\">← back to the run</a></p>",
+        f"<h1>{e(t['problem_id'])} · {e(t['strategy'])} · sample {e(t['sample_index'])}</h1>",
+        (f"<p class=\"muted\">trace {e(t['id'])} · run {e(run_id)} · {e(t['model'])} ({e(t['backend'])}) · "
+         f"{e(t['usage']['prompt_tokens'])}+{e(t['usage']['completion_tokens'])} tokens · "
+         f"{float(t['seconds'] or 0.0):.2f} s</p>"),
+        "<h2>Problem</h2>", f"<pre>{e(t['problem'])}</pre>",
+        "<h2>Result</h2>",
+        _table(["answer", "gold", "grade", "verified", "status", "category"],
+               [[e(t["answer"]), e(t["gold"]), f"{verdict} <span class=\"muted\">{e(grade.get('detail', ''))}</span>",
+                 "yes" if t["verified"] else "no", e(t["status"]), e(t.get("category", ""))]], raw=True),
+    ]
+    if t.get("error"):
+        parts.append(f"<p class=\"bad\">error: {e(t['error'])}</p>")
+    parts.append("<h2>Steps</h2>")
+    for s in t["steps"]:
+        title = f"step {s['index']} · {s['route']} · {s['status']} · {s['ms']:.0f} ms"
+        if s["route"] == "calc":
+            inner = f"<div>code</div><pre>{e(s['input'])}</pre><div>output</div><pre>{e(s['output'])}</pre>"
+        else:
+            inner = f"<div class=\"muted\">{e(s['input'])}</div><pre>{e(s['output'])}</pre>"
+        parts.append(f"<div class=\"step\"><h3>{e(title)}</h3>{inner}</div>")
+    if not t["steps"]:
+        parts.append("<p class=\"muted\">no steps recorded</p>")
+    parts.append("<h2>Verification</h2>")
+    parts.append(_table(["check", "verdict", "detail"], [[v["name"], v["verdict"], v["detail"]]
+                                                         for v in t["verification"]])
+                 if t["verification"] else "<p class=\"muted\">no checks ran</p>")
+    parts.append("<h2>LLM calls</h2>")
+    for i, c in enumerate(t["llm_calls"]):
+        msgs = "".join(f"<div><b>{e(m.get('role'))}</b></div><pre>{e(m.get('content'))}</pre>"
+                       for m in c["messages"] if isinstance(m, dict))
+        parts.append(f"<details><summary>call {i} · {e(c['purpose'])} · {e(c['prompt_tokens'])}+"
+                     f"{e(c['completion_tokens'])} tokens · {float(c['ms'] or 0.0):.0f} ms</summary>"
+                     f"{msgs}<div><b>response</b></div><pre>{e(c['response'])}</pre></details>")
+    return _page(f"trace {t['id']}", "".join(parts))
+
+
+def write_report(data: ReportData, out_dir: Path) -> Path:
+    """Write index.html and one page per trace under ``out_dir``; return the index path."""
+    trace_dir = out_dir / "traces"
+    trace_dir.mkdir(parents=True, exist_ok=True)
+    for t in data.traces:
+        (trace_dir / f"{safe_name(t['id'])}.html").write_text(render_trace(t, data.run.id), encoding="utf-8")
+    index = out_dir / "index.html"
+    index.write_text(render_index(data), encoding="utf-8")
+    return index

@@ -1,0 +1,128 @@
+"""What the report shows, computed from a run's traces (plain dicts, no HTML here)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mathagent.eval.failures import FAILURE_CATEGORIES, classify
+from mathagent.eval.metrics import Row, summarize, wilson_interval
+from mathagent.eval.runs import RunInfo, load_run
+from mathagent.traces.db import session_scope
+from mathagent.traces.models import Trace
+from mathagent.traces.store import trace_to_dict
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+TOOL_BUCKETS = ("0", "1", "2", "3", "4+")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    run: RunInfo
+    strategies: list[str]
+    samples: int
+    summary: dict[str, dict]
+    traces: list[dict[str, Any]]  # trace_to_dict() plus "category"
+
+
+def load_report_data(factory, run_id: str) -> ReportData:
+    info = load_run(factory, run_id)
+    with session_scope(factory) as s:
+        stmt = (select(Trace).where(Trace.run_id == run_id).options(selectinload(Trace.steps), selectinload(Trace.tool_calls),
+                          selectinload(Trace.llm_calls), selectinload(Trace.verifications))
+                .order_by(Trace.problem_id, Trace.strategy, Trace.sample_index))
+        traces = [trace_to_dict(t) for t in s.scalars(stmt)]
+    for t in traces:
+        t["category"] = classify(t)
+    seen = list(dict.fromkeys(t["strategy"] for t in traces))
+    configured = [s for s in info.config.get("strategies", []) if isinstance(s, str)]
+    strategies = configured + [s for s in seen if s not in configured]
+    samples = int(info.config.get("samples") or 1)
+    summary = summarize((row_of(t) for t in traces), strategies, samples)
+    return ReportData(info, strategies, samples, summary, traces)
+
+
+def row_of(t: dict[str, Any]) -> Row:
+    usage = t.get("usage") or {}
+    return Row(problem_id=t["problem_id"] or t["id"], strategy=t["strategy"], sample_index=t["sample_index"],
+               answer=t["answer"], correct=bool(t["correct"]), verified=bool(t["verified"]),
+               seconds=float(t["seconds"] or 0.0),
+               tokens=int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0))
+
+
+@dataclass(frozen=True)
+class Cell:
+    correct: int
+    attempts: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.attempts if self.attempts else None
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        return wilson_interval(self.correct, self.attempts)
+
+
+def accuracy_by(traces: Sequence[dict], key: Callable[[dict], str | None],
+                strategies: Sequence[str]) -> dict[str, dict[str, Cell]]:
+    """``{group: {strategy: Cell}}`` for traces where ``key`` gives a group (sorted by group)."""
+    acc: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for t in traces:
+        g = key(t)
+        if g is None or g == "":
+            continue
+        cell = acc[str(g)][t["strategy"]]
+        cell[0] += bool(t["correct"])
+        cell[1] += 1
+    return {g: {s: Cell(*acc[g][s]) for s in strategies if s in acc[g]} for g in sorted(acc)}
+
+
+def meta_key(name: str) -> Callable[[dict], str | None]:
+    def key(t: dict) -> str | None:
+        v = (t.get("meta") or {}).get(name)
+        return None if v is None else str(v)
+    return key
+
+
+def failure_counts(traces: Sequence[dict], strategies: Sequence[str]) -> dict[str, dict[str, int]]:
+    out = {s: {c: 0 for c in ("correct", *FAILURE_CATEGORIES)} for s in strategies}
+    for t in traces:
+        out.setdefault(t["strategy"], {})
+        out[t["strategy"]][t["category"]] = out[t["strategy"]].get(t["category"], 0) + 1
+    return out
+
+
+def tool_call_stats(traces: Sequence[dict], strategies: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per strategy: mean calls per attempt, a histogram of calls per attempt, and call statuses."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in strategies:
+        ts = [t for t in traces if t["strategy"] == s]
+        per = [len(t["tool_calls"]) for t in ts]
+        buckets = Counter(str(n) if n < 4 else "4+" for n in per)
+        statuses = Counter(c["status"] for t in ts for c in t["tool_calls"])
+        out[s] = {"attempts": len(ts), "total": sum(per), "mean": (sum(per) / len(per)) if per else None,
+                  "histogram": {b: buckets.get(b, 0) for b in TOOL_BUCKETS}, "statuses": dict(sorted(statuses.items()))}
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in [0, 100])."""
+    if not values:
+        return None
+    v = sorted(values)
+    idx = min(len(v) - 1, max(0, math.ceil(q / 100 * len(v)) - 1))
+    return v[idx]
+
+
+def latency_stats(traces: Sequence[dict], strategies: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for s in strategies:
+        secs = [float(t["seconds"] or 0.0) for t in traces if t["strategy"] == s]
+        out[s] = {"values": secs, "p50": percentile(secs, 50), "p90": percentile(secs, 90),
+                  "max": max(secs) if secs else None}
+    return out

@@ -1,0 +1,118 @@
+"""What an evaluation run is: its configuration, stored with the run.
+
+An :class:`EvalSpec` holds everything that decides the *results* (dataset and
+its file hash, strategies, samples, decoding, agent bounds, model identity,
+prompts and code versions).  It is stored as the eval run's ``config`` JSON
+and read back by ``--resume``, so a resumed run cannot silently change what it
+measures.  How the work is executed (workers, executor, server URL, API key)
+is not part of it: those may differ between the first try and a resume, and
+the API key is never stored.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from mathagent.errors import InputError
+
+CONFIG_SCHEMA = 1
+GIT_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    dataset: str
+    data_path: str
+    dataset_sha256: str
+    strategies: tuple[str, ...]
+    samples: int = 1
+    limit: int | None = None
+    temperature: float = 0.0
+    seed: int | None = 0
+    max_turns: int = 4
+    max_repairs: int = 2
+    calc_timeout_s: float = 10.0
+    verify: bool = True
+    backend: str = "local"
+    model: str | None = None          # local: .gguf path (None = embedded); openai: model name
+    model_sha256: str | None = None   # local backends only; an openai server's weights are not visible to us
+    prompts_version: str = ""
+    code_version: str = ""
+
+    def to_config(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["strategies"] = list(self.strategies)
+        d["schema"] = CONFIG_SCHEMA
+        return d
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> EvalSpec:
+        names = {f.name for f in fields(cls)}
+        missing = {"dataset", "data_path", "dataset_sha256", "strategies"} - set(config)
+        if missing:
+            raise InputError(f"the run's stored configuration lacks {sorted(missing)}",
+                             "this run was not created by `mathagent eval`; start a new run")
+        kwargs = {k: v for k, v in config.items() if k in names}
+        kwargs["strategies"] = tuple(kwargs["strategies"])
+        return cls(**kwargs)
+
+    def sample_seed(self, sample_index: int) -> int | None:
+        """Each sample gets its own seed (base + index), so samples differ at temperature > 0
+        and the same (problem, sample) is reproducible on resume."""
+        return None if self.seed is None else self.seed + sample_index
+
+
+def file_sha256(path: Path) -> str:
+    """The dataset hash, computed exactly as the loaders report it (a file, or a folder's files)."""
+    from mathagent.datasets.reading import sha256_of
+
+    return sha256_of(Path(path))
+
+
+def package_version() -> str:
+    """``mathagent.__version__``; the installed distribution's version if the package object lacks it
+    (as when a folder named ``mathagent`` on sys.path turns it into a namespace package)."""
+    import mathagent
+
+    version = getattr(mathagent, "__version__", None)
+    if isinstance(version, str):
+        return version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("mathagent")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def code_version() -> str:
+    """``mathagent <version>`` plus the git commit of the source tree when it is a checkout."""
+    version = f"mathagent {package_version()}"
+    repo = Path(__file__).resolve().parents[1]  # the checkout root (this file is eval/spec.py)
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                              timeout=GIT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return version
+    commit = proc.stdout.strip()
+    if proc.returncode == 0 and len(commit) == 40:
+        return f"{version} git {commit}"
+    return version
+
+
+def model_identity(backend: str, model: str | None) -> str | None:
+    """The SHA-256 of the local model file (pinned for the embedded default), else None."""
+    if backend != "local":
+        return None
+    from mathagent.agent.models import DEFAULT_MODEL, sha256_file
+
+    if not model:
+        return DEFAULT_MODEL.sha256
+    path = Path(model).expanduser()
+    if not path.is_file():
+        raise InputError(f"model file not found: {path}", "pass an existing .gguf file with --model")
+    return sha256_file(path)

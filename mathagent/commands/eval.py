@@ -1,0 +1,241 @@
+"""`mathagent eval gsm8k|math --data FILE ...`: batch evaluation, side by side, resumable.
+
+Options that decide the results (strategies, samples, decoding, agent bounds,
+backend, model) default to None here so that ``--resume`` can tell a value
+the user gave from a default: on resume the run's stored configuration is
+used, and a given value that contradicts it is refused.  Progress goes to
+stderr; ``--json`` prints only the summary object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mathagent import options
+from mathagent.config import cache_dir, default_db_url, env
+from mathagent.errors import InputError
+
+ANSWER_DATASETS = ("gsm8k", "math")
+DEFAULT_STRATEGIES = "agent"
+
+# spec field -> (CLI flag, default for a new run)
+SPEC_DEFAULTS: dict[str, tuple[str, Any]] = {
+    "strategies": ("--strategy", (DEFAULT_STRATEGIES,)),
+    "samples": ("--samples", 1),
+    "limit": ("--limit", None),
+    "temperature": ("--temperature", 0.0),
+    "seed": ("--seed", 0),
+    "max_turns": ("--max-turns", 4),
+    "max_repairs": ("--max-repairs", 2),
+    "calc_timeout_s": ("--calc-timeout", 10.0),
+    "verify": ("--verify/--no-verify", True),
+    "backend": ("--backend", "local"),
+    "model": ("--model", None),
+}
+
+
+def parse_strategies(text: str) -> tuple[str, ...]:
+    from mathagent.agent.graph import STRATEGIES
+
+    names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    bad = [s for s in names if s not in STRATEGIES]
+    if not names or bad:
+        raise InputError(f"unknown strategy {', '.join(bad) or '(none given)'}",
+                         f"use a comma-separated list of {', '.join(STRATEGIES)}")
+    return names
+
+
+def eval_command(
+    dataset: str = typer.Argument(..., help="gsm8k | math | minif2f"),
+    data: Path = typer.Option(None, "--data", envvar=env("data"),
+                              help="The benchmark file, in its published format (resume: the recorded path)"),
+    strategy: str = typer.Option(None, "--strategy", envvar=env("strategy"),
+                                 help="Comma-separated: agent, cot, pot (default: agent)"),
+    limit: int = typer.Option(None, "--limit", envvar=env("limit"), min=1, help="First N problems of the file"),
+    samples: int = typer.Option(None, "--samples", envvar=env("samples"), min=1, max=64,
+                                help="Samples per problem and strategy (maj@k, pass@k) (default: 1)"),
+    temperature: float = typer.Option(None, "--temperature", envvar=env("temperature"), min=0.0, max=2.0,
+                                      help="Sampling temperature (default: 0.0)"),
+    seed: int = typer.Option(None, "--seed", envvar=env("seed"), help="Base seed; sample i uses seed+i (default: 0)"),
+    workers: int = typer.Option(1, "--workers", envvar=env("workers"), min=1, max=256,
+                                help="Problems solved concurrently"),
+    executor: str = typer.Option("thread", "--executor", envvar=env("executor"), help="thread | ray"),
+    ray_address: str = typer.Option(None, "--ray-address", envvar=env("ray_address"),
+                                    help="Ray cluster address (e.g. auto or ray://host:10001) (default: local)"),
+    resume: str = typer.Option(None, "--resume", envvar=env("resume"), help="Continue the eval run with this id"),
+    strict: bool = typer.Option(False, "--strict", envvar=env("strict"), help="Stop at the first malformed record"),
+    json_out: bool = options.JsonOption,
+    db: str = options.DbOption,
+    backend: str = typer.Option(None, "--backend", envvar=env("backend"), help="local | openai (default: local)"),
+    model: str = options.ModelOption,
+    base_url: str = options.BaseUrlOption,
+    api_key: str = options.ApiKeyOption,
+    threads: int = options.ThreadsOption,
+    llm_timeout: float = options.LLMTimeoutOption,
+    llm_retries: int = options.LLMRetriesOption,
+    max_turns: int = typer.Option(None, "--max-turns", envvar=env("max_turns"), min=1, max=20, help="Solver turns (default: 4)"),
+    max_repairs: int = typer.Option(None, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
+                                    help="Repairs of a failed program (default: 2)"),
+    calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
+                                       help="Seconds per calculator call (default: 10)"),
+    verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"), help="Re-derive the answer independently (default: verify)"),
+) -> None:
+    """Evaluate strategies side by side on a benchmark; every attempt is a row in the trace database."""
+    if dataset == "minif2f":
+        from mathagent.commands.eval_formal import run_minif2f
+
+        run_minif2f(data, limit=limit, json_out=json_out)
+        return
+    if dataset not in ANSWER_DATASETS:
+        raise InputError(f"unknown dataset {dataset!r}", "use gsm8k, math or minif2f")
+    if executor not in ("thread", "ray"):
+        raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
+    given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
+             "limit": limit, "temperature": temperature, "seed": seed, "max_turns": max_turns,
+             "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "backend": backend,
+             "model": model}
+    if resume is None and data is None:
+        raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
+
+    from mathagent.agent.backends import BackendSettings
+    from mathagent.agent.session import SessionSettings
+    from mathagent.eval import runner, runs
+    from mathagent.eval.spec import file_sha256
+    from mathagent.traces.db import open_database
+
+    db_url = db or default_db_url()
+    with open_database(db_url) as factory:
+        if resume is not None:
+            info = runs.load_run(factory, resume)
+            path = data if data is not None else Path(info.config.get("data_path", ""))
+            _check_data_path(path)
+            spec = runner.resume_spec(info, dataset, file_sha256(path))
+            _refuse_conflicts(spec, given)
+        else:
+            _check_data_path(data)
+            spec = _new_spec(dataset, data, given)
+            path = data
+        problems, load_errors = _load_problems(dataset, path, spec.limit, strict, spec.dataset_sha256)
+        if resume is None:
+            info = runner.start_run(factory, spec)
+        _err(f"run {info.id}: {len(problems)} problems × {len(spec.strategies)} strategies × {spec.samples} "
+             f"sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
+        session = SessionSettings(
+            backend=BackendSettings(backend=spec.backend, model=spec.model, base_url=base_url, api_key=api_key,
+                                    timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
+            db_url=db_url, cache_dir=cache_dir())
+        execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address)
+        try:
+            if json_out:
+                result = runner.run_items(factory, info, spec, problems, execution)
+            else:
+                from mathagent.eval.progress import LiveProgress
+
+                with LiveProgress(spec.strategies, runs.result_rows(factory, info.id)) as live:
+                    result = runner.run_items(factory, info, spec, problems, execution,
+                                              on_result=live.update, on_plan=live.plan)
+        except KeyboardInterrupt:
+            _err(f"run {info.id} interrupted; finished items are saved. "
+                 f"Continue with: mathagent eval {dataset} --resume {info.id}")
+            raise
+    summary = {"run_id": result.run_id, "dataset": result.dataset, "status": result.status,
+               "n": len(problems), "items": {"total": result.total, "done": result.done, "this_call": result.ran},
+               "samples": spec.samples, "skipped_records": len(load_errors), "strategies": result.summary}
+    if json_out:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    if result.status != "finished":
+        _err(f"run {result.run_id} is {result.status}: {result.total - result.done} items left; "
+             f"rerun with --resume {result.run_id}")
+        raise typer.Exit(1)
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _check_data_path(path: Path | None) -> None:
+    if path is None or not str(path) or not path.exists():
+        raise InputError(f"dataset file not found: {path}", "pass an existing file with --data")
+
+
+def _new_spec(dataset: str, data: Path, given: dict[str, Any]):
+    from mathagent.agent.prompts import PROMPTS_VERSION
+    from mathagent.eval.spec import EvalSpec, code_version, file_sha256, model_identity
+
+    values = {k: (given[k] if given[k] is not None else default) for k, (_, default) in SPEC_DEFAULTS.items()}
+    if values["backend"] not in ("local", "openai"):
+        raise InputError(f"unknown backend {values['backend']!r}", "use --backend local or --backend openai")
+    return EvalSpec(dataset=dataset, data_path=str(data.resolve()), dataset_sha256=file_sha256(data),
+                    model_sha256=model_identity(values["backend"], values["model"]),
+                    prompts_version=PROMPTS_VERSION, code_version=code_version(), **values)
+
+
+def _refuse_conflicts(spec, given: dict[str, Any]) -> None:
+    for field, (flag, _) in SPEC_DEFAULTS.items():
+        value = given[field]
+        if value is not None and value != getattr(spec, field):
+            raise InputError(f"{flag} {value!r} contradicts the resumed run's recorded {getattr(spec, field)!r}",
+                             f"drop {flag} when resuming (the run keeps its configuration), or start a new run")
+
+
+def _load_problems(dataset: str, path: Path, limit: int | None, strict: bool, sha256: str):
+    from mathagent.agent.problem import validate_problem
+    from mathagent.datasets import load_dataset
+
+    loaded = load_dataset(dataset, path, limit=limit, strict=strict)
+    if loaded.file_sha256 != sha256:
+        raise InputError(f"{path} changed while it was being read", "run the command again")
+    errors = [str(err) for err in loaded.errors]
+    problems, seen = [], set()
+    for p in loaded.problems:
+        if p.id in seen:
+            raise InputError(f"duplicate problem id {p.id!r} in {path}", "give every record a unique id")
+        seen.add(p.id)
+        try:
+            validate_problem(p.question)
+        except InputError as exc:
+            errors.append(f"{path}: problem {p.id}: {exc.message}")
+            continue
+        problems.append(p)
+    for msg in errors[:20]:
+        _err(f"warning: skipped record: {msg}")
+    if len(errors) > 20:
+        _err(f"warning: {len(errors) - 20} more records skipped")
+    if not problems:
+        raise InputError(f"no usable problems in {path}", f"check that it is a {dataset} file")
+    return problems, errors
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    k = summary["samples"]
+    table = Table(title=f"{summary['dataset']} · run {summary['run_id']} · {summary['n']} problems")
+    cols = ["strategy", "accuracy", "95% CI", "correct/attempts"]
+    if k > 1:
+        cols += [f"maj@{k}", f"pass@{k}"]
+    cols += ["verified prec.", "verified cov.", "mean s", "tokens"]
+    for c in cols:
+        table.add_column(c, justify="left" if c == "strategy" else "right")
+    pct = lambda v: "–" if v is None else f"{v:.1%}"
+    for name, m in summary["strategies"].items():
+        lo, hi = m["accuracy_ci95"]
+        row = [name, pct(m["accuracy"]), f"{lo:.0%}–{hi:.0%}", f"{m['correct']}/{m['attempts']}"]
+        if k > 1:
+            row += [pct(m.get("maj_at_k")), pct(m.get("pass_at_k"))]
+        row += [pct(m["verified_precision"]), pct(m["verified_coverage"]),
+                "–" if m["mean_seconds"] is None else f"{m['mean_seconds']:.2f}", str(m["tokens"])]
+        table.add_row(*row)
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+

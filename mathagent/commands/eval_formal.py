@@ -1,0 +1,50 @@
+"""`mathagent eval minif2f --data PATH`: the formal benchmark, delegated to the formal verifier's audit.
+
+miniF2F items are Lean statements without gold answers, so there is nothing
+for the answer strategies to be graded against; what this command measures is
+what the SMT backend decides on each statement (proved, refuted, vacuous,
+unknown, unsupported), per problem source.  The work is done by
+``mathagent.verifiers.formal.audit_statements`` / ``summarize`` (the same as
+``mathagent audit minif2f``); results are not written to the trace database.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from mathagent.errors import InputError
+
+STATEMENT_TIMEOUT_S = 5.0
+
+
+def run_minif2f(data: Path | None, *, limit: int | None, json_out: bool) -> None:
+    from mathagent.verifiers.formal import FormalInputError, audit_statements, load_statements, summarize
+
+    if data is None:
+        raise InputError("no dataset given", "pass --data (a folder of miniF2F .lean files or a JSONL)")
+    try:
+        records = load_statements(data)
+    except FormalInputError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    if limit:
+        records = records[:limit]
+    results = audit_statements(records, timeout_s=STATEMENT_TIMEOUT_S)
+    summary = summarize(results)
+    if json_out:
+        typer.echo(json.dumps({"dataset": "minif2f", "n": summary["n"], "summary": summary,
+                               "results": [r.to_dict() for r in results]}, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    from mathagent.verifiers.formal.audit import markdown_table
+
+    con = Console(highlight=False)
+    flagged = [r for r in results if r.flagged]
+    con.print(f"[bold]minif2f: {len(results)} statements, {len(flagged)} flagged[/] (SMT-checked, z3)")
+    for r in flagged:
+        con.print(f"  [red]{r.verdict.kind:8}[/] {escape(r.name)}: {escape(str(r.verdict.reason))}")
+    con.print(escape(markdown_table(summary)))

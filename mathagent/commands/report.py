@@ -1,0 +1,41 @@
+"""`mathagent report RUN_ID --out DIR`: a static HTML report of an eval run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from mathagent import options
+from mathagent.config import default_db_url, env
+from mathagent.errors import InputError
+
+
+def report_command(
+    run_id: str = typer.Argument(..., help="The eval run id (printed by `mathagent eval`)."),
+    out: Path = typer.Option(Path("report"), "--out", envvar=env("out"), help="Output folder (created)."),
+    db: str = options.DbOption,
+    json_out: bool = options.JsonOption,
+) -> None:
+    """Write index.html (accuracy with 95% CIs, levels, subjects, tools, failures, latency) and one page per trace."""
+    from mathagent.eval.report import write_report
+    from mathagent.eval.report_data import load_report_data
+    from mathagent.traces.db import open_database
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
+    with open_database(db or default_db_url()) as factory:
+        data = load_report_data(factory, run_id.strip())
+    try:
+        index = write_report(data, out)
+    except OSError as exc:
+        raise InputError(f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder") from exc
+    if json_out:
+        typer.echo(json.dumps({"run_id": data.run.id, "index": str(index), "traces": len(data.traces)}))
+    else:
+        typer.echo(f"wrote {index} ({len(data.traces)} trace pages)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_command)

@@ -1,0 +1,45 @@
+"""A deterministic stand-in for the model, for eval tests (in process and behind the fake HTTP server).
+
+It reads the problem from the chat messages and answers like a model would,
+by prompt: program prompts get a ```python block, the chain-of-thought prompt
+gets a ``\\boxed{}`` answer.  The right answer is the sum of the integers in
+the problem.  Keywords steer failures so every strategy and failure category
+shows up: ``tricky`` makes chain of thought off by one; ``crash`` makes every
+program raise; ``mute`` makes the model answer without a program or a box.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def problem_of(messages: list[dict]) -> str:
+    for m in messages:
+        content = str(m.get("content") or "")
+        if m.get("role") == "user" and content.startswith("Problem:"):
+            return content
+    return ""
+
+
+def reply(messages: list[dict]) -> str:
+    system = str(messages[0].get("content") or "") if messages else ""
+    problem = problem_of(messages)
+    total = sum(int(x) for x in re.findall(r"-?\d+", problem.removeprefix("Problem:")))
+    if "mute" in problem:
+        return "I am not sure."
+    if "```python" in system:  # a program prompt (solve, repair or check)
+        if "crash" in problem:
+            return "```python\nraise ValueError('no')\n```"
+        return f"```python\n# add the numbers\nprint({total})\n```"
+    if "tricky" in problem:
+        total += 1
+    return f"Adding up gives {total}. \\boxed{{{total}}}"
+
+
+class BrainLLMFactory:
+    """Picklable factory of ScriptedLLMs driven by :func:`reply` (used for Ray workers too)."""
+
+    def __call__(self):
+        from fakes import ScriptedLLM
+
+        return ScriptedLLM(reply)

@@ -1,0 +1,128 @@
+"""`mathagent eval` / `mathagent report` option handling, in process (CliRunner on an app with only them)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from eval_fixtures import make_spec
+from mathagent.eval import runner
+from mathagent.eval.spec import file_sha256
+from mathagent.traces.db import open_database
+from typer.testing import CliRunner
+
+from mathagent.commands import eval as eval_cmd
+from mathagent.commands import report as report_cmd
+from mathagent.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Keeps the commands subcommands, as in the real app."""
+
+    eval_cmd.register(app)
+    report_cmd.register(app)
+    return app
+
+
+def invoke(app, args, db_url):
+    return CliRunner().invoke(app, [*args, "--db", db_url], catch_exceptions=True)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["eval", "gsm8k"], "no dataset file given"),
+    (["eval", "gsm8k", "--data", "/nonexistent.jsonl"], "dataset file not found"),
+    (["eval", "gsm8k", "--data", "{data}", "--strategy", "agent,magic"], "unknown strategy magic"),
+    (["eval", "gsm8k", "--data", "{data}", "--executor", "dask"], "unknown executor"),
+    (["eval", "gsm8k", "--resume", "no-such-run"], "no eval run with id"),
+    (["eval", "imagenet", "--data", "{data}"], "unknown dataset"),
+    (["report", "no-such-run"], "no eval run with id"),
+])
+def test_bad_input_is_an_input_error(app, args, needle, db_url, small_data):
+    res = invoke(app, [a.replace("{data}", str(small_data)) for a in args], db_url)
+    assert isinstance(res.exception, InputError), res.output
+    assert needle in res.exception.message and res.exception.fix
+
+
+@pytest.fixture
+def stored_run(db_url, tmp_path, small_data):
+    data = tmp_path / "test.jsonl"
+    shutil.copy(small_data, data)
+    spec = make_spec(data_path=str(data), dataset_sha256=file_sha256(data), strategies=("agent", "cot"))
+    with open_database(db_url) as factory:
+        info = runner.start_run(factory, spec)
+    return info.id, data
+
+
+@pytest.mark.parametrize("flag,value", [("--strategy", "pot"), ("--samples", "3"), ("--temperature", "0.7"),
+                                        ("--backend", "local"), ("--max-turns", "9"), ("--no-verify", None)])
+def test_resume_refuses_options_that_contradict_the_stored_config(app, stored_run, db_url, flag, value):
+    run_id, _ = stored_run
+    res = invoke(app, ["eval", "gsm8k", "--resume", run_id, flag, *([value] if value else [])], db_url)
+    assert isinstance(res.exception, InputError), res.output
+    assert "contradicts the resumed run" in res.exception.message and flag.removeprefix("--no") in res.exception.message
+
+
+def test_resume_refuses_a_changed_dataset_file_or_another_dataset(app, stored_run, db_url, small_data):
+    run_id, data = stored_run
+    res = invoke(app, ["eval", "math", "--resume", run_id], db_url)
+    assert "evaluated 'gsm8k', not 'math'" in res.exception.message
+    data.write_text(data.read_text() + "\n")
+    res = invoke(app, ["eval", "gsm8k", "--resume", run_id], db_url)
+    assert isinstance(res.exception, InputError) and "dataset file differs" in res.exception.message
+    # the original file passes the hash check and reaches the next one (nothing is run here)
+    res = invoke(app, ["eval", "gsm8k", "--resume", run_id, "--data", str(small_data), "--samples", "3"], db_url)
+    assert isinstance(res.exception, InputError) and "contradicts the resumed run" in res.exception.message
+
+
+def test_report_command_writes_the_index(app, stored_run, db_url, tmp_path):
+    run_id, _ = stored_run
+    out = tmp_path / "rep"
+    res = invoke(app, ["report", run_id, "--out", str(out), "--json"], db_url)
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert payload == {"run_id": run_id, "index": str(out / "index.html"), "traces": 0}
+    assert "Accuracy per strategy" in (out / "index.html").read_text()
+
+
+def test_minif2f_is_delegated_to_the_formal_audit(app, db_url):
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "formal" / "minif2f_mini"
+    if not folder.is_dir():
+        pytest.skip(f"the formal verifier's fixture folder {folder} is not present")
+    res = invoke(app, ["eval", "minif2f", "--data", str(folder), "--json"], db_url)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["dataset"] == "minif2f" and out["n"] == 5
+    assert {r["name"] for r in out["results"] if r["flagged"]} == {"false_sqrt", "vacuous_cubes"}
+
+
+def test_math_eval_with_samples_then_report(app, db_url, tmp_path):
+    """The real MATH loader, the fake model over HTTP, two samples, a malformed line; then the report."""
+    import fake_brain
+    from fault_server import FaultServer
+
+    data = Path(__file__).parent / "data" / "math_small.jsonl"
+    with FaultServer([], reply=fake_brain.reply) as server:
+        res = invoke(app, ["eval", "math", "--data", str(data), "--strategy", "pot,cot", "--samples", "2",
+                           "--temperature", "0.5", "--backend", "openai", "--base-url", server.url, "--workers", "2",
+                           "--json"], db_url)
+    assert res.exit_code == 0, (res.output, res.exception)
+    out = json.loads(res.stdout)
+    assert "math_small.jsonl:3" in res.stderr and out["skipped_records"] == 1
+    assert out["n"] == 3 and out["status"] == "finished" and out["items"] == {"total": 12, "done": 12, "this_call": 12}
+    pot, cot = out["strategies"]["pot"], out["strategies"]["cot"]
+    assert (pot["correct"], pot["attempts"], pot["maj_at_k"], pot["pass_at_k"]) == (6, 6, 1.0, 1.0)
+    assert (cot["correct"], cot["maj_at_k"]) == (4, pytest.approx(2 / 3, abs=1e-5))  # chain of thought misses the tricky one
+    for key in ("accuracy", "n", "verified_precision", "verified_coverage", "mean_seconds", "tokens"):
+        assert key in pot
+    res = invoke(app, ["report", out["run_id"], "--out", str(tmp_path / "rep")], db_url)
+    assert res.exit_code == 0, res.output
+    index = (tmp_path / "rep" / "index.html").read_text()
+    assert "Accuracy by level" in index and "Prealgebra" in index and "maj@2" in index

@@ -1,0 +1,145 @@
+"""The HTML report: content, escaping of hostile text, and a headless-Chromium screenshot."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from eval_fixtures import SMALL, P, execution, make_spec
+from mathagent.eval import runner
+from mathagent.eval.failures import classify
+from mathagent.eval.report import safe_name, write_report
+from mathagent.eval.report_data import load_report_data, percentile
+from mathagent.traces.db import open_database, session_scope
+from mathagent.traces.records import StepRecord, ToolCallRecord, TraceRecord, VerificationRecord
+from mathagent.traces.store import add_trace
+
+XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
+
+
+def hostile_trace(run_id: str) -> TraceRecord:
+    return TraceRecord(
+        problem=f"What is 1 + 1? {XSS}", model="m<b>", backend="openai", status="answered", answer=f"2{XSS}",
+        run_id=run_id, dataset="math", problem_id=f"id{XSS}", strategy="agent", gold="2", correct=False,
+        source="eval", seconds=0.5, meta={"level": f"Level {XSS}", "subject": "Algebra", "grade": {"status": "incorrect",
+                                                                                                  "detail": XSS}},
+        steps=[StepRecord(0, "calc", f"print('{XSS}')", XSS, "ok", 3.0)],
+        tool_calls=[ToolCallRecord(0, "calculator", f"print('{XSS}')", XSS, "", "ok", 3.0)],
+        verifications=[VerificationRecord("cot_cross_check", "fail", XSS)])
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory) -> tuple[Path, str]:
+    """One run (the small set plus a hostile problem and a hand-made hostile trace), rendered once."""
+    tmp_path = tmp_path_factory.mktemp("report")
+    db_url = f"sqlite:///{tmp_path / 'traces.db'}"
+    spec = make_spec(dataset="math")
+    levels = ["Level 1", "Level 2", "Level 1", "Level 3", "Level 2", "Level 1"]
+    subjects = ["Algebra", "Counting", "Algebra", "Geometry", "Algebra", "Counting"]
+    problems = [P(pid, q, a, lv, sj) for (pid, q, a), lv, sj in zip(SMALL, levels, subjects)]
+    problems.append(P("h1", f"Add 3 and 4. {XSS}", "7", "Level 5", f"Pre{XSS}"))
+    with open_database(db_url) as factory:
+        info = runner.start_run(factory, spec)
+        runner.run_items(factory, info, spec, problems, execution(db_url, tmp_path, workers=2))
+        with session_scope(factory) as s:
+            add_trace(s, hostile_trace(info.id))
+        data = load_report_data(factory, info.id)
+    out = tmp_path / "report"
+    write_report(data, out)
+    return out, info.id
+
+
+def test_report_content_and_escaping(report_dir):
+    out, _ = report_dir
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for heading in ("Accuracy per strategy", "Accuracy by level", "Accuracy by subject", "Tool calls",
+                    "Failure categories", "Latency", "Attempts"):
+        assert f"<h2>{heading}</h2>" in index
+    assert index.count("<svg") == 3 and "95% Wilson CI" in index
+    assert "Content-Security-Policy" in index
+    for category in ("wrong_answer", "sandbox_error", "parse_failure"):
+        assert category in index
+    pages = sorted((out / "traces").glob("*.html"))
+    assert len(pages) == 7 * 3 + 1
+    links = set(re.findall(r'href="traces/([0-9a-f]+)\.html"', index))
+    assert links == {p.stem for p in pages}
+    for page in [out / "index.html", *pages]:
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html.lower() and "<img" not in html.lower()
+    hostile = [p.read_text(encoding="utf-8") for p in pages if "pwned" in p.read_text(encoding="utf-8")]
+    assert len(hostile) >= 1 + 3  # the hand-made trace and the three attempts at h1
+    assert any("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in h for h in hostile)
+    calc_page = next(h for h in hostile if "print(&#x27;&lt;script&gt;" in h)
+    assert "cot_cross_check" in calc_page and "Problem" in calc_page
+    # a readable trace of a real attempt: code and its output
+    p1_pot = [p.read_text(encoding="utf-8") for p in pages]
+    assert any("# add the numbers" in h and "print(18)" in h for h in p1_pot)
+
+
+def test_failure_categories_and_percentile():
+    base = {"correct": False, "status": "answered", "answer": None, "meta": {}, "tool_calls": [], "steps": []}
+    assert classify({**base, "correct": True}) == "correct"
+    assert classify({**base, "status": "error"}) == "llm_error"
+    assert classify({**base, "answer": "3"}) == "wrong_answer"
+    assert classify({**base, "answer": "3", "meta": {"grade": {"status": "parse_error"}}}) == "parse_failure"
+    assert classify({**base, "tool_calls": [{"status": "timeout"}, {"status": "error"}]}) == "timeout"
+    assert classify({**base, "tool_calls": [{"status": "signal"}]}) == "sandbox_error"
+    assert classify({**base, "steps": [{"status": "no_code"}]}) == "parse_failure"
+    assert classify(base) == "no_answer"
+    assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([], 90) is None and percentile([1, 9], 90) == 9
+    assert safe_name("ab12") == "ab12" and re.fullmatch(r"[0-9a-f]{32}", safe_name("../../etc/passwd"))
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def screenshot(browser: str, page: Path, png: Path, tmp: Path) -> None:
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
+    argv = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--hide-scrollbars", "--window-size=1280,1800",
+            f"--screenshot={png}", page.as_uri()]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("chromium did not finish the screenshot within 90 s")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert png.is_file(), err.decode("utf-8", "replace")[-2000:]
+
+
+def png_size(png: Path) -> tuple[int, int]:
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_report_renders_in_headless_chromium(report_dir, tmp_path):
+    browser = find_chromium()
+    if browser is None:
+        pytest.skip("no chromium on PATH (Debian: apt-get install -y chromium)")
+    out, _ = report_dir
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    screenshot(browser, out / "index.html", tmp_path / "report.png", tmp_path)
+    screenshot(browser, blank, tmp_path / "blank.png", tmp_path)
+    assert png_size(tmp_path / "report.png") == (1280, 1800)
+    report_bytes = (tmp_path / "report.png").stat().st_size
+    blank_bytes = (tmp_path / "blank.png").stat().st_size
+    # text, tables and charts compress far worse than an empty white page
+    assert report_bytes > 30_000 and report_bytes > 5 * blank_bytes, (report_bytes, blank_bytes)

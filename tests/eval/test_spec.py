@@ -1,0 +1,40 @@
+"""The stored run configuration: round trip, model identity, code version."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from eval_fixtures import make_spec
+from mathagent.agent.models import DEFAULT_MODEL
+from mathagent.eval.spec import EvalSpec, code_version, file_sha256, model_identity
+
+from mathagent.errors import InputError
+
+
+def test_config_round_trip_ignores_history_and_unknown_keys():
+    spec = make_spec(samples=3, limit=10, seed=None)
+    config = spec.to_config()
+    assert config["strategies"] == ["agent", "cot", "pot"] and "api_key" not in config
+    config["history"] = [{"event": "start"}]
+    assert EvalSpec.from_config(config) == spec
+    with pytest.raises(InputError, match="lacks"):
+        EvalSpec.from_config({"dataset": "gsm8k"})
+
+
+def test_model_identity(tmp_path):
+    assert model_identity("local", None) == DEFAULT_MODEL.sha256
+    assert model_identity("openai", "qwen") is None
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 100)
+    assert model_identity("local", str(gguf)) == hashlib.sha256(gguf.read_bytes()).hexdigest()
+    with pytest.raises(InputError, match="not found"):
+        model_identity("local", str(tmp_path / "missing.gguf"))
+
+
+def test_code_version_and_dataset_hash(tmp_path):
+    assert re.fullmatch(r"mathagent \S+( git [0-9a-f]{40})?", code_version())
+    f = tmp_path / "d.jsonl"
+    f.write_text("{}\n")
+    assert file_sha256(f) == hashlib.sha256(b"{}\n").hexdigest()
