@@ -35,7 +35,13 @@ def prove(
     path: Optional[Path] = typer.Argument(None, help="A .lean file holding one theorem."),
     statement: Optional[str] = typer.Option(None, "--statement", "-s", envvar=env("statement"),
                                             help="The theorem text instead of a file."),
-    backend: str = typer.Option("smt", "--backend", envvar=env("backend"), help="smt (z3) or lean (Lean REPL)."),
+    backend: str = typer.Option("smt", "--backend", envvar=env("prove_backend"),
+                                help="smt (z3) or lean (Lean REPL)."),
+    search: bool = typer.Option(False, "--search", envvar=env("prove_search"),
+                                help="With --backend lean: LLM-guided best-first tactic search (local model) "
+                                     "instead of checking the given proof."),
+    max_expansions: int = typer.Option(64, "--max-expansions", envvar=env("max_expansions"), min=1, max=10_000,
+                                       help="Search budget: node expansions."),
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=3600.0,
                                   help="Per-goal time limit in seconds."),
     project: Optional[Path] = typer.Option(None, "--lean-project", envvar=env("lean_project"),
@@ -52,7 +58,10 @@ def prove(
         from mathagent.verifiers.lean import LeanUnavailable, check_with_repl
 
         try:
-            verdict = check_with_repl(text, project=project, timeout_s=timeout)
+            if search:
+                verdict = _search(text, project, timeout, max_expansions)
+            else:
+                verdict = check_with_repl(text, project=project, timeout_s=timeout)
         except LeanUnavailable as exc:
             raise MathAgentError(str(exc), exc.fix, exit_code=3) from None
     else:
@@ -65,6 +74,29 @@ def prove(
     style = {"proved": "green", "refuted": "red", "vacuous": "yellow"}.get(verdict.kind, "cyan")
     Console().print(f"[bold {style}]{verdict.kind}[/] ({verdict.label}, {verdict.backend}, "
                     f"{verdict.elapsed_ms:.0f} ms): {verdict.reason}", highlight=False)
+
+
+def _search(text: str, project: Optional[Path], timeout: float, max_expansions: int):
+    """LLM-guided search on the Lean REPL; the found proof is re-checked as a whole file."""
+    from mathagent.agent.backends import BackendSettings, make_llm
+    from mathagent.agent.prover import prove_by_search
+    from mathagent.config import cache_dir
+    from mathagent.verifiers.lean import LeanUnavailable, check_with_repl, detect_lean
+    from mathagent.verifiers.lean.repl import LeanRepl, ReplConfig
+    from mathagent.verifiers.lean.search import ReplTacticEnv, SearchBudget
+
+    info = detect_lean()
+    if not info.available or project is None:
+        raise LeanUnavailable(f"proof search needs Lean and a Lean project: {info.reason or 'no --lean-project'}",
+                              "use the docker/ image, or --backend smt")
+    from mathagent.verifiers.lean.check import split_header
+
+    header, _ = split_header(text)
+    llm = make_llm(BackendSettings(), cache_dir())
+    with LeanRepl(ReplConfig(cwd=str(project), header=header or None, timeout_s=timeout)) as repl:
+        return prove_by_search(text, ReplTacticEnv(repl, timeout), llm,
+                               budget=SearchBudget(max_expansions=max_expansions),
+                               recheck=lambda proof: check_with_repl(proof, project=project, timeout_s=timeout))
 
 
 def register(app: typer.Typer) -> None:
