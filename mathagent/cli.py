@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "mathagent.commands.traces",
     "mathagent.commands.db",
     "mathagent.commands.export",
+    "mathagent.commands.synth",
     "mathagent.commands.eval",
     "mathagent.commands.report",
     "mathagent.commands.prove",
