@@ -159,7 +159,7 @@ def main() -> None:
 
     report["inserts"]["sqlite"] = bench_inserts(f"sqlite:///{work / 'inserts.db'}", args.inserts)
     if args.pg_url:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
         from pg_schema import fresh_pg_schema
 
         with fresh_pg_schema(args.pg_url) as url:
