@@ -44,12 +44,15 @@ def _final_program(trace: Trace) -> str | None:
     return ok[0].code if ok and trace.meta.get("answer_route") == "calc" else None
 
 
-def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None) -> list[Example]:
+def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None,
+                  exclude_run: str | None = None) -> list[Example]:
     stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered")
             .options(selectinload(Trace.tool_calls), selectinload(Trace.steps))
             .order_by(Trace.created_at.desc()).limit(limit))
     if dataset:
         stmt = stmt.where(Trace.dataset == dataset)
+    if exclude_run:
+        stmt = stmt.where((Trace.run_id.is_(None)) | (Trace.run_id != exclude_run))
     out, seen = [], set()
     for t in session.scalars(stmt):
         program = _final_program(t)

@@ -70,13 +70,16 @@ class AgentSession(contextlib.AbstractContextManager):
         with session_scope(self.session_factory) as s:
             add_trace(s, rec)
 
-    def retriever(self):
-        """The few-shot retriever over verified traces in this database (built once, on first use)."""
+    def retriever(self, *, exclude_run: str | None = None):
+        """The few-shot retriever over verified traces in this database (built once, on first use).
+
+        ``exclude_run``: leave out the traces of this eval run, so a run never learns from itself.
+        """
         if self._retriever is None:
             from mathagent.agent.fewshot import FewShotRetriever, load_examples
 
             with session_scope(self.session_factory) as s:
-                self._retriever = FewShotRetriever(load_examples(s))
+                self._retriever = FewShotRetriever(load_examples(s, exclude_run=exclude_run))
         return self._retriever
 
     def context(self, config: AgentConfig) -> AgentContext:

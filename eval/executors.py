@@ -114,7 +114,9 @@ def build_solver_session(ws: WorkerSpec):
     llm = ws.llm_factory() if ws.llm_factory is not None else None
     session = AgentSession(ws.session, llm=llm).__enter__()
     try:
-        solver = ItemSolver(session.llm, session.calculator, ws.spec, ws.run_id, trace_writer(session.session_factory))
+        retriever = session.retriever(exclude_run=ws.run_id) if ws.spec.fewshot else None
+        solver = ItemSolver(session.llm, session.calculator, ws.spec, ws.run_id, trace_writer(session.session_factory),
+                            retriever=retriever)
     except BaseException:
         session.__exit__(None, None, None)
         raise

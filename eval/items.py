@@ -85,8 +85,10 @@ def trace_writer(factory: sessionmaker[Session]) -> Callable[[TraceRecord], bool
 class ItemSolver:
     """Solve, grade and record one item with a shared LLM and calculator pool (thread-safe)."""
 
-    def __init__(self, llm, calculator, spec: EvalSpec, run_id: str, write: Callable[[TraceRecord], bool]):
+    def __init__(self, llm, calculator, spec: EvalSpec, run_id: str, write: Callable[[TraceRecord], bool],
+                 retriever=None):
         self.llm = llm
+        self.retriever = retriever  # few-shot examples for the agent strategy (never this run's traces)
         self.calculator = calculator
         self.spec = spec
         self.run_id = run_id
@@ -121,7 +123,10 @@ class ItemSolver:
 
         ctx = AgentContext(llm=self.llm, calculator=self.calculator, config=self._config(item.sample_index),
                            recorder=record)
-        res = solve_problem(item.question, ctx, strategy=item.strategy, run_id=self.run_id,
+        examples = []
+        if self.retriever is not None and item.strategy == "agent":
+            examples = self.retriever.retrieve(item.question, self.spec.fewshot, problem_id=item.problem_id)
+        res = solve_problem(item.question, ctx, strategy=item.strategy, examples=examples, run_id=self.run_id,
                             dataset=self.spec.dataset, problem_id=item.problem_id, sample_index=item.sample_index,
                             gold=item.gold, source="eval", meta=dict(item.meta))
         return ItemOutcome(item.problem_id, item.strategy, item.sample_index, done.get("written", False),

@@ -35,6 +35,7 @@ SPEC_DEFAULTS: dict[str, tuple[str, Any]] = {
     "verify": ("--verify/--no-verify", True),
     "backend": ("--backend", "local"),
     "model": ("--model", None),
+    "fewshot": ("--fewshot", 0),
 }
 
 
@@ -83,6 +84,9 @@ def eval_command(
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"), help="Re-derive the answer independently (default: verify)"),
+    fewshot: int = typer.Option(None, "--fewshot", envvar=env("fewshot"), min=0, max=8,
+                                help="agent strategy: reuse the k most similar verified traces of OTHER runs "
+                                     "as examples (default: 0)"),
 ) -> None:
     """Evaluate strategies side by side on a benchmark; every attempt is a row in the trace database."""
     if dataset == "minif2f":
@@ -97,7 +101,7 @@ def eval_command(
     given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
              "limit": limit, "temperature": temperature, "seed": seed, "max_turns": max_turns,
              "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "backend": backend,
-             "model": model}
+             "model": model, "fewshot": fewshot}
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
 

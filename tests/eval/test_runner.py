@@ -96,3 +96,29 @@ def test_a_broken_worker_marks_the_run_interrupted(small_problems, db_url, tmp_p
         with pytest.raises(RuntimeError, match="sandbox gone"):
             runner.run_items(factory, info, spec, small_problems, ex)
         assert runs.load_run(factory, info.id).status == "interrupted"
+
+
+def test_fewshot_uses_verified_traces_of_other_runs_only(small_problems, db_url, tmp_path):
+    """A first run fills the database; a second run with --fewshot 2 gets examples from it, never from itself."""
+    from sqlalchemy import select
+
+    from mathagent.traces.db import session_scope
+    from mathagent.traces.models import Trace
+
+    with open_database(db_url) as factory:
+        first = runner.start_run(factory, make_spec(strategies=("agent",)))
+        runner.run_items(factory, first, make_spec(strategies=("agent",)), small_problems[:4],
+                         execution(db_url, tmp_path))
+        spec = make_spec(strategies=("agent",), fewshot=2)
+        second = runner.start_run(factory, spec)
+        runner.run_items(factory, second, spec, small_problems, execution(db_url, tmp_path))
+        with session_scope(factory) as s:
+            first_ids = set(s.scalars(select(Trace.id).where(Trace.run_id == first.id)))
+            second_rows = list(s.scalars(select(Trace).where(Trace.run_id == second.id)))
+            used = {r.problem_id: r.meta["fewshot_ids"] for r in second_rows}
+            own = {r.problem_id: r.id for r in s.scalars(select(Trace).where(Trace.run_id == first.id))}
+    assert any(used.values()), used
+    for pid, ids in used.items():
+        assert set(ids) <= first_ids            # only the other run's traces
+        assert own.get(pid) not in ids          # never the trace of the same problem
+        assert len(ids) <= 2
