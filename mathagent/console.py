@@ -2,7 +2,8 @@
 
 Known errors (``MathAgentError`` or any exception carrying a ``fix``
 attribute, as the lower layers raise) become ``error: ...`` / ``fix: ...`` on
-stderr and their exit code.  Anything else is an internal error: one line,
+stderr and their exit code; so do Click's usage errors (bad option values,
+missing arguments: exit 2), which Typer would otherwise draw as a panel.  Anything else is an internal error: one line,
 exit code 70, and the traceback only with ``MATHAGENT_DEBUG=1`` (never with
 local variables, which may hold secrets).
 """
@@ -35,8 +36,17 @@ def error_exit_code(exc: BaseException) -> int:
 def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
     """Run ``app`` and exit; never let a traceback reach the user."""
     try:
-        # standalone mode: usage errors print Typer's own message and exit 2 (SystemExit passes through)
-        app(args=args, prog_name="mathagent")
+        # not standalone: usage errors come here and get the same one-line form as every other error
+        rv = app(args=args, prog_name="mathagent", standalone_mode=False)
+    except typer.TyperException as exc:  # Click's exceptions (Typer vendors Click): usage errors
+        if type(exc).__name__ == "NoArgsIsHelpError":  # Typer's rich help has already been printed
+            sys.exit(2)
+        ctx = getattr(exc, "ctx", None)
+        print_error(exc.format_message(), f"see `{ctx.command_path} --help`" if ctx is not None else None)
+        sys.exit(error_exit_code(exc))
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
@@ -47,14 +57,24 @@ def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
         print_error(f"input is not valid UTF-8 ({exc.reason} at byte {exc.start})",
                     "pass text encoded as UTF-8")
         sys.exit(2)
+    except UnicodeEncodeError as exc:
+        if "surrogates" not in str(exc.reason):
+            _internal_error(exc)
+        # undecodable argv bytes reach Python as lone surrogates and fail when re-encoded as UTF-8
+        print_error("an argument is not valid UTF-8", "pass arguments encoded as UTF-8")
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         fix = getattr(exc, "fix", None)
         if isinstance(fix, str):
             print_error(str(exc) or type(exc).__name__, fix)
             sys.exit(error_exit_code(exc))
-        if os.environ.get("MATHAGENT_DEBUG") == "1":
-            traceback.print_exception(type(exc), exc, exc.__traceback__)
-        print_error(f"internal error: {type(exc).__name__}: {exc}",
-                    "rerun with MATHAGENT_DEBUG=1 for the traceback and report it")
-        sys.exit(INTERNAL_ERROR_EXIT)
-    sys.exit(0)
+        _internal_error(exc)
+    sys.exit(rv if type(rv) is int else 0)  # typer.Exit(code) returns its code when not standalone
+
+
+def _internal_error(exc: BaseException) -> None:
+    if os.environ.get("MATHAGENT_DEBUG") == "1":
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    print_error(f"internal error: {type(exc).__name__}: {exc}",
+                "rerun with MATHAGENT_DEBUG=1 for the traceback and report it")
+    sys.exit(INTERNAL_ERROR_EXIT)

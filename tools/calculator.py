@@ -333,7 +333,8 @@ class Calculator:
     def _call(self, w: _Worker, code: str, timeout: float, t0: float) -> tuple[CalcResult, _Worker]:
         deadline = time.monotonic() + timeout + ANSWER_GRACE_S
         try:
-            framing.write_frame(w.proc.stdin.fileno(), {"code": code, "timeout_s": timeout})  # type: ignore[union-attr]
+            framing.write_frame(w.proc.stdin.fileno(), {"code": code, "timeout_s": timeout},  # type: ignore[union-attr]
+                                deadline)
             resp = framing.read_frame(w.proc.stdout.fileno(), deadline)  # type: ignore[union-attr]
         except (framing.FrameError, OSError) as exc:
             hung = isinstance(exc, framing.FrameError) and exc.timeout

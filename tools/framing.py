@@ -38,10 +38,20 @@ def encode(obj: object) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-def write_frame(fd: int, obj: object) -> None:
+def write_frame(fd: int, obj: object, deadline: float | None = None) -> None:
+    """Write one frame; with an absolute ``deadline``, a peer that stops reading cannot block us forever.
+
+    With a deadline the frame goes out in ``select.PIPE_BUF`` pieces, each only
+    once the pipe has room, since a blocking write of more may wait for the reader.
+    """
     data = memoryview(encode(obj))
+    step = len(data) if deadline is None else select.PIPE_BUF
     while data:
-        n = os.write(fd, data)
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise FrameError("timed out writing to the peer", timeout=True)
+        n = os.write(fd, data[:step])
         data = data[n:]
 
 
@@ -72,5 +82,5 @@ def read_frame(fd: int, deadline: float | None = None, max_size: int = MAX_FRAME
     body = _read_exact(fd, size, deadline)
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FrameError(f"malformed frame: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bad UTF-8/JSON, too-long int literal, nesting too deep
+        raise FrameError(f"malformed frame: {type(exc).__name__}: {str(exc)[:200]}") from None

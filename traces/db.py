@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mathagent.errors import DatabaseError
@@ -110,7 +111,7 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return row[0] if row else None
-    except OperationalError as exc:
+    except SQLAlchemyDatabaseError as exc:  # unreachable, or (SQLite) a file that is not a database
         raise DatabaseError(f"cannot open the trace database: {_short(exc)}",
                             "check the URL, that the server is running and that you may connect "
                             "(--db / MATHAGENT_DB_URL)") from exc

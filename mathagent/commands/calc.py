@@ -17,6 +17,7 @@ import typer
 
 from mathagent.config import env
 from mathagent.errors import InputError, MathAgentError
+from mathagent.inputs import MAX_INPUT_BYTES, text_argument
 
 EXIT_NOT_OK = 1
 
@@ -26,17 +27,28 @@ def _read_code(code: Optional[str], file: Optional[Path]) -> str:
         raise InputError("give the code either as an argument or with --file, not both",
                          "drop one of them")
     if file is not None:
-        if str(file) == "-":
-            return sys.stdin.read()
-        try:
-            return file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read {file}: {exc.strerror}", "check the path") from None
-    if code is None:
+        source = text_argument("-", "code") if str(file) == "-" else _read_file(file)
+    elif code is None:
         raise InputError("no code given", "mathagent calc 'print(sympy.factorint(360))'  (or - / --file PATH)")
-    if code == "-":
-        return sys.stdin.read()
-    return code
+    else:
+        source = text_argument(code, "code")  # '-' reads stdin: strict UTF-8, at most MAX_INPUT_BYTES
+    if not source.strip():
+        raise InputError("the code is empty", "mathagent calc 'print(sympy.factorint(360))'")
+    return source
+
+
+def _read_file(file: Path) -> str:
+    try:
+        with file.open("rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}", "check the path") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{file} is larger than {MAX_INPUT_BYTES} bytes", "pass a shorter program")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file} is not valid UTF-8 (byte {exc.start})", "save the code as UTF-8 text") from None
 
 
 def calc(

@@ -52,9 +52,12 @@ def search(
     from mathagent.verifiers.premises import PremiseError, PremiseIndex, read_corpus
 
     try:
-        idx = PremiseIndex(read_corpus(corpus_path))
+        corpus = read_corpus(corpus_path)
     except PremiseError as exc:
         raise InputError(exc.message, exc.fix) from None
+    if not any(e.premises for e in corpus):
+        raise InputError(f"{corpus_path} holds no premises", "build it with `mathagent premises index PROJECT`")
+    idx = PremiseIndex(corpus)
     if file is not None and file not in idx.files:
         raise InputError(f"{file} is not a path in {corpus_path}", "use a path exactly as listed in the corpus")
     hits = idx.search(goal, k=k, path=file, line=line)

@@ -11,6 +11,7 @@ from mathagent.config import default_db_url
 from mathagent.errors import InputError
 
 traces_app = typer.Typer(help="Browse recorded traces.", no_args_is_help=True)
+MAX_TRACE_ID_CHARS = 64  # ids are 32 hex digits; a longer "prefix" cannot match (and SQLite's LIKE refuses huge ones)
 
 
 @traces_app.command("list")
@@ -50,6 +51,8 @@ def show_command(
     from mathagent.traces.db import open_database, session_scope
     from mathagent.traces.store import find_trace, trace_to_dict
 
+    if len(trace_id.strip()) > MAX_TRACE_ID_CHARS:
+        raise InputError(f"not a trace id: {len(trace_id.strip())} characters", "list ids with `mathagent traces list`")
     with open_database(db or default_db_url()) as factory, session_scope(factory) as s:
         found = find_trace(s, trace_id.strip())
         if found is None:

@@ -16,6 +16,7 @@ from mathagent.verifiers.formal.errors import Refusal
 from mathagent.verifiers.formal.verdicts import SMT_LABEL, Unknown, Unsupported, Verdict
 
 _LOCK = threading.Lock()  # z3's default context is shared process-wide
+MAX_STATEMENT_CHARS = 200_000  # miniF2F/ProofNet statements with their headers are a few kB
 _TYPE_WORDS = {
     "nat": "ℕ", "n": "ℕ", "ℕ": "ℕ", "natural": "ℕ", "int": "ℤ", "z": "ℤ", "ℤ": "ℤ", "integer": "ℤ",
     "rat": "ℚ", "q": "ℚ", "ℚ": "ℚ", "rational": "ℚ", "real": "ℝ", "r": "ℝ", "ℝ": "ℝ",
@@ -30,6 +31,8 @@ def check_statement(lean_text: str, timeout_s: float = 5.0) -> Verdict:
     from mathagent.verifiers.formal.smt import BACKEND, solve
 
     start = time.monotonic()
+    if len(lean_text) > MAX_STATEMENT_CHARS:  # tokenizing is not under the deadline (10 MB took minutes)
+        return Unsupported(BACKEND, SMT_LABEL, f"statement longer than {MAX_STATEMENT_CHARS} characters", 0.0)
     with _LOCK:
         try:
             thm = parse_theorem(lean_text)

@@ -74,6 +74,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         if ch.isdigit():
             m = _NUM.match(text, i)
+            if m is None:  # a digit that is not a decimal digit, e.g. '²'
+                raise ParseRefusal(f"unexpected character {ch!r}", i)
             toks.append(Token("num", m.group(0), i))
             i = m.end()
             continue

@@ -137,7 +137,10 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.next()
-            return Num(Fraction(t.text), t.text)
+            try:
+                return Num(Fraction(t.text), t.text)
+            except ValueError:  # past Python's int-string conversion limit (4300 digits)
+                raise ParseRefusal(f"numeral of {len(t.text)} digits is too long", t.pos) from None
         if t.kind == "ident":
             if t.text in ("fun",) and not arg:
                 return self.lam()
@@ -345,6 +348,20 @@ def _is_prop_syntax(e: Expr) -> bool:
     return isinstance(e, (Quant, ModEq))
 
 
+def _refusing_deep_nesting(parse):
+    """Nesting past Python's recursion limit is refused like any other unsupported input."""
+
+    def wrapper(text: str):
+        try:
+            return parse(text)
+        except RecursionError:
+            raise ParseRefusal("expression nesting too deep") from None
+
+    wrapper.__doc__, wrapper.__name__ = parse.__doc__, parse.__name__
+    return wrapper
+
+
+@_refusing_deep_nesting
 def parse_expr(text: str) -> Expr:
     """Parse a standalone Lean term (used for informal claims and tests)."""
     p = _Parser(text)
@@ -357,6 +374,7 @@ def parse_expr(text: str) -> Expr:
 _DECL_KEYWORDS = ("theorem", "lemma", "example")
 
 
+@_refusing_deep_nesting
 def parse_theorem(text: str) -> Theorem:
     """Parse the first `theorem`/`lemma`/`example` in `text` (header lines are skipped)."""
     p = _Parser(text)
