@@ -105,3 +105,53 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path):
         assert {k: v["correct"] for k, v in clean["strategies"].items()} == {"agent": 5, "cot": 4, "pot": 4}
         ((final_status,),) = query(db, "SELECT status FROM eval_runs")
         assert final_status == "finished"
+
+
+def test_twenty_kills_at_random_points_lose_and_duplicate_nothing(tmp_path):
+    """A loop of kill -9 at random moments (start-up included), each followed by --resume; bounded in time."""
+    import random
+
+    rng = random.Random(20261128)
+    rounds, min_rounds, budget_s = 0, 20, 300
+    with FaultServer([], reply=fake_brain.reply, delay_s=0.05) as server:
+        db = tmp_path / "kills.db"
+        env = cli_env(tmp_path, db)
+        args = eval_args(server.url)
+        run_id = None
+        started = time.monotonic()
+        snapshots: list[dict] = []
+        while rounds < min_rounds and time.monotonic() - started < budget_s:
+            if run_id is None:
+                ids = query(db, "SELECT id FROM eval_runs")
+                run_id = ids[0][0] if ids else None
+            cmd = args if run_id is None else ["eval", "gsm8k", "--resume", run_id, "--base-url", server.url,
+                                               "--workers", "2", "--json"]
+            proc = subprocess.Popen([MATHAGENT, *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            time.sleep(rng.uniform(0.2, 4.0))
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                rounds += 1
+            proc.wait(timeout=30)
+            if run_id is not None:
+                snapshots.append(results(db, run_id))
+            if run_id is not None and len(snapshots[-1]) == TOTAL:
+                break  # finished between kills: nothing left to interrupt
+        if run_id is None:
+            run_id = query(db, "SELECT id FROM eval_runs")[0][0]
+        final = run_to_end(["eval", "gsm8k", "--resume", run_id, "--base-url", server.url, "--workers", "2",
+                            "--json"], env)
+        keys = query(db, f"SELECT problem_id, strategy, sample_index FROM traces WHERE run_id = '{run_id}'")
+        duplicated = len(keys) - len(set(keys))
+        lost = TOTAL - len(set(keys))
+        end = results(db, run_id)
+        for snap in snapshots:  # a row, once written, is never changed or removed by a later round
+            assert all(end[k] == v for k, v in snap.items())
+        orphans = query(db, "SELECT count(*) FROM steps WHERE trace_id NOT IN (SELECT id FROM traces)")[0][0]
+        figures_dir = os.environ.get("RELIABILITY_FIGURES_DIR")
+        if figures_dir:
+            Path(figures_dir, "crash.json").write_text(json.dumps(
+                {"kill_rounds": rounds, "rows_lost": lost, "rows_duplicated": duplicated}))
+        assert rounds >= min_rounds or len(snapshots[-1]) == TOTAL, rounds
+        assert duplicated == 0 and lost == 0 and orphans == 0
+        assert {k: v["correct"] for k, v in final["strategies"].items()} == {"agent": 5, "cot": 4, "pot": 4}
