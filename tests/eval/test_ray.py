@@ -30,7 +30,7 @@ def test_ray_actors_write_graded_rows_to_the_shared_database(small_problems, db_
     spec = make_spec(strategies=("cot", "pot"))
     # Ray workers are fresh processes started with the driver's environment at ray.init: they import the
     # picklable fake-model factory from the tests folder.
-    pythonpath = os.pathsep.join([str(TESTS / "eval"), str(TESTS), os.environ.get("PYTHONPATH", "")])
+    pythonpath = os.pathsep.join([str(TESTS / "eval"), str(TESTS / "support"), os.environ.get("PYTHONPATH", "")])
     monkeypatch.setenv("PYTHONPATH", pythonpath)
     ray_init = {"num_cpus": 2, "_temp_dir": ray_tmp}
     base = execution(db_url, tmp_path)
