@@ -28,17 +28,9 @@ def audit_minif2f(
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Check every statement; report those false as written or with contradictory hypotheses."""
-    from mathagent.verifiers.formal import FormalInputError, audit_statements, load_statements, summarize
     from mathagent.verifiers.formal.audit import markdown_table
 
-    try:
-        records = load_statements(data)
-    except FormalInputError as exc:
-        raise InputError(exc.message, exc.fix) from None
-    if limit:
-        records = records[:limit]
-    results = audit_statements(records, timeout_s=timeout)
-    summary = summarize(results)
+    results, summary = check_all(data, limit=limit, timeout_s=timeout)
     if as_json:
         print(json.dumps({"summary": summary, "flagged": [r.to_dict() for r in results if r.flagged],
                           "results": [r.to_dict() for r in results]}, ensure_ascii=False))
@@ -52,6 +44,20 @@ def audit_minif2f(
         con.print(f"  [red]{r.verdict.kind:8}[/] {r.name}: {r.verdict.reason}")
     con.print(markdown_table(summary))
     con.print(f"median {summary['median_ms']} ms, p90 {summary['p90_ms']} ms per statement")
+
+
+def check_all(data: Path, *, limit: int | None, timeout_s: float):
+    """Load the statements (a folder of .lean files or a JSONL) and check each: (results, summary)."""
+    from mathagent.verifiers.formal import FormalInputError, audit_statements, load_statements, summarize
+
+    try:
+        records = load_statements(data)
+    except FormalInputError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    if limit:
+        records = records[:limit]
+    results = audit_statements(records, timeout_s=timeout_s)
+    return results, summarize(results)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ import typer
 
 from mathagent.config import env
 from mathagent.errors import InputError, MathAgentError
-from mathagent.inputs import MAX_INPUT_BYTES, text_argument
+from mathagent.inputs import text_argument, text_file
 
 EXIT_NOT_OK = 1
 
@@ -27,7 +27,7 @@ def _read_code(code: Optional[str], file: Optional[Path]) -> str:
         raise InputError("give the code either as an argument or with --file, not both",
                          "drop one of them")
     if file is not None:
-        source = text_argument("-", "code") if str(file) == "-" else _read_file(file)
+        source = text_argument("-", "code") if str(file) == "-" else text_file(file, "program")
     elif code is None:
         raise InputError("no code given", "mathagent calc 'print(sympy.factorint(360))'  (or - / --file PATH)")
     else:
@@ -35,20 +35,6 @@ def _read_code(code: Optional[str], file: Optional[Path]) -> str:
     if not source.strip():
         raise InputError("the code is empty", "mathagent calc 'print(sympy.factorint(360))'")
     return source
-
-
-def _read_file(file: Path) -> str:
-    try:
-        with file.open("rb") as f:
-            data = f.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}", "check the path") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{file} is larger than {MAX_INPUT_BYTES} bytes", "pass a shorter program")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file} is not valid UTF-8 (byte {exc.start})", "save the code as UTF-8 text") from None
 
 
 def calc(

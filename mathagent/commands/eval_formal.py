@@ -21,18 +21,11 @@ STATEMENT_TIMEOUT_S = 5.0
 
 
 def run_minif2f(data: Path | None, *, limit: int | None, json_out: bool) -> None:
-    from mathagent.verifiers.formal import FormalInputError, audit_statements, load_statements, summarize
+    from mathagent.commands.audit import check_all
 
     if data is None:
         raise InputError("no dataset given", "pass --data (a folder of miniF2F .lean files or a JSONL)")
-    try:
-        records = load_statements(data)
-    except FormalInputError as exc:
-        raise InputError(exc.message, exc.fix) from None
-    if limit:
-        records = records[:limit]
-    results = audit_statements(records, timeout_s=STATEMENT_TIMEOUT_S)
-    summary = summarize(results)
+    results, summary = check_all(data, limit=limit, timeout_s=STATEMENT_TIMEOUT_S)
     if json_out:
         typer.echo(json.dumps({"dataset": "minif2f", "n": summary["n"], "summary": summary,
                                "results": [r.to_dict() for r in results]}, ensure_ascii=False))

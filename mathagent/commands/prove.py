@@ -16,7 +16,7 @@ import typer
 
 from mathagent.config import env
 from mathagent.errors import InputError, MathAgentError
-from mathagent.inputs import MAX_INPUT_BYTES, text_argument
+from mathagent.inputs import text_argument, text_file
 
 
 def _read_statement(path: Optional[Path], statement: Optional[str]) -> str:
@@ -26,25 +26,10 @@ def _read_statement(path: Optional[Path], statement: Optional[str]) -> str:
     if statement is not None:
         text = text_argument(statement, "statement")
     else:
-        text = _read_file(path)
+        text = text_file(path, "file holding one theorem")
     if not text.strip():
         raise InputError("the statement is empty", "give a Lean theorem, e.g. 'theorem t (x : ℕ) : x + 0 = x'")
     return text
-
-
-def _read_file(path: Path) -> str:
-    """The whole file, refused past MAX_INPUT_BYTES (tokenizing 10 MB took minutes) or when not UTF-8."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", "check the path") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path} is larger than {MAX_INPUT_BYTES} bytes", "pass a file holding one theorem")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not valid UTF-8 (byte {exc.start})", "save the file as UTF-8") from None
 
 
 def prove(
