@@ -113,10 +113,16 @@ def test_twenty_kills_at_random_points_lose_and_duplicate_nothing(tmp_path):
 
     rng = random.Random(20261128)
     rounds, min_rounds, budget_s = 0, 20, 300
-    with FaultServer([], reply=fake_brain.reply, delay_s=0.05) as server:
+    data = tmp_path / "many.jsonl"  # 25 problems x 3 strategies: enough work to be interrupted 20 times
+    data.write_text("".join(json.dumps({"question": f"Tom has {a} apples and buys {a + 3} more. How many apples?",
+                                        "answer": f"He has {2 * a + 3}.\n#### {2 * a + 3}"}) + "\n"
+                            for a in range(1, 26)))
+    total = 25 * 3
+    with FaultServer([], reply=fake_brain.reply, delay_s=0.1) as server:
         db = tmp_path / "kills.db"
         env = cli_env(tmp_path, db)
         args = eval_args(server.url)
+        args[args.index(str(DATA))] = str(data)
         run_id = None
         started = time.monotonic()
         snapshots: list[dict] = []
@@ -128,14 +134,24 @@ def test_twenty_kills_at_random_points_lose_and_duplicate_nothing(tmp_path):
                                                "--workers", "2", "--json"]
             proc = subprocess.Popen([MATHAGENT, *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-            time.sleep(rng.uniform(0.2, 4.0))
+            if rounds % 5 == 4:  # now and then during start-up
+                time.sleep(rng.uniform(0.1, 1.0))
+            else:  # otherwise at a random moment after the run's rows start to move (start-up is slow under load)
+                base = len(results(db, run_id)) if run_id else 0
+                wait_until = time.monotonic() + 60
+                while proc.poll() is None and time.monotonic() < wait_until:
+                    ids = query(db, "SELECT id FROM eval_runs")
+                    if ids and (run_id is None or len(results(db, ids[0][0])) > base):
+                        break
+                    time.sleep(0.05)
+                time.sleep(rng.uniform(0.0, 0.6))
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 rounds += 1
             proc.wait(timeout=30)
             if run_id is not None:
                 snapshots.append(results(db, run_id))
-            if run_id is not None and len(snapshots[-1]) == TOTAL:
+            if run_id is not None and len(snapshots[-1]) == total:
                 break  # finished between kills: nothing left to interrupt
         if run_id is None:
             run_id = query(db, "SELECT id FROM eval_runs")[0][0]
@@ -143,7 +159,7 @@ def test_twenty_kills_at_random_points_lose_and_duplicate_nothing(tmp_path):
                             "--json"], env)
         keys = query(db, f"SELECT problem_id, strategy, sample_index FROM traces WHERE run_id = '{run_id}'")
         duplicated = len(keys) - len(set(keys))
-        lost = TOTAL - len(set(keys))
+        lost = total - len(set(keys))
         end = results(db, run_id)
         for snap in snapshots:  # a row, once written, is never changed or removed by a later round
             assert all(end[k] == v for k, v in snap.items())
@@ -152,6 +168,6 @@ def test_twenty_kills_at_random_points_lose_and_duplicate_nothing(tmp_path):
         if figures_dir:
             Path(figures_dir, "crash.json").write_text(json.dumps(
                 {"kill_rounds": rounds, "rows_lost": lost, "rows_duplicated": duplicated}))
-        assert rounds >= min_rounds or len(snapshots[-1]) == TOTAL, rounds
+        assert rounds >= min_rounds or len(snapshots[-1]) == total, rounds
         assert duplicated == 0 and lost == 0 and orphans == 0
-        assert {k: v["correct"] for k, v in final["strategies"].items()} == {"agent": 5, "cot": 4, "pot": 4}
+        assert {k: v["correct"] for k, v in final["strategies"].items()} == {"agent": 25, "cot": 25, "pot": 25}
