@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mathagent.datasets.errors import RecordError
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import field_str, iter_jsonl, require_file
+from mathagent.datasets.reading import field_str, jsonl_records, require_file
 from mathagent.verifiers.answers import normalize_answer
 
 NAME = "gsm8k"
@@ -28,22 +28,14 @@ def split_answer(answer: str) -> tuple[str, str]:
 
 def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
     require_file(path, NAME, "a GSM8K .jsonl file (one {question, answer} object per line)")
-    file = str(path)
-    for line, obj in iter_jsonl(path):
-        if isinstance(obj, RecordError):
-            yield file, line, obj
-            continue
-        try:
-            question = field_str(obj, "question")
-            solution, final = split_answer(field_str(obj, "answer"))
-        except ValueError as exc:
-            yield file, line, RecordError(file, line, str(exc))
-            continue
+
+    def build(obj: dict, line: int) -> Problem:
+        question = field_str(obj, "question")
+        solution, final = split_answer(field_str(obj, "answer"))
         gold = normalize_answer(final)
         if not gold:
-            yield file, line, RecordError(file, line, f"final answer {final!r} is empty after normalization")
-            continue
-        yield file, line, Problem(
+            raise ValueError(f"final answer {final!r} is empty after normalization")
+        return Problem(
             id=f"{NAME}/{path.stem}/{line - 1}",
             dataset=NAME,
             question=question.strip(),
@@ -51,3 +43,5 @@ def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError
             solution=solution or None,
             meta={"answer_raw": final, "source_line": line},
         )
+
+    return jsonl_records(path, build)

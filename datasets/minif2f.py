@@ -18,7 +18,7 @@ from pathlib import Path
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.lean_statements import formal_problem, split_lean_file
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import iter_jsonl
+from mathagent.datasets.reading import jsonl_records
 
 NAME = "minif2f"
 MAX_FILE_BYTES = 1024 * 1024
@@ -56,12 +56,4 @@ def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError
     if path.is_dir():
         yield from _folder_records(path)
         return
-    file = str(path)
-    for line, obj in iter_jsonl(path):
-        if isinstance(obj, RecordError):
-            yield file, line, obj
-            continue
-        try:
-            yield file, line, formal_problem(NAME, obj, ("name", "id"))
-        except ValueError as exc:
-            yield file, line, RecordError(file, line, str(exc))
+    yield from jsonl_records(path, lambda obj, line: formal_problem(NAME, obj, ("name", "id")))

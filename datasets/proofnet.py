@@ -14,24 +14,19 @@ from pathlib import Path
 from mathagent.datasets.errors import RecordError
 from mathagent.datasets.lean_statements import formal_problem
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import iter_jsonl, require_file
+from mathagent.datasets.reading import jsonl_records, require_file
 
 NAME = "proofnet"
 
 
 def records(path: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
     require_file(path, NAME, "a ProofNet .jsonl file")
-    file = str(path)
-    for line, obj in iter_jsonl(path):
-        if isinstance(obj, RecordError):
-            yield file, line, obj
-            continue
-        try:
-            problem = formal_problem(NAME, obj, ("name",))
-        except ValueError as exc:
-            yield file, line, RecordError(file, line, str(exc))
-            continue
+
+    def build(obj: dict, line: int) -> Problem:
+        problem = formal_problem(NAME, obj, ("name",))
         source = obj.get("source")
         if isinstance(source, str) and source.strip():
             problem = dataclasses.replace(problem, subject=source.strip().removesuffix(".lean"))
-        yield file, line, problem
+        return problem
+
+    return jsonl_records(path, build)

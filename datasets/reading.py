@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,22 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]
                 yield number, RecordError(str(path), number, f"expected a JSON object, got {type(obj).__name__}")
                 continue
             yield number, obj
+
+
+def jsonl_records(path: Path, build: Callable[[dict[str, Any], int], Problem]
+                  ) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
+    """Each object of a JSONL file through ``build``; a malformed line, or a ValueError from ``build``,
+    becomes a RecordError naming the file and line, and the other records go on."""
+    file = str(path)
+    for line, obj in iter_jsonl(path):
+        if isinstance(obj, RecordError):
+            yield file, line, obj
+            continue
+        try:
+            item: Problem | RecordError = build(obj, line)
+        except ValueError as exc:
+            item = RecordError(file, line, str(exc))
+        yield file, line, item
 
 
 def field_str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
