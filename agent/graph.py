@@ -48,7 +48,8 @@ def _call_llm(ctx: AgentContext, state: AgentState, messages: list[dict], purpos
                                                        seed=cfg.seed))
     call = {"step_index": len(state.get("steps", [])), "purpose": purpose, "messages": list(messages),
             "response": comp.text, "prompt_tokens": comp.prompt_tokens,
-            "completion_tokens": comp.completion_tokens, "finish_reason": comp.finish_reason, "ms": comp.ms}
+            "completion_tokens": comp.completion_tokens, "finish_reason": comp.finish_reason, "ms": comp.ms,
+            "cached": comp.cached}
     return comp.text, call
 
 

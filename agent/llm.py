@@ -22,6 +22,7 @@ class Completion:
     finish_reason: str | None
     model: str
     ms: float
+    cached: bool = False  # served from the completion cache (agent/cache.py), not generated now
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,19 @@ def set_status(factory: sessionmaker[Session], run_id: str, status: str, *, fini
             run.config = config
 
 
+def set_limit(factory: sessionmaker[Session], run_id: str, limit: int, *, previous: int | None) -> None:
+    """Raise a run's recorded ``limit`` (extending it to more problems of the same file)."""
+    with session_scope(factory) as s:
+        run = s.get(EvalRun, run_id)
+        if run is None:
+            return
+        config = dict(run.config or {})
+        config["limit"] = limit
+        config.setdefault("history", []).append(
+            {"event": "extended", "limit": limit, "previous_limit": previous, "at": datetime.now(UTC).isoformat()})
+        run.config = config
+
+
 def done_keys(factory: sessionmaker[Session], run_id: str) -> set[ItemKey]:
     with session_scope(factory) as s:
         stmt = select(Trace.problem_id, Trace.strategy, Trace.sample_index).where(Trace.run_id == run_id)

@@ -54,6 +54,7 @@ class LLMCallRecord:
     completion_tokens: int
     finish_reason: str | None
     ms: float
+    cached: bool = False
 
 
 @dataclass

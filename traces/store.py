@@ -63,7 +63,8 @@ def add_trace(session: Session, rec: TraceRecord) -> Trace:
                                  stderr=c(t.stderr), status=t.status, ms=t.ms) for t in rec.tool_calls]
     trace.llm_calls = [LLMCall(step_index=k.step_index, purpose=k.purpose, messages=clean_json(k.messages),
                                response=c(k.response), prompt_tokens=k.prompt_tokens,
-                               completion_tokens=k.completion_tokens, finish_reason=k.finish_reason, ms=k.ms)
+                               completion_tokens=k.completion_tokens, finish_reason=k.finish_reason, ms=k.ms,
+                               cached=k.cached)
                        for k in rec.llm_calls]
     trace.verifications = [Verification(name=v.name, verdict=v.verdict, detail=c(v.detail))
                            for v in rec.verifications]
@@ -140,7 +141,8 @@ def trace_to_dict(t: Trace) -> dict[str, Any]:
                         "stderr": c.stderr, "status": c.status, "ms": c.ms} for c in t.tool_calls],
         "llm_calls": [{"step_index": c.step_index, "purpose": c.purpose, "messages": c.messages,
                        "response": c.response, "prompt_tokens": c.prompt_tokens,
-                       "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "ms": c.ms}
+                       "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "ms": c.ms,
+                       "cached": c.cached}
                       for c in t.llm_calls],
         "verification": [{"name": v.name, "verdict": v.verdict, "detail": v.detail} for v in t.verifications],
     })

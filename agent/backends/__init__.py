@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,21 +20,41 @@ class BackendSettings:
     max_retries: int = 4
     n_ctx: int = 4096
     n_threads: int | None = None
+    cache: bool = False  # greedy completions through agent/cache.py (a file in cache_dir)
 
 
 def make_llm(settings: BackendSettings, cache_dir: Path) -> LLM:
+    llm, identity = _make_backend(settings, cache_dir)
+    if not settings.cache:
+        return llm
+    from mathagent.agent.cache import CachingLLM, CompletionCache
+
+    try:
+        cache = CompletionCache(Path(cache_dir) / "completions.sqlite")
+    except (OSError, sqlite3.Error) as exc:
+        llm.close()
+        raise ConfigError(f"cannot open the completion cache in {cache_dir}: {exc}",
+                          "fix the permissions of the user cache directory (XDG_CACHE_HOME) or drop --cache") from exc
+    return CachingLLM(llm, cache, identity)
+
+
+def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]:
     if settings.backend == "local":
         from mathagent.agent.backends.local import LocalLLM
         from mathagent.agent.models import resolve_model_path
 
+        from mathagent.agent.cache import model_file_identity
+
         path = resolve_model_path(settings.model, cache_dir)
-        return LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+        return (LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads),
+                f"{model_file_identity(path)}:ctx{settings.n_ctx}")
     if settings.backend == "openai":
         from mathagent.agent.backends.openai import OpenAIChatLLM
 
         if not settings.base_url:
             raise ConfigError("the openai backend needs a server URL",
                               "set --base-url or MATHAGENT_BASE_URL, e.g. http://127.0.0.1:8000/v1")
-        return OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
-                             timeout_s=settings.timeout_s, max_retries=settings.max_retries)
+        llm = OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
+                            timeout_s=settings.timeout_s, max_retries=settings.max_retries)
+        return llm, settings.base_url.rstrip("/")
     raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend local or --backend openai")

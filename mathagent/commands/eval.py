@@ -56,7 +56,8 @@ def eval_command(
                               help="The benchmark file, in its published format (resume: the recorded path)"),
     strategy: str = typer.Option(None, "--strategy", envvar=env("strategy"),
                                  help="Comma-separated: agent, cot, pot (default: agent)"),
-    limit: int = typer.Option(None, "--limit", envvar=env("limit"), min=1, help="First N problems of the file"),
+    limit: int = typer.Option(None, "--limit", envvar=env("limit"), min=1,
+                              help="First N problems of the file (with --resume: a larger N extends the run)"),
     samples: int = typer.Option(None, "--samples", envvar=env("samples"), min=1, max=64,
                                 help="Samples per problem and strategy (maj@k, pass@k) (default: 1)"),
     temperature: float = typer.Option(None, "--temperature", envvar=env("temperature"), min=0.0, max=2.0,
@@ -78,6 +79,9 @@ def eval_command(
     threads: int = options.ThreadsOption,
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
+    cache: bool = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
+                               help="Reuse identical greedy (temperature 0) completions from the user cache dir; "
+                                    "traces mark each cached call"),
     max_turns: int = typer.Option(None, "--max-turns", envvar=env("max_turns"), min=1, max=20, help="Solver turns (default: 4)"),
     max_repairs: int = typer.Option(None, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
                                     help="Repairs of a failed program (default: 2)"),
@@ -118,6 +122,7 @@ def eval_command(
             path = data if data is not None else Path(info.config.get("data_path", ""))
             _check_data_path(path)
             spec = runner.resume_spec(info, dataset, file_sha256(path))
+            spec, given = _extend_limit(factory, info, spec, given)
             _refuse_conflicts(spec, given)
         else:
             _check_data_path(data)
@@ -130,7 +135,8 @@ def eval_command(
              f"sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
         session = SessionSettings(
             backend=BackendSettings(backend=spec.backend, model=spec.model, base_url=base_url, api_key=api_key,
-                                    timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
+                                    timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads,
+                                    cache=cache),
             db_url=db_url, cache_dir=cache_dir())
         execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address)
         try:
@@ -178,6 +184,24 @@ def _new_spec(dataset: str, data: Path, given: dict[str, Any]):
     return EvalSpec(dataset=dataset, data_path=str(data.resolve()), dataset_sha256=file_sha256(data),
                     model_sha256=model_identity(values["backend"], values["model"]),
                     prompts_version=PROMPTS_VERSION, code_version=code_version(), **values)
+
+
+def _extend_limit(factory, info, spec, given: dict[str, Any]):
+    """``--resume RUN --limit N`` with N above the recorded limit extends the run to the first N problems.
+
+    The first problems' rows stay valid (the subset is a prefix of the same file), so only the new
+    ones run; the raised limit and when it was raised are stored with the run.  A smaller N would
+    leave rows outside the stated subset, so it stays a contradiction.
+    """
+    from dataclasses import replace
+
+    from mathagent.eval import runs
+
+    new = given.get("limit")
+    if new is None or spec.limit is None or new <= spec.limit:
+        return spec, given
+    runs.set_limit(factory, info.id, new, previous=spec.limit)
+    return replace(spec, limit=new), {**given, "limit": None}
 
 
 def _refuse_conflicts(spec, given: dict[str, Any]) -> None:

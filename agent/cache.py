@@ -1,0 +1,141 @@
+"""A completion cache for deterministic requests (``--cache``).
+
+Greedy decoding (temperature 0) of the same messages with the same model and
+parameters gives the same reply, so an evaluation that asks the same question
+twice (the ``agent`` strategy's chain-of-thought cross-check *is* the ``cot``
+strategy's request; its first program request *is* ``pot``'s) need generate
+it only once, and a re-run after a change of grading or report code costs no
+model time.  Sampled requests (temperature > 0) are never cached: their point
+is to differ.
+
+The cache is a SQLite file in the user cache directory, keyed by the SHA-256
+of (backend, model identity, messages, parameters).  A hit returns the stored
+text and token counts with ``cached=True``; the trace records that flag for
+each call, so a cached answer is never mistaken for a fresh measurement of
+speed.  Writes are one statement each (atomic); a corrupt or unwritable cache
+file degrades to no caching, never to a failed run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from mathagent.agent.llm import LLM, Completion, GenerationParams, Message
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS completions (
+    key TEXT PRIMARY KEY, text TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+    finish_reason TEXT, model TEXT NOT NULL, ms REAL NOT NULL, created REAL NOT NULL)"""
+
+
+def request_key(identity: str, messages: list[Message], params: GenerationParams) -> str:
+    payload = {"identity": identity, "messages": messages,
+               "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": params.seed,
+                          "stop": list(params.stop)}}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cacheable(params: GenerationParams) -> bool:
+    return params.temperature == 0.0
+
+
+class CompletionCache:
+    """SQLite-backed store of completions; safe to share between threads of one process."""
+
+    def __init__(self, path: Path, *, timeout_s: float = 10.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False,
+                                     isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(_SCHEMA)
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> Completion | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT text, prompt_tokens, completion_tokens, finish_reason, model, ms FROM completions "
+                "WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        text, pt, ct, finish, model, ms = row
+        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, finish_reason=finish, model=model,
+                          ms=ms, cached=True)
+
+    def put(self, key: str, comp: Completion) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, comp.text, comp.prompt_tokens, comp.completion_tokens, comp.finish_reason, comp.model,
+                 comp.ms, time.time()))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class CachingLLM:
+    """Wraps any :class:`~mathagent.agent.llm.LLM`; greedy requests go through ``cache``.
+
+    ``identity`` names the model beyond its display name (for a local file:
+    path, size and modification time), so a replaced model file misses.
+    A hit's ``ms`` is the lookup time; the generation time is not replayed.
+    """
+
+    def __init__(self, inner: LLM, cache: CompletionCache, identity: str):
+        self.inner = inner
+        self.cache = cache
+        self.identity = f"{inner.backend}:{inner.name}:{identity}"
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def backend(self) -> str:
+        return self.inner.backend
+
+    def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
+        if not cacheable(params):
+            return self.inner.complete(messages, params)
+        t0 = time.perf_counter()
+        key = request_key(self.identity, messages, params)
+        try:
+            hit = self.cache.get(key)
+        except sqlite3.Error:
+            hit = None
+        if hit is not None:
+            return Completion(text=hit.text, prompt_tokens=hit.prompt_tokens,
+                              completion_tokens=hit.completion_tokens, finish_reason=hit.finish_reason,
+                              model=hit.model, ms=(time.perf_counter() - t0) * 1000, cached=True)
+        comp = self.inner.complete(messages, params)
+        if comp.finish_reason != "error":
+            try:
+                self.cache.put(key, comp)
+            except sqlite3.Error:
+                pass
+        return comp
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            self.cache.close()
+
+
+def model_file_identity(path: Path) -> str:
+    st = Path(path).stat()
+    return f"{Path(path).resolve()}:{st.st_size}:{int(st.st_mtime)}"
