@@ -126,3 +126,37 @@ def test_math_eval_with_samples_then_report(app, db_url, tmp_path):
     assert res.exit_code == 0, res.output
     index = (tmp_path / "rep" / "index.html").read_text()
     assert "Accuracy by level" in index and "Prealgebra" in index and "maj@2" in index
+
+
+def test_resume_with_a_larger_limit_extends_the_run_and_cache_hits_are_marked(app, db_url, tmp_path, monkeypatch,
+                                                                             small_data):
+    """--limit 2, then --resume --limit 4 runs only problems 3-4; --cache serves cot/pot from the agent's calls."""
+    import fake_brain
+    from fault_server import FaultServer
+    from mathagent.traces.models import LLMCall, Trace
+    from sqlalchemy import select
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    with FaultServer([], reply=fake_brain.reply) as server:
+        common = ["--backend", "openai", "--base-url", server.url, "--cache", "--json"]
+        res = invoke(app, ["eval", "gsm8k", "--data", str(small_data), "--strategy", "agent,cot,pot",
+                           "--limit", "2", *common], db_url)
+        assert res.exit_code == 0, (res.output, res.exception)
+        run_id = json.loads(res.stdout)["run_id"]
+        lower = invoke(app, ["eval", "gsm8k", "--resume", run_id, "--limit", "1", *common], db_url)
+        assert isinstance(lower.exception, InputError) and "--limit 1 contradicts" in lower.exception.message
+        res = invoke(app, ["eval", "gsm8k", "--resume", run_id, "--limit", "4", *common], db_url)
+    assert res.exit_code == 0, (res.output, res.exception)
+    out = json.loads(res.stdout)
+    assert out["n"] == 4 and out["items"] == {"total": 12, "done": 12, "this_call": 6}
+    with open_database(db_url) as factory, factory() as s:
+        stored = runner.runs.load_run(factory, run_id).config
+        extended = [h for h in stored["history"] if h.get("event") == "extended"]
+        assert stored["limit"] == 4 and [(h["previous_limit"], h["limit"]) for h in extended] == [(2, 4)]
+        by_strategy = {}
+        for strategy, flag in s.execute(select(Trace.strategy, LLMCall.cached).join(LLMCall.trace)
+                                        .where(Trace.run_id == run_id)):
+            by_strategy.setdefault(strategy, []).append(flag)
+    assert set(by_strategy) == {"agent", "cot", "pot"}
+    assert not any(by_strategy["agent"])  # the agent ran first on each problem and generated everything
+    assert all(by_strategy["cot"]) and all(by_strategy["pot"])  # identical greedy requests: served from the cache

@@ -1,0 +1,55 @@
+"""The completion cache: greedy requests generated once, sampled ones never cached, hits marked."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import ScriptedLLM
+
+from mathagent.agent.backends import BackendSettings, make_llm
+from mathagent.agent.cache import CachingLLM, CompletionCache
+from mathagent.agent.llm import GenerationParams
+from mathagent.errors import ConfigError
+
+MSGS = [{"role": "system", "content": "be exact"}, {"role": "user", "content": "Problem:\n1+1"}]
+
+
+def caching(tmp_path, script, identity="m1"):
+    inner = ScriptedLLM(script)
+    return inner, CachingLLM(inner, CompletionCache(tmp_path / "c.sqlite"), identity)
+
+
+def test_a_greedy_request_is_generated_once_and_the_hit_is_marked(tmp_path):
+    inner, llm = caching(tmp_path, ["\\boxed{2}"])
+    first = llm.complete(MSGS, GenerationParams(temperature=0.0))
+    second = llm.complete([dict(m) for m in MSGS], GenerationParams(temperature=0.0))
+    assert len(inner.calls) == 1
+    assert (first.text, first.cached) == ("\\boxed{2}", False)
+    assert (second.text, second.cached, second.prompt_tokens, second.completion_tokens) == ("\\boxed{2}", True, 10, 5)
+    assert (llm.cache.hits, llm.cache.misses) == (1, 1)
+
+
+def test_sampled_requests_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
+    inner, llm = caching(tmp_path, ["a", "b", "c", "d"])
+    llm.complete(MSGS, GenerationParams(temperature=0.0))
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "b"
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "c"  # sampling is never replayed
+    assert llm.complete(MSGS, GenerationParams(temperature=0.0, max_tokens=64)).text == "d"
+    assert len(inner.calls) == 4 and len(llm.cache) == 2
+
+
+def test_the_cache_survives_the_process_and_is_keyed_by_model_identity(tmp_path):
+    _, llm = caching(tmp_path, ["x"])
+    llm.complete(MSGS, GenerationParams())
+    llm.close()
+    inner2, again = caching(tmp_path, [])
+    assert again.complete(MSGS, GenerationParams()).cached and inner2.calls == []
+    inner3, other_model = caching(tmp_path, ["y"], identity="m2")
+    assert other_model.complete(MSGS, GenerationParams()).text == "y" and len(inner3.calls) == 1
+
+
+def test_an_unusable_cache_location_is_a_config_error(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    settings = BackendSettings(backend="openai", base_url="http://127.0.0.1:9/v1", cache=True)
+    with pytest.raises(ConfigError, match="completion cache"):
+        make_llm(settings, blocker)
