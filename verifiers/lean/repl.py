@@ -16,6 +16,7 @@ with RLIMIT_AS in the child.  Expected failures come back as data
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import queue
@@ -24,9 +25,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from collections.abc import Callable
+from typing import Any, TypeVar, Union
 
 from mathagent.verifiers.lean.errors import ReplError
+
+T = TypeVar("T")
 
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 
@@ -83,14 +87,42 @@ class ReplMalformed:
 ReplOutcome = Union[ReplResponse, ReplTimeout, ReplCrash, ReplMalformed]
 
 
-def _limit_memory(mem_bytes: int) -> Any:
-    def apply() -> None:  # runs in the child between fork and exec
+def _child_setup(mem_bytes: int, owner_pid: int) -> Any:
+    """Runs in the child between fork and exec: memory cap, own session, die with the owner.
+
+    ``PR_SET_PDEATHSIG`` fires when the thread that forked exits, so REPLs are
+    always spawned from one long-lived thread (:func:`_spawn`); a REPL busy in a
+    long elaboration (not reading its stdin, so blind to EOF) still dies when
+    its owner is killed with ``kill -9``.
+    """
+
+    def apply() -> None:
+        import ctypes
         import resource
+        import signal
 
         resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
         os.setsid()
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != owner_pid:  # the owner died before the prctl took effect
+            os._exit(1)
 
     return apply
+
+
+_spawner_lock = threading.Lock()
+_spawner: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _spawn(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (a Popen) on one long-lived thread, so the parent-death signal means process death."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lean-spawner")
+        spawner = _spawner
+    return spawner.submit(fn).result()
 
 
 @dataclass
@@ -126,10 +158,11 @@ class LeanRepl:
     def start(self) -> None:
         cfg = self.config
         try:
-            self.proc = subprocess.Popen(
+            setup = _child_setup(cfg.memory_mb * 1024 * 1024, os.getpid())
+            self.proc = _spawn(lambda: subprocess.Popen(
                 cfg.command, cwd=cfg.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, preexec_fn=_limit_memory(cfg.memory_mb * 1024 * 1024),
-            )
+                stderr=subprocess.PIPE, preexec_fn=setup,
+            ))
         except OSError as e:
             raise ReplError(f"cannot start {' '.join(cfg.command)}: {e.strerror}") from None
         self.lines = queue.Queue()
