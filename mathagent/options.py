@@ -18,7 +18,8 @@ ApiKeyOption = typer.Option(None, "--api-key", envvar=env("api_key"), help="API 
                             show_default=False)
 ThreadsOption = typer.Option(None, "--threads", envvar=env("threads"), min=1,
                              help="llama.cpp threads [default: number of cores]")
-LLMTimeoutOption = typer.Option(120.0, "--llm-timeout", envvar=env("llm_timeout"), min=1.0,
-                                help="Seconds per LLM request (openai backend)")
+LLMTimeoutOption = typer.Option(None, "--llm-timeout", envvar=env("llm_timeout"), min=1.0,
+                                help="Seconds per LLM request [default: 120 (openai), 300 (local: generation "
+                                     "stops there, finish_reason 'timeout')]")
 LLMRetriesOption = typer.Option(4, "--llm-retries", envvar=env("llm_retries"), min=0, max=20,
                                 help="Retries on 429/5xx/connection errors (openai backend)")

@@ -16,7 +16,7 @@ class BackendSettings:
     model: str | None = None  # local: path to a .gguf (None = embedded default); openai: model name
     base_url: str | None = None
     api_key: str | None = None
-    timeout_s: float = 120.0
+    timeout_s: float | None = None  # per request; None: 120 s (openai), 300 s (local generation)
     max_retries: int = 4
     n_ctx: int = 4096
     n_threads: int | None = None
@@ -46,7 +46,7 @@ def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]
         from mathagent.agent.cache import model_file_identity
 
         path = resolve_model_path(settings.model, cache_dir)
-        return (LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads),
+        return (LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, timeout_s=settings.timeout_s),
                 f"{model_file_identity(path)}:ctx{settings.n_ctx}")
     if settings.backend == "openai":
         from mathagent.agent.backends.openai import OpenAIChatLLM
@@ -55,6 +55,6 @@ def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]
             raise ConfigError("the openai backend needs a server URL",
                               "set --base-url or MATHAGENT_BASE_URL, e.g. http://127.0.0.1:8000/v1")
         llm = OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
-                            timeout_s=settings.timeout_s, max_retries=settings.max_retries)
+                            timeout_s=settings.timeout_s or 120.0, max_retries=settings.max_retries)
         return llm, settings.base_url.rstrip("/")
     raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend local or --backend openai")
