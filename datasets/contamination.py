@@ -96,6 +96,21 @@ def _is_json_object(line: str) -> bool:
         return False
 
 
+def _refuse_binary(path: Path) -> None:
+    """A binary or non-UTF-8 file would index garbage and exclude nothing, silently: refuse it."""
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            raise InputError(f"exclude file is not UTF-8 text: {path} (byte {exc.start})",
+                             "pass the benchmark file itself (JSONL or plain text), not an archive or parquet")
+    if b"\x00" in head:
+        raise InputError(f"exclude file is binary (contains NUL bytes): {path}",
+                         "pass the benchmark file itself (JSONL or plain text), not an archive or parquet")
+
+
 def load_exclusions(paths: Iterable[Path], threshold: float) -> ContaminationIndex:
     """Index the problems of every file in ``paths`` (streamed line by line)."""
     if not 0.0 < threshold <= 1.0:
@@ -107,6 +122,7 @@ def load_exclusions(paths: Iterable[Path], threshold: float) -> ContaminationInd
             raise InputError(f"exclude file not found: {path}", "pass benchmark test files (JSONL or text)")
         if path.stat().st_size > MAX_EXCLUDE_BYTES:
             raise InputError(f"exclude file too large: {path}", "pass the benchmark's test split only")
+        _refuse_binary(path)
         before = index.problems
         with path.open(encoding="utf-8", errors="replace") as fh:
             first = fh.readline()
@@ -124,5 +140,8 @@ def load_exclusions(paths: Iterable[Path], threshold: float) -> ContaminationInd
                             index.grams |= ngram_hashes(stream)
                             stream = stream[-(NGRAM - 1):]
                 index.grams |= ngram_hashes(stream)
+        if index.problems == before:
+            raise InputError(f"no problems found in exclude file {path}",
+                             "a JSONL file needs a problem/question field in each object; text needs one per line")
         index.sources.append(f"{path} ({index.problems - before} problems)")
     return index

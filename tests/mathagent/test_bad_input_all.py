@@ -175,6 +175,10 @@ CASES = [
       needle="--level"),
     C("export-exclude-missing", "export", "file", "export", "--format", "trl", "--out", "{out}",
       "--exclude", "{missing}"),
+    C("export-exclude-binary", "export", "binary", "export", "--format", "trl", "--out", "{out}",
+      "--exclude", "{bin}", needle="exclude file"),
+    C("export-exclude-binary-jsonl", "export", "binary", "export", "--format", "trl", "--out", "{out}",
+      "--exclude", "{bin_jsonl}", needle="exclude file"),
     C("export-db-unreachable", "export", "db-unreachable", "export", "--format", "trl", "--out", "{out}",
       "--db", PG_UNREACHABLE, needle="database"),
     # -- synth (if registered) -----------------------------------------------------------------------
