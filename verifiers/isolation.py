@@ -61,15 +61,29 @@ class _Worker:
             env=env,
             close_fds=True,
         )
+        os.set_blocking(self.proc.stdin.fileno(), False)  # send() writes with a deadline
         ready = self.receive(STARTUP_S)
         if ready != ("ready", None):
             self.kill()
             raise WorkerError("verifier worker did not start")
 
-    def send(self, obj: object) -> None:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.write(struct.pack(">Q", len(data)) + data)
-        self.proc.stdin.flush()
+    def send(self, obj: object, deadline: float) -> bool:
+        """Write one frame; False when ``deadline`` (monotonic) passes first (a stuck worker)."""
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        data = memoryview(struct.pack(">Q", len(payload)) + payload)
+        fd = self.proc.stdin.fileno()
+        while data:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                return False
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                continue
+        return True
 
     def _read(self, n: int, deadline: float) -> bytes | None:
         fd = self.proc.stdout.fileno()
@@ -204,8 +218,10 @@ def run_isolated(target: str, args: tuple[Any, ...], timeout_s: float) -> Outcom
         return TimedOut(refused=True)
     healthy = False
     try:
-        worker.send((target, args))
-        reply = worker.receive(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        if not worker.send((target, args), deadline):
+            return TimedOut()
+        reply = worker.receive(max(0.0, deadline - time.monotonic()))
         if reply is None:
             return TimedOut()
         kind, value = reply

@@ -29,3 +29,24 @@ def test_a_runaway_call_is_killed_and_the_pool_recovers() -> None:
 
 def test_non_positive_timeout_times_out_at_once() -> None:
     assert isinstance(isolation.run_isolated("math:factorial", (3,), 0), TimedOut)
+
+
+def test_sending_to_a_stuck_worker_is_bounded_by_the_deadline() -> None:
+    """A worker that stops reading (SIGSTOP) while a request larger than the pipe buffer is written."""
+    import os
+    import signal
+
+    worker = isolation._Worker()
+    try:
+        os.kill(worker.proc.pid, signal.SIGSTOP)
+        start = time.monotonic()
+        sent = worker.send(("builtins:len", ("x" * 4_000_000,)), time.monotonic() + 0.5)
+        assert sent is False and time.monotonic() - start < 5.0
+    finally:
+        worker.kill()
+    fresh = isolation._Worker()
+    try:
+        assert fresh.send(("builtins:len", ("x" * 4_000_000,)), time.monotonic() + 30)
+        assert fresh.receive(30) == ("ok", 4_000_000)
+    finally:
+        fresh.kill()
