@@ -12,9 +12,13 @@ daemons, so Ctrl-C or a crash does not wait for items in flight; their
 traces are simply not written, exactly as after ``kill -9``.
 
 Ray: ``workers`` actors, each with its own LLM client, calculator pool and
-database connection, fed through an ``ActorPool``.  All actors write to the
+database connection, fed by the driver.  All actors write to the
 one database given by ``--db``; across machines that must be a server
 database (PostgreSQL), since SQLite files cannot be shared between hosts.
+The driver hands items to idle actors itself and bounds each by
+``item_timeout_s``: an item past it has its actor killed (threads cannot be,
+which is why the thread executor relies on the per-call bounds inside the
+agent) and replaced, and ``on_timeout`` records it (a ``timeout`` row).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +38,7 @@ from mathagent.errors import ConfigError
 
 POLL_S = 0.2
 RAY_POLL_S = 1.0
+ACTOR_START_S = 600.0
 
 
 class Executor(Protocol):
@@ -129,6 +136,9 @@ class _EvalActor:
     def __init__(self, ws: WorkerSpec):
         self._session, self._solver = build_solver_session(ws)
 
+    def ready(self) -> bool:
+        return True
+
     def solve(self, item: WorkItem) -> ItemOutcome:
         return self._solver(item)
 
@@ -149,7 +159,12 @@ class RayExecutor:
     """Items as tasks on ``workers`` Ray actors, locally or on the cluster at ``address``."""
 
     def __init__(self, worker_spec: WorkerSpec, workers: int = 1, address: str | None = None,
-                 init_kwargs: dict[str, Any] | None = None):
+                 init_kwargs: dict[str, Any] | None = None, item_timeout_s: float = 1800.0,
+                 on_timeout: Callable[[WorkItem, float], ItemOutcome] | None = None):
+        if item_timeout_s <= 0:
+            raise ValueError("item_timeout_s must be positive")
+        self.item_timeout_s = item_timeout_s
+        self.on_timeout = on_timeout
         self.worker_spec = worker_spec
         self.workers = max(1, workers)
         self.address = address
@@ -178,18 +193,64 @@ class RayExecutor:
         if not items:
             return
         ray = import_ray()
-        from ray.util import ActorPool
-
         started = self._init(ray)
         actor_cls = ray.remote(num_cpus=1, max_restarts=0)(_EvalActor)
         actors = [actor_cls.remote(self.worker_spec) for _ in range(min(self.workers, len(items)))]
         try:
-            pool = ActorPool(actors)
-            for outcome in pool.map_unordered(lambda a, item: a.solve.remote(item), list(items)):
-                on_result(outcome)
+            self._schedule(ray, actor_cls, actors, items, on_result)
             ray.get([a.close.remote() for a in actors], timeout=60)
         finally:
             for a in actors:
                 ray.kill(a)
             if started:
                 ray.shutdown()
+
+    def _schedule(self, ray, actor_cls, actors: list, items: Sequence[WorkItem],
+                  on_result: Callable[[ItemOutcome], None]) -> None:
+        """Feed idle actors; collect results; kill and replace the actor of an item past its time.
+
+        An item's clock starts when an actor that has finished starting takes it.
+        Bounded: every pass of the loop waits at most ``RAY_POLL_S``, each item
+        is retired once (result or timeout), and a start-up past
+        ``ACTOR_START_S`` is an error.
+        """
+        pending = deque(items)
+        idle: list[Any] = []
+        starting = {a.ready.remote(): (a, time.monotonic()) for a in actors}  # start-up is not item time
+        inflight: dict[Any, tuple[Any, WorkItem, float]] = {}
+        while pending or inflight:
+            if starting:
+                up, _ = ray.wait(list(starting), num_returns=len(starting), timeout=0)
+                for ref in up:
+                    ray.get(ref)  # a worker that failed to start raises here
+                    idle.append(starting.pop(ref)[0])
+                for ref, (_, t0) in starting.items():
+                    if time.monotonic() - t0 > ACTOR_START_S:
+                        raise ConfigError(f"a Ray worker did not start in {ACTOR_START_S:.0f} s",
+                                          "check the cluster's resources, or use --executor thread")
+                if not idle and not inflight:
+                    ray.wait(list(starting), num_returns=1, timeout=RAY_POLL_S)
+                    continue
+            while idle and pending:
+                actor, item = idle.pop(), pending.popleft()
+                inflight[actor.solve.remote(item)] = (actor, item, time.monotonic())
+            if not inflight:
+                continue
+            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=RAY_POLL_S)
+            for ref in ready:
+                actor, _, _ = inflight.pop(ref)
+                outcome = ray.get(ref)  # an actor that died raises here: broken infrastructure
+                idle.append(actor)
+                on_result(outcome)
+            now = time.monotonic()
+            for ref, (actor, item, t0) in list(inflight.items()):
+                if now - t0 < self.item_timeout_s:
+                    continue
+                del inflight[ref]
+                ray.kill(actor)
+                actors.remove(actor)
+                fresh = actor_cls.remote(self.worker_spec)
+                actors.append(fresh)
+                starting[fresh.ready.remote()] = (fresh, time.monotonic())
+                if self.on_timeout is not None:
+                    on_result(self.on_timeout(item, now - t0))

@@ -3,7 +3,8 @@
 Categories (closed set, in the order the report shows them):
 
 * ``llm_error`` - the LLM backend failed after its retries (trace status ``error``);
-* ``timeout`` - a program hit the calculator's time limit and no answer came, or grading timed out;
+* ``timeout`` - a program hit the calculator's time limit and no answer came, grading timed out, or the
+  attempt hit the executor's per-item limit (``meta.limit_hit``);
 * ``sandbox_error`` - programs failed in the sandbox (exception, signal, output limit) and no answer came;
 * ``parse_failure`` - the model's replies held no program/answer we could read, or the answer could not be parsed for grading;
 * ``no_answer`` - no answer for any other reason (e.g. the turn limit);
@@ -29,7 +30,10 @@ def classify(trace: Mapping[str, Any]) -> Category:
         return "correct"
     if trace.get("status") == "error":
         return "llm_error"
-    grade_status = ((trace.get("meta") or {}).get("grade") or {}).get("status")
+    meta = trace.get("meta") or {}
+    if meta.get("limit_hit"):
+        return "timeout"
+    grade_status = (meta.get("grade") or {}).get("status")
     if trace.get("answer"):
         if grade_status == "parse_error":
             return "parse_failure"

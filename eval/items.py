@@ -132,3 +132,21 @@ class ItemSolver:
         return ItemOutcome(item.problem_id, item.strategy, item.sample_index, done.get("written", False),
                            res.status, done.get("correct", False), res.verified, res.seconds,
                            res.usage["prompt_tokens"] + res.usage["completion_tokens"])
+
+
+def timed_out_item(item: WorkItem, spec: EvalSpec, run_id: str, seconds: float, limit_s: float,
+                   write: Callable[[TraceRecord], bool]) -> ItemOutcome:
+    """Record an item abandoned at the executor's per-item limit: a ``no_answer`` row, category timeout.
+
+    The row makes the attempt final (a resume does not retry it forever) and says
+    which limit was hit, so the report counts it as a timeout, not a wrong answer.
+    """
+    rec = TraceRecord(problem=item.question, model=spec.model or spec.backend, backend=spec.backend,
+                      status="no_answer", source="eval", run_id=run_id, dataset=spec.dataset,
+                      problem_id=item.problem_id, strategy=item.strategy, sample_index=item.sample_index,
+                      gold=item.gold, correct=False, seconds=seconds,
+                      error=f"item stopped after {seconds:.0f} s: over the per-item limit of {limit_s:g} s",
+                      meta={**item.meta, "limit_hit": {"item_timeout_s": limit_s}})
+    written = write(rec)
+    return ItemOutcome(item.problem_id, item.strategy, item.sample_index, written, rec.status, False, False,
+                       seconds, 0)

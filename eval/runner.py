@@ -49,6 +49,7 @@ class Execution:
     ray_address: str | None = None
     llm_factory: Callable[[], Any] | None = None
     ray_init: dict[str, Any] = field(default_factory=dict)
+    item_timeout_s: float = 1800.0  # ray executor: an item past this is stopped and recorded as a timeout
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,15 @@ def _execute(info, spec, items, execution: Execution, handle) -> None:
     session_settings = _with_calc_workers(execution.session, calc_workers)
     ws = WorkerSpec(session=session_settings, spec=spec, run_id=info.id, llm_factory=execution.llm_factory)
     if execution.executor == "ray":
-        RayExecutor(ws, execution.workers, execution.ray_address, execution.ray_init).run(items, handle)
+        from mathagent.eval.items import timed_out_item, trace_writer
+        from mathagent.traces.db import open_database
+
+        with open_database(session_settings.db_url) as factory:
+            write = trace_writer(factory)
+            limit = execution.item_timeout_s
+            RayExecutor(ws, execution.workers, execution.ray_address, execution.ray_init, item_timeout_s=limit,
+                        on_timeout=lambda item, secs: timed_out_item(item, spec, info.id, secs, limit, write),
+                        ).run(items, handle)
         return
     session, solver = build_solver_session(ws)
     try:

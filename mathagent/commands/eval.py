@@ -68,6 +68,9 @@ def eval_command(
     executor: str = typer.Option("thread", "--executor", envvar=env("executor"), help="thread | ray"),
     ray_address: str = typer.Option(None, "--ray-address", envvar=env("ray_address"),
                                     help="Ray cluster address (e.g. auto or ray://host:10001) (default: local)"),
+    item_timeout: float = typer.Option(1800.0, "--item-timeout", envvar=env("item_timeout"), min=1.0,
+                                       help="--executor ray: seconds one attempt may take before its worker is "
+                                            "replaced and the attempt recorded as a timeout"),
     resume: str = typer.Option(None, "--resume", envvar=env("resume"), help="Continue the eval run with this id"),
     strict: bool = typer.Option(False, "--strict", envvar=env("strict"), help="Stop at the first malformed record"),
     json_out: bool = options.JsonOption,
@@ -138,7 +141,8 @@ def eval_command(
                                     timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads,
                                     cache=cache),
             db_url=db_url, cache_dir=cache_dir())
-        execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address)
+        execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address,
+                                     item_timeout_s=item_timeout)
         try:
             if json_out:
                 result = runner.run_items(factory, info, spec, problems, execution)

@@ -10,6 +10,8 @@ program raise; ``mute`` makes the model answer without a program or a box.
 
 from __future__ import annotations
 
+import time
+
 import re
 
 
@@ -43,3 +45,17 @@ class BrainLLMFactory:
         from fakes import ScriptedLLM
 
         return ScriptedLLM(reply)
+
+
+class HangingBrainFactory:
+    """The fake model, except that it never answers the "crash course" problem (a worker stuck in a call)."""
+
+    def __call__(self):
+        from fakes import ScriptedLLM
+
+        def script(messages):
+            if "crash course" in messages[-1]["content"]:
+                time.sleep(3600)
+            return reply(messages)
+
+        return ScriptedLLM(script)
