@@ -2,6 +2,7 @@
 
     python bench/eval_throughput.py --base-url http://127.0.0.1:8080/v1 --data gsm8k/dev.jsonl \\
         [--dataset gsm8k] [--limit 16] [--workers 1,2,4,8] [--strategy agent] [--json]
+    python bench/eval_throughput.py --local-server [--server-threads 2] ...  # starts llama_cpp.server itself
     python bench/eval_throughput.py --fake-server-delay 0.2 [--limit 16]   # harness check, no model
 
 For each worker count it runs a fresh eval run (its own SQLite database in a
@@ -11,6 +12,11 @@ result, i.e. without the one-off start of the calculator pool) during which
 *no* model call was in flight (the union of in-flight intervals is measured by wrapping the LLM):
 that is the orchestration overhead - graph, sandbox, grading, database - the
 target is <= 5%.
+
+``--local-server`` starts llama-cpp-python's OpenAI-compatible server on
+127.0.0.1 (a free port) with the embedded default model, waits until it
+answers, and stops it at the end.  That server runs one request at a time,
+so more workers can only hide the time spent outside model calls.
 
 ``--fake-server-delay S`` starts the test suite's fake OpenAI-compatible
 server (tests/agent/fault_server.py answering through tests/eval/fake_brain.py)
@@ -95,6 +101,59 @@ class TimedLLM:
         self.inner.close()
 
 
+class LocalServer:
+    """llama_cpp.server with the embedded model on a free 127.0.0.1 port (bounded start, stopped on exit)."""
+
+    START_S = 180.0
+
+    def __init__(self, threads: int | None):
+        import os
+
+        self.threads = threads or os.cpu_count() or 1
+        self.proc = None
+
+    def start(self) -> str:
+        import socket
+        import subprocess
+
+        import httpx
+        from mathagent.agent.models import DEFAULT_MODEL, ensure_packaged_model
+        from mathagent.config import cache_dir
+
+        model = ensure_packaged_model(DEFAULT_MODEL, cache_dir())
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+                                      "127.0.0.1", "--port", str(port), "--n_threads", str(self.threads),
+                                      "--n_ctx", "4096"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + self.START_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"llama_cpp.server exited with status {self.proc.returncode}")
+            try:
+                if httpx.get(url + "/models", timeout=2).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"llama_cpp.server did not answer within {self.START_S:.0f} s")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=20)
+
+
 def run_once(problems, workers: int, args, base_url: str, tmp: Path) -> dict:
     from mathagent.agent.backends import BackendSettings, make_llm
     from mathagent.agent.prompts import PROMPTS_VERSION
@@ -138,10 +197,13 @@ def main() -> None:
     ap.add_argument("--strategy", default="agent")
     ap.add_argument("--model", default="default")
     ap.add_argument("--llm-timeout", type=float, default=600.0)
+    ap.add_argument("--local-server", action="store_true",
+                    help="start llama_cpp.server with the embedded model on 127.0.0.1")
+    ap.add_argument("--server-threads", type=int, default=None, help="llama.cpp threads [default: cores]")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    if not args.base_url and args.fake_server_delay is None:
-        ap.error("give --base-url (a running server) or --fake-server-delay (the fake server)")
+    if not args.base_url and args.fake_server_delay is None and not args.local_server:
+        ap.error("give --base-url (a running server), --local-server or --fake-server-delay (the fake server)")
 
     if args.data:
         from mathagent.datasets import load_dataset
@@ -163,6 +225,10 @@ def main() -> None:
 
         server = FaultServer([], reply=fake_brain.reply, delay_s=args.fake_server_delay).__enter__()
         base_url = server.url
+    local = None
+    if args.local_server:
+        local = LocalServer(args.server_threads)
+        base_url = local.start()
     rows = []
     try:
         with tempfile.TemporaryDirectory(prefix="eval-bench-") as tmp:
@@ -176,8 +242,12 @@ def main() -> None:
     finally:
         if server is not None:
             server.__exit__(None, None, None)
+        if local is not None:
+            local.stop()
     if args.json:
-        print(json.dumps({"server": "fake" if server else base_url, "strategy": args.strategy, "runs": rows}))
+        where = "fake" if server else (f"llama_cpp.server (embedded model, {local.threads} threads)" if local
+                                       else base_url)
+        print(json.dumps({"server": where, "strategy": args.strategy, "runs": rows}))
 
 
 if __name__ == "__main__":
