@@ -23,3 +23,20 @@ LLMTimeoutOption = typer.Option(None, "--llm-timeout", envvar=env("llm_timeout")
                                      "stops there, finish_reason 'timeout')]")
 LLMRetriesOption = typer.Option(4, "--llm-retries", envvar=env("llm_retries"), min=0, max=20,
                                 help="Retries on 429/5xx/connection errors (openai backend)")
+CacheOption = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
+                           help="Reuse identical greedy (temperature 0) completions from the user cache dir; "
+                                "traces mark each cached call")
+
+
+def session_settings(*, backend: str, model: str | None, base_url: str | None, api_key: str | None,
+                     threads: int | None, llm_timeout: float | None, llm_retries: int, cache: bool,
+                     db: str | None):
+    """The agent session the LLM-backend options above describe (one builder for every command)."""
+    from mathagent.agent.backends import BackendSettings
+    from mathagent.agent.session import SessionSettings
+    from mathagent.config import cache_dir, default_db_url
+
+    return SessionSettings(
+        backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads, cache=cache),
+        db_url=db or default_db_url(), cache_dir=cache_dir())

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from mathagent import options
-from mathagent.config import cache_dir, default_db_url, env
+from mathagent.config import default_db_url, env
 from mathagent.errors import InputError
 
 ANSWER_DATASETS = ("gsm8k", "math")
@@ -82,9 +82,7 @@ def eval_command(
     threads: int = options.ThreadsOption,
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
-    cache: bool = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
-                               help="Reuse identical greedy (temperature 0) completions from the user cache dir; "
-                                    "traces mark each cached call"),
+    cache: bool = options.CacheOption,
     max_turns: int = typer.Option(None, "--max-turns", envvar=env("max_turns"), min=1, max=20, help="Solver turns (default: 4)"),
     max_repairs: int = typer.Option(None, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
                                     help="Repairs of a failed program (default: 2)"),
@@ -112,8 +110,6 @@ def eval_command(
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
 
-    from mathagent.agent.backends import BackendSettings
-    from mathagent.agent.session import SessionSettings
     from mathagent.eval import runner, runs
     from mathagent.eval.spec import file_sha256
     from mathagent.traces.db import open_database
@@ -136,11 +132,9 @@ def eval_command(
             info = runner.start_run(factory, spec)
         _err(f"run {info.id}: {len(problems)} problems × {len(spec.strategies)} strategies × {spec.samples} "
              f"sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
-        session = SessionSettings(
-            backend=BackendSettings(backend=spec.backend, model=spec.model, base_url=base_url, api_key=api_key,
-                                    timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads,
-                                    cache=cache),
-            db_url=db_url, cache_dir=cache_dir())
+        session = options.session_settings(backend=spec.backend, model=spec.model, base_url=base_url,
+                                           api_key=api_key, threads=threads, llm_timeout=llm_timeout,
+                                           llm_retries=llm_retries, cache=cache, db=db_url)
         execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address,
                                      item_timeout_s=item_timeout)
         try:

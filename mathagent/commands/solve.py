@@ -7,7 +7,7 @@ import json
 import typer
 
 from mathagent import options
-from mathagent.config import cache_dir, default_db_url, env
+from mathagent.config import env
 from mathagent.errors import LLMError, SolveFailed
 from mathagent.inputs import text_argument
 
@@ -23,6 +23,7 @@ def solve_command(
     threads: int = options.ThreadsOption,
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
+    cache: bool = options.CacheOption,
     max_turns: int = typer.Option(4, "--max-turns", envvar=env("max_turns"), min=1, max=20,
                                   help="Solver turns (first program, repairs, nudges)."),
     max_repairs: int = typer.Option(2, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
@@ -43,15 +44,13 @@ def solve_command(
 
     text = validate_problem(text_argument(problem, "problem"))
 
-    from mathagent.agent.backends import BackendSettings
     from mathagent.agent.runner import solve_problem
-    from mathagent.agent.session import AgentSession, SessionSettings
+    from mathagent.agent.session import AgentSession
     from mathagent.agent.state import AgentConfig
 
-    settings = SessionSettings(
-        backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
-        db_url=db or default_db_url(), cache_dir=cache_dir())
+    settings = options.session_settings(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                        threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
+                                        cache=cache, db=db)
     config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
                          verify=verify, temperature=temperature, seed=seed, formal=formal)
     with AgentSession(settings) as session:

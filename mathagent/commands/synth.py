@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from mathagent import options
-from mathagent.config import cache_dir, default_db_url, env
+from mathagent.config import env
 from mathagent.errors import InputError, LLMError
 
 ANSWER_DATASETS = ("gsm8k", "math")
@@ -151,6 +151,7 @@ def synth_command(
     threads: int = options.ThreadsOption,
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
+    cache: bool = options.CacheOption,
     calc_timeout: float = typer.Option(10.0, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call."),
 ) -> None:
@@ -160,14 +161,12 @@ def synth_command(
     check_request(req)
     problems = load_seeds(req)  # bad data fails here, before the model loads
 
-    from mathagent.agent.backends import BackendSettings
-    from mathagent.agent.session import AgentSession, SessionSettings
+    from mathagent.agent.session import AgentSession
     from mathagent.agent.state import AgentConfig
 
-    settings = SessionSettings(
-        backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads),
-        db_url=db or default_db_url(), cache_dir=cache_dir())
+    settings = options.session_settings(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                        threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
+                                        cache=cache, db=db)
     config = AgentConfig(calc_timeout_s=calc_timeout)
     with AgentSession(settings) as session:
         summary = run_synth(req, session, config, problems=problems,
