@@ -64,11 +64,13 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
     state: AgentState = {"problem": problem}
     error: str | None = None
     stop_reason: str | None = None
+    recursion_hit = False
     try:
         for snapshot in graph.stream({"problem": problem}, {"recursion_limit": cfg.recursion_limit()},
                                      context=ctx, stream_mode="values"):
             state = snapshot
     except GraphRecursionError:
+        recursion_hit = True
         stop_reason = f"recursion limit ({cfg.recursion_limit()}) reached"
     except (LLMError, ModelUnavailable) as exc:
         error = exc.message
@@ -83,6 +85,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
     usage = {"prompt_tokens": sum(c["prompt_tokens"] for c in llm_calls),
              "completion_tokens": sum(c["completion_tokens"] for c in llm_calls)}
     meta = {"prompts_version": PROMPTS_VERSION, "turns": state.get("turns", 0), "repairs": state.get("repairs", 0),
+            "limits_hit": limits_hit(state, cfg, recursion=recursion_hit),
             "answer_route": state.get("answer_route"), "stop_reason": stop_reason,
             "fewshot_ids": [e.trace_id for e in examples],
             "limits": {"max_turns": cfg.max_turns, "max_repairs": cfg.max_repairs,
@@ -105,3 +108,23 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
         verification=[{"name": c.name, "verdict": c.verdict, "detail": c.detail} for c in checks],
         steps=state.get("steps", []), trace_id=rec.id, model=rec.model, backend=rec.backend, usage=usage,
         seconds=round(seconds, 3), error=error, stop_reason=stop_reason, meta=meta)
+
+
+def limits_hit(state: dict[str, Any], cfg, *, recursion: bool = False) -> list[str]:
+    """Which configured bounds this attempt ran into (recorded in the trace's meta)."""
+    hits = []
+    if recursion:
+        hits.append("recursion_limit")
+    if state.get("turns", 0) >= cfg.max_turns:
+        hits.append("max_turns")
+    last_calc = state.get("last_calc") or {}
+    if state.get("repairs", 0) >= cfg.max_repairs and last_calc and last_calc.get("status") != "ok":
+        hits.append("max_repairs")
+    if any(t.get("status") == "timeout" for t in state.get("tool_calls", [])):
+        hits.append("calc_timeout")
+    reasons = {c.get("finish_reason") for c in state.get("llm_calls", [])}
+    if "timeout" in reasons:
+        hits.append("llm_timeout")
+    if "length" in reasons:
+        hits.append("max_tokens")
+    return hits

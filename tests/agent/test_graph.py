@@ -58,7 +58,7 @@ def test_repairs_are_bounded_then_fallback_to_reasoning(calculator):
                            max_repairs=2, max_turns=4)
     calc_steps = [s for s in result.steps if s["route"] == "calc"]
     assert [s["status"] for s in calc_steps[:3]] == ["error"] * 3
-    assert result.meta["repairs"] == 2
+    assert result.meta["repairs"] == 2 and result.meta["limits_hit"] == ["max_repairs"]
     assert result.answer == "5"
     assert result.meta["answer_route"] == "reason"
     # the fallback answer is checked by an independent program
@@ -70,7 +70,7 @@ def test_timeout_is_a_status_not_a_crash(calculator):
     result, _, _ = run([program("while True: pass"), program("print(7)"), "\\boxed{7}"], calculator,
                        calc_timeout_s=0.5)
     assert result.steps[0]["status"] == "timeout"
-    assert result.answer == "7"
+    assert result.answer == "7" and result.meta["limits_hit"] == ["calc_timeout"]
 
 
 def test_no_code_turns_are_nudged_and_bounded(calculator):
@@ -79,13 +79,14 @@ def test_no_code_turns_are_nudged_and_bounded(calculator):
     assert result.status == "no_answer"
     assert result.answer is None
     assert len(llm.calls) == 3  # two solver turns + the reasoning fallback
+    assert result.meta["limits_hit"] == ["max_turns"]
     assert [s["route"] for s in result.steps] == ["reason", "reason", "reason"]
 
 
 def test_answer_without_program_is_accepted_and_cross_checked(calculator):
     result, _, _ = run(["The answer is \\boxed{42}", program("print(6*7)")], calculator)
     assert result.answer == "42" and result.verified
-    assert [s["route"] for s in result.steps] == ["reason", "calc"]
+    assert [s["route"] for s in result.steps] == ["reason", "calc"] and result.meta["limits_hit"] == []
 
 
 def test_sympy_list_output_is_unwrapped(calculator):
@@ -113,7 +114,7 @@ def test_recursion_limit_is_set_and_enforced(calculator):
     ctx.config = Tight(max_turns=50, max_repairs=50, verify=False)
     result = solve_problem("loop forever", ctx)
     assert result.status == "no_answer"
-    assert "recursion limit (7)" in result.stop_reason
+    assert "recursion limit (7)" in result.stop_reason and "recursion_limit" in result.meta["limits_hit"]
 
 
 @pytest.mark.parametrize("problem", ["", "   \n", "x" * 100_001, "a\x00b"])
@@ -174,3 +175,13 @@ def test_equation_claim_is_checked_formally(calculator):
     assert names == ["cot_cross_check", "smt_equation_claim"]
     assert all(v["verdict"] == "pass" for v in result.verification) and result.verified
     assert result.steps[-1]["route"] == "formal"
+
+
+def test_limits_hit_names_each_bound_an_attempt_ran_into():
+    from mathagent.agent.runner import limits_hit
+
+    cfg = AgentConfig(max_turns=4, max_repairs=2)
+    state = {"turns": 1, "llm_calls": [{"finish_reason": "timeout"}, {"finish_reason": "length"},
+                                       {"finish_reason": "stop"}]}
+    assert limits_hit(state, cfg) == ["llm_timeout", "max_tokens"]
+    assert limits_hit({"turns": 1}, cfg) == []
