@@ -235,11 +235,14 @@ def render_trace(t: dict[str, Any], run_id: str) -> str:
 
 
 def write_report(data: ReportData, out_dir: Path) -> Path:
-    """Write index.html and one page per trace under ``out_dir``; return the index path."""
+    """Write index.html, report.md (the same tables as Markdown) and one page per trace; return the index path."""
     trace_dir = out_dir / "traces"
     trace_dir.mkdir(parents=True, exist_ok=True)
     for t in data.traces:
         (trace_dir / f"{safe_name(t['id'])}.html").write_text(render_trace(t, data.run.id), encoding="utf-8")
     index = out_dir / "index.html"
     index.write_text(render_index(data), encoding="utf-8")
+    from mathagent.eval.report_markdown import markdown_report
+
+    (out_dir / "report.md").write_text(markdown_report(data), encoding="utf-8")
     return index

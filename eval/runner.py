@@ -27,7 +27,7 @@ from mathagent.eval import runs
 from mathagent.eval.executors import RayExecutor, ThreadExecutor, WorkerSpec, build_solver_session
 from mathagent.eval.items import ItemOutcome, plan_items
 from mathagent.eval.metrics import summarize
-from mathagent.eval.spec import EvalSpec
+from mathagent.eval.spec import EvalSpec, code_version
 
 from mathagent.errors import InputError
 
@@ -99,7 +99,8 @@ def run_items(factory, info: runs.RunInfo, spec: EvalSpec, problems: list[Any], 
         on_plan(total, total - len(items))
     runs.set_status(factory, info.id, "running",
                     note={"at": datetime.now(UTC).isoformat(), "event": "start", "remaining": len(items),
-                          "workers": execution.workers, "executor": execution.executor})
+                          "workers": execution.workers, "executor": execution.executor,
+                          "code_version": code_version()})
     finished = 0
 
     def handle(outcome: ItemOutcome) -> None:

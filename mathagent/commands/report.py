@@ -17,6 +17,8 @@ def report_command(
     out: Path = typer.Option(Path("report"), "--out", envvar=env("out"), help="Output folder (created)."),
     db: str = options.DbOption,
     json_out: bool = options.JsonOption,
+    markdown: bool = typer.Option(False, "--markdown", envvar=env("markdown"),
+                                  help="Print the run's tables as Markdown to stdout instead of writing HTML."),
 ) -> None:
     """Write index.html (accuracy with 95% CIs, levels, subjects, tools, failures, latency) and one page per trace."""
     from mathagent.eval.report import write_report
@@ -27,6 +29,11 @@ def report_command(
         raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
     with open_database(db or default_db_url()) as factory:
         data = load_report_data(factory, run_id.strip())
+    if markdown:
+        from mathagent.eval.report_markdown import markdown_report
+
+        typer.echo(markdown_report(data))
+        return
     try:
         index = write_report(data, out)
     except OSError as exc:

@@ -143,3 +143,19 @@ def test_report_renders_in_headless_chromium(report_dir, tmp_path):
     blank_bytes = (tmp_path / "blank.png").stat().st_size
     # text, tables and charts compress far worse than an empty white page
     assert report_bytes > 30_000 and report_bytes > 5 * blank_bytes, (report_bytes, blank_bytes)
+
+
+def test_markdown_tables_come_from_the_rows(report_dir):
+    out, run_id = report_dir
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith(f"## Run `{run_id}`: math, 8 problems")
+    assert "- `prompts_version`: `pot-v1`" in md and "- `strategies`:" in md
+    section = md.split("### Accuracy per strategy")[1].split("###")[0]
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines() if line.startswith("| ")}
+    # the fake model's known results on the small set (EXPECTED_CORRECT); h1 and the hand-made agent row are wrong
+    assert rows["agent"].split(" | ")[1] == "5 / 8" and rows["cot"].split(" | ")[1] == "4 / 7"
+    assert rows["pot"].split(" | ")[1] == "4 / 7"
+    assert "| h1 | 7 | 8 ✗ (verified) | 8 ✗ | 8 ✗ |" in md
+    assert "### Accuracy by level" in md and "### Accuracy by subject" in md
+    assert "| p1 | 18 | 18 ✓" in md
+    assert "<script" not in md and "&lt;script&gt;" in md  # model output never becomes raw HTML

@@ -1,0 +1,125 @@
+"""A run as Markdown (``mathagent report RUN_ID --markdown``): the tables docs and papers quote.
+
+Everything is computed from the run's rows (``ReportData``), never typed in:
+the configuration stored with the run, accuracy per strategy with Wilson 95%
+intervals, the agent's verified precision and coverage, failure categories,
+accuracy by level and subject (MATH), and one line per problem.  Latency is
+the median over *fresh* attempts only: an attempt with any call served from
+the completion cache (``--cache``) did not pay for its model time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from mathagent.eval.failures import FAILURE_CATEGORIES
+from mathagent.eval.report_data import ReportData, accuracy_by, failure_counts, meta_key
+
+CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "strategies", "samples", "temperature", "seed",
+               "max_turns", "max_repairs", "calc_timeout_s", "verify", "fewshot", "backend", "model",
+               "model_sha256", "prompts_version", "code_version")
+
+
+def _cell(text: Any) -> str:
+    """Table-cell text: pipes escaped, one line, no raw HTML (model output is untrusted)."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("\n", " "))
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def _fresh(t: dict[str, Any]) -> bool:
+    return not any(c.get("cached") for c in t.get("llm_calls") or [])
+
+
+def strategy_table(data: ReportData) -> list[str]:
+    lines = ["| strategy | correct / attempts | accuracy | 95% CI | marked verified | verified and correct | "
+             "verified precision | verified coverage | median s (fresh attempts) | mean tokens |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for s in data.strategies:
+        m = data.summary.get(s)
+        if not m:
+            continue
+        ts = [t for t in data.traces if t["strategy"] == s]
+        verified = [t for t in ts if t["verified"]]
+        fresh = [float(t["seconds"] or 0.0) for t in ts if _fresh(t)]
+        tokens = [sum((t.get("usage") or {}).values()) for t in ts]
+        lo, hi = m["accuracy_ci95"]
+        median = f"{statistics.median(fresh):.1f} (n={len(fresh)})" if fresh else "–"
+        lines.append(f"| {s} | {m['correct']} / {m['attempts']} | {_pct(m['accuracy'])} | {lo:.2f}–{hi:.2f} | "
+                     f"{len(verified)} | {sum(bool(t['correct']) for t in verified)} | "
+                     f"{_pct(m['verified_precision'])} | {_pct(m['verified_coverage'])} | {median} | "
+                     f"{round(statistics.mean(tokens)) if tokens else '–'} |")
+    return lines
+
+
+def failure_table(data: ReportData) -> list[str]:
+    counts = failure_counts(data.traces, data.strategies)
+    cats = ("correct", *FAILURE_CATEGORIES)
+    lines = ["| strategy | " + " | ".join(c.replace("_", " ") for c in cats) + " |",
+             "|---|" + "---|" * len(cats)]
+    for s in data.strategies:
+        lines.append(f"| {s} | " + " | ".join(str(counts.get(s, {}).get(c, 0)) for c in cats) + " |")
+    return lines
+
+
+def grouped_table(data: ReportData, field: str, title: str) -> list[str]:
+    groups = accuracy_by(data.traces, meta_key(field), data.strategies)
+    if not groups:
+        return []
+    lines = [f"### Accuracy by {title}", "", f"| {title} | " + " | ".join(data.strategies) + " |",
+             "|---|" + "---|" * len(data.strategies)]
+    for g, cells in groups.items():
+        row = [f"{cells[s].correct}/{cells[s].attempts}" if s in cells else "–" for s in data.strategies]
+        lines.append(f"| {_cell(g)} | " + " | ".join(row) + " |")
+    return lines + [""]
+
+
+def problem_table(data: ReportData) -> list[str]:
+    by_problem: dict[str, dict[str, dict]] = defaultdict(dict)
+    gold: dict[str, str] = {}
+    for t in data.traces:
+        pid = t["problem_id"] or t["id"]
+        by_problem[pid].setdefault(t["strategy"], t)  # first sample
+        gold[pid] = t["gold"]
+    lines = ["| problem | gold | " + " | ".join(data.strategies) + " |", "|---|---|" + "---|" * len(data.strategies)]
+
+    def mark(t: dict | None) -> str:
+        if t is None:
+            return "–"
+        text = f"{_cell(str(t['answer'] or 'none')[:40])} {'✓' if t['correct'] else '✗'}"
+        return text + (" (verified)" if t["verified"] else "")
+
+    def order(pid: str):
+        head, _, tail = pid.rpartition("/")
+        return (head, int(tail)) if tail.isdigit() else (pid, -1)
+
+    for pid in sorted(by_problem, key=order):
+        lines.append(f"| {_cell(pid)} | {_cell(str(gold[pid])[:40])} | "
+                     + " | ".join(mark(by_problem[pid].get(s)) for s in data.strategies) + " |")
+    return lines
+
+
+def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
+    cfg = data.run.config
+    n = len({t["problem_id"] for t in data.traces})
+    out = [f"## Run `{data.run.id}`: {data.run.dataset}, {n} problems", "",
+           f"Status: {data.run.status}.", "", "Configuration stored with the run:", ""]
+    out += [f"- `{k}`: `{_cell(cfg[k])}`" for k in CONFIG_KEYS if k in cfg]
+    events = [h for h in cfg.get("history") or [] if isinstance(h, dict) and h.get("event") == "extended"]
+    out += [f"- extended: limit {h.get('previous_limit')} → {h.get('limit')} at {h.get('at')}" for h in events]
+    codes = list(dict.fromkeys(h["code_version"] for h in cfg.get("history") or []
+                               if isinstance(h, dict) and h.get("event") == "start" and h.get("code_version")))
+    if codes:
+        out.append("- code of the (re)starts: " + ", ".join(f"`{_cell(c)}`" for c in codes))
+    out += ["", "### Accuracy per strategy", "", *strategy_table(data), "",
+            "### Failure categories", "", *failure_table(data), ""]
+    out += grouped_table(data, "level", "level") + grouped_table(data, "subject", "subject")
+    if per_problem:
+        out += ["### Per problem (✓ correct, ✗ wrong; \"verified\" as the agent marked it)", "",
+                *problem_table(data), ""]
+    return "\n".join(out)
