@@ -20,6 +20,9 @@ per-test outcomes, never typed in:
   test and 0 lost / 0 duplicated is what a passing test asserts.
 * bad inputs tried / clean errors: tests/mathagent/test_bad_input_all.py, one
   test per (command, input); the breakdown per command comes from its table.
+* owner death: the process-table tests that kill -9 the owner of a worker
+  pool (the sandboxed calculator's and the Lean REPL pool's) and check that no
+  worker process is left.
 * fuzzing: the hypothesis suites (examples per test are set in each file).
 
 Tests marked slow (the real model), lean or postgres (without a server) are
@@ -52,9 +55,12 @@ BAD_INPUT = "tests/mathagent/test_bad_input_all.py"
 FUZZ = ["tests/tools/test_fuzz_framing.py", "tests/tools/test_fuzz_calculator.py",
         "tests/verifiers/formal/test_fuzz_parser.py", "tests/verifiers/test_answers.py",
         "tests/datasets/test_export_unicode.py"]
+OWNER_DEATH = ["tests/tools/test_calculator.py::test_workers_die_with_their_owner_process",
+               "tests/verifiers/lean/test_repl_owner_death.py"]
+BOUNDS = ["tests/verifiers/test_isolation.py", "tests/agent/test_local_backend.py"]
 # agent/eval tests that inject a fault (a failing program, a timeout, a silent model, a dead worker...)
 FAULT_NAME = re.compile(r"fault|fail|error|timeout|no_code|bounded|broken|recursion_limit|stall|unreachable|retr"
-                        r"|llm_down|interrupt")
+                        r"|llm_down|interrupt|runaway|stuck|deadline|per_item_limit|limits_hit")
 PYTEST_TIMEOUT_S = 3600
 
 
@@ -154,7 +160,10 @@ def compute(cases: list[dict], figures_dir: Path) -> dict:
     attacks = _tally(_in(cases, ATTACKS))
     llm = [c for c in _in(cases, LLM_FAULTS) if not c["name"].startswith("test_ok")]
     agent_eval = [c for c in _in(cases, GRAPH) + [c for c in _in(cases, EVAL_DIR) if c["file"] != CRASH]
+                  + [c for p in BOUNDS for c in _in(cases, p)]
                   if FAULT_NAME.search(c["name"])]
+    owner = [c for c in cases if any(c["file"] == p.split("::")[0] and (("::" not in p) or c["name"] == p.split("::")[1])
+                                     for p in OWNER_DEATH)]
     faults = _tally(llm + agent_eval)
     bad = _tally(_in(cases, BAD_INPUT))
     bad_cases = [c for c in _in(cases, BAD_INPUT) if c["name"].startswith("test_bad_input_gives_a_clean_error")]
@@ -169,10 +178,11 @@ def compute(cases: list[dict], figures_dir: Path) -> dict:
         "bad_input": {"tried": sum(c["outcome"] != "skipped" for c in bad_cases),
                       "clean": sum(c["outcome"] == "passed" for c in bad_cases),
                       "failed_names": bad["failed_names"], "by_command": bad_input_breakdown()},
+        "owner_death": _tally(owner),
         "fuzz": fuzz,
         "other_failures": sorted(f"{c['file']}::{c['name']}" for c in cases if c["outcome"] == "failed"
                                  and c["file"] not in (ATTACKS, LLM_FAULTS, BAD_INPUT, CRASH)
-                                 and c not in agent_eval),
+                                 and c not in agent_eval and c not in owner),
     }
 
 
@@ -222,6 +232,8 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         f"| kill -9 rounds / rows lost / rows duplicated | {_num(k['kill_rounds'])} / {_num(k['rows_lost'])} / "
         f"{_num(k['rows_duplicated'])} |",
         f"| bad inputs tried / clean errors | {b['tried']} / {b['clean']} |",
+        f"| pool owners killed with kill -9 / pools that left a process behind | {fig['owner_death']['run']} / "
+        f"{fig['owner_death']['failed']} |",
         "",
         "## Attacks on the sandbox",
         "",
@@ -239,7 +251,8 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         f"{f['llm_http']} LLM server faults (`{LLM_FAULTS}`: 429 with Retry-After, 500, 503, reset, stall, "
         "malformed JSON, empty completion, auth error, unreachable) and "
         f"{f['agent_and_eval']} agent/eval faults (failing or looping programs, no code block, no answer, "
-        "LLM failure, recursion bound, broken eval worker). Survived = the test's expected status held, "
+        "LLM failure, recursion bound, broken eval worker, a Ray item past its limit, a stuck or runaway "
+        "verifier worker, a generation past its wall-clock bound). Survived = the test's expected status held, "
         "no crash.",
     ]
     if f["failed_names"]:
@@ -249,6 +262,10 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         "## kill -9 and resume",
         "",
         f"`{CRASH}`: {k['passed']} passed, {k['failed']} failed, {k['skipped']} skipped. Figures: {k['source']}.",
+        "",
+        "Owner death: " + ", ".join(f"`{p}`" for p in OWNER_DEATH) + f" kill -9 the process owning a worker pool "
+        f"(the sandboxed calculator; the Lean REPL pool with one REPL busy) and read the process table: "
+        f"{fig['owner_death']['passed']} of {fig['owner_death']['run']} passed.",
         "",
         "## Bad input",
         "",
@@ -282,7 +299,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="Also print the figures as one JSON object.")
     args = ap.parse_args()
     started = dt.datetime.now(dt.timezone.utc)
-    paths = _existing([ATTACKS, LLM_FAULTS, GRAPH, EVAL_DIR, BAD_INPUT, *FUZZ])
+    paths = _existing([ATTACKS, LLM_FAULTS, GRAPH, EVAL_DIR, BAD_INPUT, *FUZZ, *BOUNDS])
+    paths += [p for p in OWNER_DEATH if (REPO / p.split("::")[0]).exists()]
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
         junit, figures_dir = Path(tmp) / "junit.xml", Path(tmp) / "figures"
         figures_dir.mkdir()
