@@ -46,7 +46,9 @@ def _final_program(trace: Trace) -> str | None:
 
 def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None,
                   exclude_run: str | None = None) -> list[Example]:
-    stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered")
+    # verified by the agent, and not contradicted by a gold answer (eval rows are graded; solve rows are not)
+    stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered",
+                                Trace.correct.is_not(False))
             .options(selectinload(Trace.tool_calls), selectinload(Trace.steps))
             .order_by(Trace.created_at.desc()).limit(limit))
     if dataset:

@@ -36,6 +36,19 @@ def test_only_verified_program_traces_become_examples(db_url, calculator):
     assert {e.program for e in examples} == {"print(3*5)", "print(4+6)", "print(60*3)"}
 
 
+def test_a_verified_trace_that_gold_grading_marked_wrong_is_not_an_example(db_url, calculator):
+    from mathagent.traces.models import Trace
+    from sqlalchemy import update
+
+    populate(db_url, calculator)
+    with open_database(db_url) as f:
+        with session_scope(f) as s:
+            s.execute(update(Trace).where(Trace.problem_id == "eggs").values(correct=False))
+            s.execute(update(Trace).where(Trace.problem_id == "train").values(correct=True))
+        with session_scope(f) as s:
+            assert sorted(e.problem_id for e in load_examples(s)) == ["apples", "train"]  # ungraded rows stay
+
+
 def test_retrieval_ranks_similar_and_excludes_own_problem(db_url, calculator):
     retriever = FewShotRetriever(populate(db_url, calculator))
     got = retriever.retrieve("Sara has 2 apples and buys 9 more apples. How many apples?", 1)
