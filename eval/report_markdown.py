@@ -107,7 +107,7 @@ def problem_table(data: ReportData) -> list[str]:
 def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
     cfg = data.run.config
     n = len({t["problem_id"] for t in data.traces})
-    out = [f"## Run `{data.run.id}`: {data.run.dataset}, {n} problems", "",
+    out = [f"## Run `{data.run.id}`: {data.run.dataset}, {n} problem{'' if n == 1 else 's'}", "",
            f"Status: {data.run.status}.", "", "Configuration stored with the run:", ""]
     out += [f"- `{k}`: `{_cell(cfg[k])}`" for k in CONFIG_KEYS if k in cfg]
     events = [h for h in cfg.get("history") or [] if isinstance(h, dict) and h.get("event") == "extended"]
