@@ -18,6 +18,7 @@ file degrades to no caching, never to a failed run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -38,6 +39,10 @@ def request_key(identity: str, messages: list[Message], params: GenerationParams
                           "stop": list(params.stop)}}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# a generation cut by the wall-clock bound depends on the machine's speed, not on the request
+UNREPEATABLE = ("error", "timeout")
 
 
 def cacheable(params: GenerationParams) -> bool:
@@ -118,11 +123,9 @@ class CachingLLM:
         except sqlite3.Error:
             hit = None
         if hit is not None:
-            return Completion(text=hit.text, prompt_tokens=hit.prompt_tokens,
-                              completion_tokens=hit.completion_tokens, finish_reason=hit.finish_reason,
-                              model=hit.model, ms=(time.perf_counter() - t0) * 1000, cached=True)
+            return dataclasses.replace(hit, ms=(time.perf_counter() - t0) * 1000)
         comp = self.inner.complete(messages, params)
-        if comp.finish_reason != "error":
+        if comp.finish_reason not in UNREPEATABLE:
             try:
                 self.cache.put(key, comp)
             except sqlite3.Error:
