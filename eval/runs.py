@@ -68,9 +68,14 @@ def set_status(factory: sessionmaker[Session], run_id: str, status: str, *, fini
         run.status = status
         run.finished_at = datetime.now(UTC) if finished else None
         if note:
-            config = dict(run.config or {})
-            config.setdefault("history", []).append(note)
-            run.config = config
+            _record(run, note)
+
+
+def _record(run: EvalRun, note: dict[str, Any], **changes: Any) -> None:
+    """Append ``note`` to the run's history (and apply ``changes`` to its config); a new dict so the JSON column saves."""
+    config = {**(run.config or {}), **changes}
+    config["history"] = [*config.get("history", []), note]
+    run.config = config
 
 
 def set_limit(factory: sessionmaker[Session], run_id: str, limit: int, *, previous: int | None) -> None:
@@ -79,11 +84,8 @@ def set_limit(factory: sessionmaker[Session], run_id: str, limit: int, *, previo
         run = s.get(EvalRun, run_id)
         if run is None:
             return
-        config = dict(run.config or {})
-        config["limit"] = limit
-        config.setdefault("history", []).append(
-            {"event": "extended", "limit": limit, "previous_limit": previous, "at": datetime.now(UTC).isoformat()})
-        run.config = config
+        _record(run, {"event": "extended", "limit": limit, "previous_limit": previous,
+                      "at": datetime.now(UTC).isoformat()}, limit=limit)
 
 
 def done_keys(factory: sessionmaker[Session], run_id: str) -> set[ItemKey]:
