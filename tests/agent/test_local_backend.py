@@ -34,5 +34,5 @@ def test_a_long_generation_stops_at_the_wall_clock_bound():
     elapsed = time.monotonic() - t0
     assert comp.finish_reason == "timeout"
     assert comp.completion_tokens < 900  # (on a loaded machine prompt processing alone may use up the 3 s)
-    assert comp.text == "" or comp.text.startswith("1")
+    assert (comp.text == "") == (comp.completion_tokens == 0)  # what was generated before the bound comes back
     assert elapsed < 60  # 3 s of generation plus prompt processing on a busy 2-core machine
