@@ -2,10 +2,10 @@
 
 ::
 
-    solve ──route_after_solve──> calc ──route_after_calc──> finalize ──> verify ──> END
-      ^   \\                      │                           ^
-      │    └──(no code, answer)──┼──────────────────────────>┤
-      │                          v                           │
+    solve ──route_after_solve──> calc ──route_after_calc──> finalize ──> verify ──route_after_verify──> END
+      ^   \\                      │                           ^                        │           ^
+      │    └──(no code, answer)──┼──────────────────────────>┤                        v           │
+      │                          v                           │                    tie_break ──────┘
       └──────────── repair <─────┘        reason ────────────┘
                                    (fallback: chain of thought, no tools)
 
@@ -15,7 +15,9 @@ A formal statement (Lean ``theorem ... :=``, or ``--formal``) is routed to
 into steps); ``calc`` runs it in the sandboxed calculator; a failure is fed
 back to the model by ``repair`` at most ``max_repairs`` times; if no program
 works, ``reason`` answers by chain of thought; ``verify`` re-derives the
-answer by the *other* route and compares with SymPy equivalence.  The
+answer by the *other* route and compares with SymPy equivalence; when a
+program's answer is not confirmed by chain of thought, ``tie_break`` asks for
+a third derivation (an independent program) and the majority decides.  The
 runner (:mod:`mathagent.agent.runner`) then hands the whole trace to the
 recorder from the runtime context, which writes it in one transaction.
 Routers are small pure functions of state.  Why this prompting: see :mod:`mathagent.agent.prompts`.
@@ -163,6 +165,7 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     tool_calls = list(state.get("tool_calls", []))
     checks: list[CheckResult] = []
     problem_msg = prompts.problem_message(state["problem"])
+    out: dict[str, Any] = {}
     if state.get("answer_route") == "calc":
         msgs = [{"role": "system", "content": prompts.REASON_SYSTEM}, problem_msg]
         text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.reason_max_tokens)
@@ -171,27 +174,77 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         steps.append(_step(len(steps), "reason", "verification: independent chain of thought", text,
                            "answer" if other else "no_answer", call["ms"]))
         checks.append(compare_answers("cot_cross_check", answer, other, how="chain of thought (no tools)"))
+        out["cross_answer"] = other
     else:
-        msgs = [{"role": "system", "content": prompts.CHECK_PROGRAM_SYSTEM}, problem_msg]
-        text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.program_max_tokens)
-        llm_calls.append(call)
-        code = extract_code(text)
-        other = None
-        if code:
-            res = _run_calc(ctx, code)
-            index = len(steps)
-            steps.append(_step(index, "calc", code, res["stdout"] if res["status"] == "ok" else res["stderr"],
-                               res["status"], res["ms"]))
-            tool_calls.append({"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
-                               "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]})
-            other = answer_from_output(res["stdout"]) if res["status"] == "ok" else None
+        other = _check_program(ctx, state["problem"], steps, llm_calls, tool_calls, "verification")
         checks.append(compare_answers("program_cross_check", answer, other, how="an independent program"))
     claim = check_equation_claim(state["problem"], answer, timeout_s=ctx.config.smt_timeout_s)
     if claim is not None:
         steps.append(_step(len(steps), "formal", f"claim: {answer} is the solution", claim.detail, claim.verdict, 0.0))
         checks.append(claim)
-    return {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
+    return {**out, "steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
             "verifications": state.get("verifications", []) + [c.to_dict() for c in checks]}
+
+
+def _check_program(ctx: AgentContext, problem: str, steps: list, llm_calls: list, tool_calls: list,
+                   label: str) -> str | None:
+    """One independent program (a different method if the model can) run in the sandbox; its answer or None.
+    Appends its LLM call, step and tool call to the given lists."""
+    msgs = [{"role": "system", "content": prompts.CHECK_PROGRAM_SYSTEM}, prompts.problem_message(problem)]
+    text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.program_max_tokens)
+    llm_calls.append(call)
+    code = extract_code(text)
+    if not code:
+        steps.append(_step(len(steps), "reason", f"{label}: independent program", text, "no_code", call["ms"]))
+        return None
+    res = _run_calc(ctx, code)
+    index = len(steps)
+    steps.append(_step(index, "calc", code, res["stdout"] if res["status"] == "ok" else res["stderr"],
+                       res["status"], res["ms"]))
+    tool_calls.append({"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
+                       "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]})
+    return answer_from_output(res["stdout"]) if res["status"] == "ok" else None
+
+
+def tie_break_node(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Program and chain of thought did not agree: a third derivation (an independent program) votes.
+
+    * it agrees with the first program: the answer stands (two programs against the chain of thought);
+    * it agrees with the chain of thought: the answer becomes the value both reached, *computed by the
+      sandbox* (the model's arithmetic never decides alone), route ``vote``;
+    * no two agree: the first program's answer stands.
+    The checks are restated against the final answer, so a voted answer is never ``verified`` (one of the
+    three derivations disagrees with it): the vote improves the answer, not the claim about it.
+    """
+    ctx = runtime.context
+    problem = state["problem"]
+    first = state["answer"]
+    cot = state.get("cross_answer")
+    steps = list(state.get("steps", []))
+    llm_calls = list(state.get("llm_calls", []))
+    tool_calls = list(state.get("tool_calls", []))
+    third = _check_program(ctx, problem, steps, llm_calls, tool_calls, "tie-break")
+    with_first = compare_answers("program_cross_check", first, third, how="a tie-break program")
+    with_cot = compare_answers("tie_break_vs_cot", cot, third, how="a tie-break program") if cot else None
+    out: dict[str, Any] = {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls}
+    if with_first.verdict != "pass" and with_cot is not None and with_cot.verdict == "pass":
+        final = normalize_answer(third) or third
+        checks = [compare_answers("cot_cross_check", final, cot, how="chain of thought (no tools)"),
+                  compare_answers("program_cross_check", final, third, how="a tie-break program"),
+                  compare_answers("first_program", final, first, how="the first program")]
+        claim = check_equation_claim(problem, final, timeout_s=ctx.config.smt_timeout_s)
+        if claim is not None:
+            steps.append(_step(len(steps), "formal", f"claim: {final} is the solution", claim.detail,
+                               claim.verdict, 0.0))
+            checks.append(claim)
+        steps.append(_step(len(steps), "verify", "tie-break vote", f"{final} (chain of thought and tie-break "
+                           f"program) over {first} (first program)", "changed", 0.0))
+        out.update(answer=final, answer_route="vote", verifications=[c.to_dict() for c in checks])
+        return out
+    outcome = "kept" if with_first.verdict == "pass" else "no_majority"
+    steps.append(_step(len(steps), "verify", "tie-break vote", f"{first} (first program) stands", outcome, 0.0))
+    out["verifications"] = state.get("verifications", []) + [with_first.to_dict()]
+    return out
 
 
 def formal(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -245,13 +298,22 @@ def route_after_finalize(state: AgentState) -> str:
     return "verify" if state.get("answer") else END
 
 
+def route_after_verify(state: AgentState, tie_break: bool) -> str:
+    """A program's answer that chain of thought did not confirm gets a third derivation (when enabled)."""
+    if not tie_break or state.get("answer_route") != "calc":
+        return END
+    cot = [v for v in state.get("verifications", []) if v["name"] == "cot_cross_check"]
+    return "tie_break" if cot and cot[-1]["verdict"] != "pass" else END
+
+
 # ---------------------------------------------------------------- build
 
 
 STRATEGIES = ("agent", "cot", "pot")
 
 
-def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force_formal: bool = False):
+def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force_formal: bool = False,
+                tie_break: bool = True):
     """The full agent, or one of the single-route baselines run side by side with it in evaluation:
     ``cot`` (chain of thought, no tools) and ``pot`` (one program, run once: the PAL-style baseline).
     All three share the same prompts, decoding and model."""
@@ -278,7 +340,8 @@ def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     g = StateGraph(AgentState, context_schema=AgentContext)
     for name, fn in (("solve", solve), ("calc", calc), ("repair", repair), ("nudge", nudge),
-                     ("reason", reason), ("finalize", finalize), ("verify", verify), ("formal", formal)):
+                     ("reason", reason), ("finalize", finalize), ("verify", verify), ("formal", formal),
+                     ("tie_break", tie_break_node)):
         g.add_node(name, fn)
     g.add_conditional_edges(START, lambda s: route_start(s, force_formal), ["solve", "formal"])
     g.add_edge("formal", END)
@@ -290,5 +353,6 @@ def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force
     g.add_edge("nudge", "solve")
     g.add_edge("reason", "finalize")
     g.add_conditional_edges("finalize", route_after_finalize, ["verify", END])
-    g.add_edge("verify", END)
+    g.add_conditional_edges("verify", lambda s: route_after_verify(s, tie_break), ["tie_break", END])
+    g.add_edge("tie_break", END)
     return g.compile()

@@ -41,8 +41,8 @@ class SolveResult:
 
 
 @functools.lru_cache(maxsize=8)
-def _graph(max_turns: int, max_repairs: int, strategy: str, formal: bool):
-    return build_graph(max_turns, max_repairs, strategy, formal)
+def _graph(max_turns: int, max_repairs: int, strategy: str, formal: bool, tie_break: bool):
+    return build_graph(max_turns, max_repairs, strategy, formal, tie_break)
 
 
 def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", examples: list | tuple = (),
@@ -59,7 +59,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
 
         ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, fewshot=fewshot_messages(examples)))
     cfg = ctx.config
-    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy, cfg.formal)
+    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy, cfg.formal, cfg.tie_break)
     t0 = time.perf_counter()
     state: AgentState = {"problem": problem}
     error: str | None = None
@@ -88,6 +88,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
             "limits_hit": limits_hit(state, cfg, recursion=recursion_hit),
             "answer_route": state.get("answer_route"), "stop_reason": stop_reason,
             "fewshot_ids": [e.trace_id for e in examples],
+            "tie_break": cfg.tie_break,
             "limits": {"max_turns": cfg.max_turns, "max_repairs": cfg.max_repairs,
                        "recursion_limit": cfg.recursion_limit(), "calc_timeout_s": cfg.calc_timeout_s}}
     meta.update(trace_fields.pop("meta", {}) or {})

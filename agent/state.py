@@ -37,7 +37,8 @@ class AgentState(TypedDict, total=False):
     last_calc: dict[str, Any]           # status/stdout/stderr of the latest calculator call
     candidate: str | None               # answer read from a program's output
     answer: str | None
-    answer_route: str | None            # calc | reason
+    answer_route: str | None            # calc | reason | vote | formal
+    cross_answer: str | None            # the chain-of-thought cross-check's answer (read by the tie-break)
     turns: int                          # solver LLM turns taken
     repairs: int                        # repair rounds taken
     stop_reason: str | None             # why the agent stopped without an answer, or hit a bound
@@ -55,13 +56,14 @@ class AgentConfig:
     temperature: float = 0.0
     seed: int | None = 0
     verify: bool = True
+    tie_break: bool = True        # a third derivation votes when program and chain of thought disagree
     formal: bool = False          # treat the problem as a formal (Lean) statement even if it does not look like one
     smt_timeout_s: float = 5.0
     fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages
 
     def recursion_limit(self) -> int:
-        # solve+calc(+repair) per turn, plus reason fallback, finalize, verify, record; doubled for headroom.
-        return 2 * (3 * self.max_turns + 8)
+        # solve+calc(+repair) per turn, plus reason fallback, finalize, verify, tie-break, record; doubled for headroom.
+        return 2 * (3 * self.max_turns + 9)
 
 
 @dataclass

@@ -109,6 +109,8 @@ def build_conversation(t: TraceView, *, attempts: Literal["all", "last"] = "all"
     route = (t.meta or {}).get("answer_route") or ("calc" if t.tool_calls else "reason")
     if route == "calc":
         return _calc_conversation(t, attempts)
+    if route == "vote":
+        return None  # a tie-break vote among three derivations: no one conversation produced the answer
     return _reason_conversation(t)
 
 

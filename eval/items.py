@@ -102,7 +102,7 @@ class ItemSolver:
         if cfg is None:
             spec = self.spec
             cfg = AgentConfig(max_turns=spec.max_turns, max_repairs=spec.max_repairs,
-                              calc_timeout_s=spec.calc_timeout_s, verify=spec.verify,
+                              calc_timeout_s=spec.calc_timeout_s, verify=spec.verify, tie_break=spec.tie_break,
                               temperature=spec.temperature, seed=spec.sample_seed(sample_index))
             self._configs[sample_index] = cfg
         return cfg

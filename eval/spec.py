@@ -36,6 +36,7 @@ class EvalSpec:
     max_repairs: int = 2
     calc_timeout_s: float = 10.0
     verify: bool = True
+    tie_break: bool = True            # agent: a third derivation votes when program and CoT disagree
     backend: str = "local"
     model: str | None = None          # local: .gguf path (None = embedded); openai: model name
     model_sha256: str | None = None   # local backends only; an openai server's weights are not visible to us
@@ -58,6 +59,7 @@ class EvalSpec:
                              "this run was not created by `mathagent eval`; start a new run")
         kwargs = {k: v for k, v in config.items() if k in names}
         kwargs["strategies"] = tuple(kwargs["strategies"])
+        kwargs.setdefault("tie_break", False)  # runs stored before the tie-break existed ran without it
         return cls(**kwargs)
 
     def sample_seed(self, sample_index: int) -> int | None:

@@ -33,6 +33,7 @@ SPEC_DEFAULTS: dict[str, tuple[str, Any]] = {
     "max_repairs": ("--max-repairs", 2),
     "calc_timeout_s": ("--calc-timeout", 10.0),
     "verify": ("--verify/--no-verify", True),
+    "tie_break": ("--tie-break/--no-tie-break", True),
     "backend": ("--backend", "local"),
     "model": ("--model", None),
     "fewshot": ("--fewshot", 0),
@@ -89,6 +90,9 @@ def eval_command(
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"), help="Re-derive the answer independently (default: verify)"),
+    tie_break: bool = typer.Option(None, "--tie-break/--no-tie-break", envvar=env("tie_break"),
+                                   help="agent: when program and chain of thought disagree, a third derivation "
+                                        "votes (default: tie-break)"),
     fewshot: int = typer.Option(None, "--fewshot", envvar=env("fewshot"), min=0, max=8,
                                 help="agent strategy: reuse the k most similar verified traces of OTHER runs "
                                      "as examples (default: 0)"),
@@ -105,7 +109,8 @@ def eval_command(
         raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
     given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
              "limit": limit, "temperature": temperature, "seed": seed, "max_turns": max_turns,
-             "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "backend": backend,
+             "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "tie_break": tie_break,
+             "backend": backend,
              "model": model, "fewshot": fewshot}
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")

@@ -32,6 +32,8 @@ def solve_command(
                                        help="Seconds per calculator call."),
     verify: bool = typer.Option(True, "--verify/--no-verify", envvar=env("verify"),
                                 help="Re-derive the answer independently and compare."),
+    tie_break: bool = typer.Option(True, "--tie-break/--no-tie-break", envvar=env("tie_break"),
+                                   help="When program and chain of thought disagree, a third derivation votes."),
     temperature: float = typer.Option(0.0, "--temperature", envvar=env("temperature"), min=0.0, max=2.0),
     seed: int = typer.Option(0, "--seed", envvar=env("seed")),
     formal: bool = typer.Option(False, "--formal", envvar=env("formal"),
@@ -52,7 +54,8 @@ def solve_command(
                                         threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
                                         cache=cache, db=db)
     config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
-                         verify=verify, temperature=temperature, seed=seed, formal=formal)
+                         verify=verify, tie_break=tie_break, temperature=temperature, seed=seed,
+                         formal=formal)
     with AgentSession(settings) as session:
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
         result = solve_problem(text, session.context(config), examples=examples)

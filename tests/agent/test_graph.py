@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from langgraph.graph import END
 from fakes import ScriptedLLM, program
 
-from mathagent.agent.graph import route_after_calc, route_after_solve
+from mathagent.agent import prompts
+from mathagent.agent.graph import route_after_calc, route_after_solve, route_after_verify
 from mathagent.agent.runner import solve_problem
 from mathagent.agent.state import AgentConfig, AgentContext
 from mathagent.errors import InputError, LLMError
@@ -36,11 +38,53 @@ def test_program_then_independent_cot_verifies(calculator):
     assert rec.prompt_tokens == 20 and rec.completion_tokens == 10
 
 
-def test_disagreement_keeps_program_answer_unverified(calculator):
-    result, _, _ = run([program("print(18)"), COT_17], calculator)
+def test_without_tie_break_disagreement_keeps_program_answer_unverified(calculator):
+    result, llm, _ = run([program("print(18)"), COT_17], calculator, tie_break=False)
     assert result.answer == "18"
     assert result.verified is False
     assert result.verification[0]["verdict"] == "fail"
+    assert len(llm.calls) == 2
+
+
+def test_tie_break_siding_with_cot_changes_the_answer_to_the_sandbox_value(calculator):
+    result, llm, recorded = run([program("print(18)"), COT_17, program("print(34 // 2)")], calculator)
+    assert result.answer == "17"
+    assert result.meta["answer_route"] == "vote"
+    assert result.verified is False  # the first program still disagrees: a vote is not a verification
+    verdicts = {v["name"]: v["verdict"] for v in result.verification}
+    assert verdicts == {"cot_cross_check": "pass", "program_cross_check": "pass", "first_program": "fail"}
+    assert llm.calls[2][0]["content"] == prompts.CHECK_PROGRAM_SYSTEM
+    assert [s["route"] for s in result.steps] == ["calc", "reason", "calc", "verify"]
+    assert result.steps[-1]["status"] == "changed" and "17" in result.steps[-1]["output"]
+    (rec,) = recorded
+    assert rec.answer == "17" and len(rec.tool_calls) == 2 and len(rec.llm_calls) == 3
+
+
+def test_tie_break_siding_with_the_program_keeps_it_unverified(calculator):
+    result, _, _ = run([program("print(18)"), COT_17, program("print(9 * 2)")], calculator)
+    assert result.answer == "18" and result.meta["answer_route"] == "calc"
+    assert result.verified is False  # chain of thought's fail still vetoes
+    assert [v["verdict"] for v in result.verification] == ["fail", "pass"]
+    assert result.steps[-1]["status"] == "kept"
+
+
+def test_tie_break_without_a_majority_keeps_the_first_program(calculator):
+    result, _, _ = run([program("print(18)"), COT_17, program("print(16)")], calculator)
+    assert result.answer == "18" and not result.verified
+    assert [v["verdict"] for v in result.verification] == ["fail", "fail"]
+    assert result.steps[-1]["status"] == "no_majority"
+
+
+def test_tie_break_program_that_fails_is_no_vote(calculator):
+    result, _, _ = run([program("print(18)"), COT_17, program("raise ValueError('x')")], calculator)
+    assert result.answer == "18" and not result.verified
+    assert [v["verdict"] for v in result.verification] == ["fail", "inconclusive"]
+
+
+def test_cot_without_answer_then_agreeing_program_verifies(calculator):
+    result, _, _ = run([program("print(18)"), "I am not sure.", program("print(36 // 2)")], calculator)
+    assert result.answer == "18" and result.verified
+    assert [v["verdict"] for v in result.verification] == ["inconclusive", "pass"]
 
 
 def test_error_is_fed_back_and_repaired(calculator):
@@ -136,6 +180,12 @@ def test_routers_are_pure_functions():
     assert route_after_calc(ok, 2, 4) == "finalize"
     assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 0, "turns": 1}, 2, 4) == "repair"
     assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 2, "turns": 3}, 2, 4) == "reason"
+    failed = {"answer_route": "calc", "verifications": [{"name": "cot_cross_check", "verdict": "fail"}]}
+    assert route_after_verify(failed, True) == "tie_break"
+    assert route_after_verify(failed, False) == END
+    assert route_after_verify({**failed, "answer_route": "reason"}, True) == END
+    passed = {"answer_route": "calc", "verifications": [{"name": "cot_cross_check", "verdict": "pass"}]}
+    assert route_after_verify(passed, True) == END
 
 
 def test_cot_strategy_is_one_reasoning_call(calculator):

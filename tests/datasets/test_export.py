@@ -197,3 +197,12 @@ def test_card_never_overwrites_a_foreign_readme(db_url, tmp_path):
     res = export(db_url, tmp_path, name="sft.jsonl")
     assert (tmp_path / "README.md").read_text() == "# my project\n"
     assert res.card == tmp_path / "sft.README.md" and "Dataset card" in res.card.read_text()
+
+
+def test_a_tie_break_vote_is_not_exported_as_one_conversation(db_url, tmp_path):
+    # the answer of a vote came from three derivations; no single transcript produced it
+    fill(db_url, [calc_trace("p voted", "print(18)", "17", stdout="18\n", checks=("pass", "pass", "fail"),
+                             id="v", meta={"answer_route": "vote"}),
+                  calc_trace("p plain", "print(5)", "5", id="p")])
+    res = export(db_url, tmp_path, name="v.jsonl", filters=ExportFilters(), with_metadata=True)
+    assert [r["metadata"]["trace_id"] for r in read_jsonl(res.output)] == ["p"]

@@ -23,6 +23,13 @@ def test_config_round_trip_ignores_history_and_unknown_keys():
         EvalSpec.from_config({"dataset": "gsm8k"})
 
 
+def test_runs_stored_before_the_tie_break_resume_without_it():
+    config = make_spec().to_config()
+    assert config["tie_break"] is True
+    del config["tie_break"]
+    assert EvalSpec.from_config(config).tie_break is False
+
+
 def test_model_identity(tmp_path):
     assert model_identity("local", None) == DEFAULT_MODEL.sha256
     assert model_identity("openai", "qwen") is None
