@@ -26,6 +26,7 @@ from mathagent.eval.report_data import (
     TOOL_BUCKETS,
     ReportData,
     accuracy_by,
+    config_items,
     failure_counts,
     latency_stats,
     meta_key,
@@ -86,10 +87,7 @@ def _table(headers: list[str], rows: list[list[str]], *, raw: bool = False) -> s
 
 def _config_section(data: ReportData) -> str:
     c = data.run.config
-    keys = ["dataset", "data_path", "dataset_sha256", "strategies", "samples", "limit", "temperature", "seed",
-            "backend", "model", "model_sha256", "prompts_version", "code_version", "max_turns", "max_repairs",
-            "calc_timeout_s", "verify"]
-    rows = [[k, ", ".join(map(str, c[k])) if isinstance(c.get(k), list) else str(c.get(k))] for k in keys if k in c]
+    rows = [[k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)] for k, v in config_items(c)]
     created = data.run.created_at.isoformat(timespec="seconds") if data.run.created_at else "?"
     return (f"<h1>Eval run {e(data.run.id)}</h1><p class=\"muted\">dataset {e(data.run.dataset)} · status "
             f"{e(data.run.status)} · created {e(created)} · {len(data.traces)} attempts</p>"

@@ -18,6 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 TOOL_BUCKETS = ("0", "1", "2", "3", "4+")
+CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "strategies", "samples", "temperature", "seed",
+               "max_turns", "max_repairs", "calc_timeout_s", "verify", "tie_break", "fewshot", "backend", "model",
+               "model_sha256", "prompts_version", "code_version")
+
+
+def config_items(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The run's settings as the run applied them: read through :class:`EvalSpec`, so a setting added after
+    the run was stored shows the value the run actually used (e.g. ``tie_break: False``)."""
+    from mathagent.errors import InputError
+    from mathagent.eval.spec import EvalSpec
+
+    try:
+        values = EvalSpec.from_config(config).to_config()
+    except (InputError, TypeError):
+        values = config
+    return [(k, values[k]) for k in CONFIG_KEYS if k in values]
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES
-from mathagent.eval.report_data import ReportData, accuracy_by, failure_counts, meta_key
-
-CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "strategies", "samples", "temperature", "seed",
-               "max_turns", "max_repairs", "calc_timeout_s", "verify", "fewshot", "backend", "model",
-               "model_sha256", "prompts_version", "code_version")
+from mathagent.eval.report_data import ReportData, accuracy_by, config_items, failure_counts, meta_key
 
 
 def _cell(text: Any) -> str:
@@ -109,7 +105,7 @@ def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
     n = len({t["problem_id"] for t in data.traces})
     out = [f"## Run `{data.run.id}`: {data.run.dataset}, {n} problem{'' if n == 1 else 's'}", "",
            f"Status: {data.run.status}.", "", "Configuration stored with the run:", ""]
-    out += [f"- `{k}`: `{_cell(cfg[k])}`" for k in CONFIG_KEYS if k in cfg]
+    out += [f"- `{k}`: `{_cell(v)}`" for k, v in config_items(cfg)]
     events = [h for h in cfg.get("history") or [] if isinstance(h, dict) and h.get("event") == "extended"]
     out += [f"- extended: limit {h.get('previous_limit')} → {h.get('limit')} at {h.get('at')}" for h in events]
     codes = list(dict.fromkeys(h["code_version"] for h in cfg.get("history") or []

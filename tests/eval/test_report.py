@@ -15,7 +15,7 @@ from eval_fixtures import SMALL, P, execution, make_spec
 from mathagent.eval import runner
 from mathagent.eval.failures import classify
 from mathagent.eval.report import safe_name, write_report
-from mathagent.eval.report_data import load_report_data, percentile
+from mathagent.eval.report_data import config_items, load_report_data, percentile
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.records import StepRecord, ToolCallRecord, TraceRecord, VerificationRecord
 from mathagent.traces.store import add_trace
@@ -145,11 +145,19 @@ def test_report_renders_in_headless_chromium(report_dir, tmp_path):
     assert report_bytes > 30_000 and report_bytes > 5 * blank_bytes, (report_bytes, blank_bytes)
 
 
+def test_config_shows_what_a_run_stored_before_a_setting_existed_actually_used():
+    config = make_spec().to_config()
+    del config["tie_break"]  # runs stored before the tie-break existed ran without it
+    assert dict(config_items(config))["tie_break"] is False
+    assert [k for k, _ in config_items({"dataset": "gsm8k"})] == ["dataset"]  # not an eval spec: shown as stored
+
+
 def test_markdown_tables_come_from_the_rows(report_dir):
     out, run_id = report_dir
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.startswith(f"## Run `{run_id}`: math, 8 problems")
     assert "- `prompts_version`: `pot-v1`" in md and "- `strategies`:" in md
+    assert "- `tie_break`: `True`" in md
     section = md.split("### Accuracy per strategy")[1].split("###")[0]
     rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines() if line.startswith("| ")}
     # the fake model's known results on the small set (EXPECTED_CORRECT); h1 and the hand-made agent row are wrong
