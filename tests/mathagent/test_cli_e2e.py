@@ -41,7 +41,8 @@ def test_solve_real_model(case, env):
     assert out["usage"]["prompt_tokens"] > 0 and out["usage"]["completion_tokens"] > 0
     calc_steps = [s for s in out["steps"] if s["route"] == "calc"]
     assert calc_steps, "the answer must come from the calculator, not the model's arithmetic"
-    assert out["verified"] == any(v["verdict"] == "pass" for v in out["verification"])
+    verdicts = [v["verdict"] for v in out["verification"]]
+    assert out["verified"] == ("pass" in verdicts and "fail" not in verdicts)  # a failed check vetoes
 
     shown = run_cli(["traces", "show", "--json", out["trace_id"]], env=env, timeout=120)
     assert shown.returncode == 0, shown.stderr.decode()
