@@ -360,7 +360,8 @@ def _normalize_once(s: str) -> str:
 def _parse_latex(s: str) -> Any:
     from latex2sympy2_extended import latex2sympy  # deferred: ~1 s import, no work at import time
 
-    return latex2sympy(s, normalization_config=None)
+    # a program prints powers the Python way (`a**2*(a + 1)`); in math text `**` means nothing else
+    return latex2sympy(s.replace("**", "^"), normalization_config=None)
 
 
 def to_sympy(s: str, timeout_s: float = 2.0) -> Any | None:
