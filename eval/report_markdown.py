@@ -108,6 +108,8 @@ def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
     out += [f"- `{k}`: `{_cell(v)}`" for k, v in config_items(cfg)]
     events = [h for h in cfg.get("history") or [] if isinstance(h, dict) and h.get("event") == "extended"]
     out += [f"- extended: limit {h.get('previous_limit')} → {h.get('limit')} at {h.get('at')}" for h in events]
+    out += [f"- regraded: {h.get('changed')} verdict(s) changed at {h.get('at')} (`{_cell(h.get('code_version'))}`)"
+            for h in cfg.get("history") or [] if isinstance(h, dict) and h.get("event") == "regraded"]
     codes = list(dict.fromkeys(h["code_version"] for h in cfg.get("history") or []
                                if isinstance(h, dict) and h.get("event") == "start" and h.get("code_version")))
     if codes:

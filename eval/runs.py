@@ -68,10 +68,10 @@ def set_status(factory: sessionmaker[Session], run_id: str, status: str, *, fini
         run.status = status
         run.finished_at = datetime.now(UTC) if finished else None
         if note:
-            _record(run, note)
+            record_history(run, note)
 
 
-def _record(run: EvalRun, note: dict[str, Any], **changes: Any) -> None:
+def record_history(run: EvalRun, note: dict[str, Any], **changes: Any) -> None:
     """Append ``note`` to the run's history (and apply ``changes`` to its config); a new dict so the JSON column saves."""
     config = {**(run.config or {}), **changes}
     config["history"] = [*config.get("history", []), note]
@@ -84,7 +84,7 @@ def set_limit(factory: sessionmaker[Session], run_id: str, limit: int, *, previo
         run = s.get(EvalRun, run_id)
         if run is None:
             return
-        _record(run, {"event": "extended", "limit": limit, "previous_limit": previous,
+        record_history(run, {"event": "extended", "limit": limit, "previous_limit": previous,
                       "at": datetime.now(UTC).isoformat()}, limit=limit)
 
 

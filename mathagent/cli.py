@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "mathagent.commands.synth",
     "mathagent.commands.eval",
     "mathagent.commands.report",
+    "mathagent.commands.regrade",
     "mathagent.commands.prove",
     "mathagent.commands.audit",
     "mathagent.commands.premises",
