@@ -178,12 +178,18 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     else:
         other = _check_program(ctx, state["problem"], steps, llm_calls, tool_calls, "verification")
         checks.append(compare_answers("program_cross_check", answer, other, how="an independent program"))
-    claim = check_equation_claim(state["problem"], answer, timeout_s=ctx.config.smt_timeout_s)
-    if claim is not None:
-        steps.append(_step(len(steps), "formal", f"claim: {answer} is the solution", claim.detail, claim.verdict, 0.0))
-        checks.append(claim)
+    checks.extend(_claim_check(ctx, state["problem"], answer, steps))
     return {**out, "steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
             "verifications": state.get("verifications", []) + [c.to_dict() for c in checks]}
+
+
+def _claim_check(ctx: AgentContext, problem: str, answer: str, steps: list) -> list[CheckResult]:
+    """The formal check of "``answer`` solves the problem's equation" when there is one (a step is appended)."""
+    claim = check_equation_claim(problem, answer, timeout_s=ctx.config.smt_timeout_s)
+    if claim is None:
+        return []
+    steps.append(_step(len(steps), "formal", f"claim: {answer} is the solution", claim.detail, claim.verdict, 0.0))
+    return [claim]
 
 
 def _check_program(ctx: AgentContext, problem: str, steps: list, llm_calls: list, tool_calls: list,
@@ -232,11 +238,7 @@ def tie_break_node(state: AgentState, runtime: Runtime[AgentContext]) -> dict[st
         checks = [compare_answers("cot_cross_check", final, cot, how="chain of thought (no tools)"),
                   compare_answers("program_cross_check", final, third, how="a tie-break program"),
                   compare_answers("first_program", final, first, how="the first program")]
-        claim = check_equation_claim(problem, final, timeout_s=ctx.config.smt_timeout_s)
-        if claim is not None:
-            steps.append(_step(len(steps), "formal", f"claim: {final} is the solution", claim.detail,
-                               claim.verdict, 0.0))
-            checks.append(claim)
+        checks.extend(_claim_check(ctx, problem, final, steps))
         steps.append(_step(len(steps), "verify", "tie-break vote", f"{final} (chain of thought and tie-break "
                            f"program) over {first} (first program)", "changed", 0.0))
         out.update(answer=final, answer_route="vote", verifications=[c.to_dict() for c in checks])
