@@ -168,6 +168,12 @@ CASES = [
     C("report-out-is-file", "report", "file", "report", "nosuchrun", "--out", "{bin}"),
     C("report-db-unreachable", "report", "db-unreachable", "report", "r", "--db", PG_UNREACHABLE, "--out", "{out}",
       needle="database"),
+    # -- regrade (if registered) ---------------------------------------------------------------------
+    C("regrade-empty-id", "regrade", "empty", "regrade", ""),
+    C("regrade-unknown-run", "regrade", "type", "regrade", "nosuchrun", needle="no eval run"),
+    C("regrade-utf8-id", "regrade", "utf8", "regrade", BAD_UTF8, needle="UTF-8"),
+    C("regrade-db-unreachable", "regrade", "db-unreachable", "regrade", "r", "--db", PG_UNREACHABLE,
+      needle="database"),
     # -- export (if registered) ----------------------------------------------------------------------
     C("export-unknown-format", "export", "type", "export", "--format", "xlsx", "--out", "{out}"),
     C("export-bad-date", "export", "type", "export", "--format", "trl", "--out", "{out}", "--since", "yesterday"),
