@@ -37,7 +37,7 @@ from mathagent.agent.llm import GenerationParams
 from mathagent.agent.parsing import answer_from_output, extract_code
 from mathagent.agent.state import AgentContext, AgentState
 from mathagent.verifiers.answers import extract_final_answer, normalize_answer
-from mathagent.verifiers.checks import CheckResult, compare_answers
+from mathagent.verifiers.checks import CheckResult, compare_answers, judged
 from mathagent.verifiers.claims import check_equation_claim
 
 # ---------------------------------------------------------------- helpers
@@ -235,9 +235,10 @@ def tie_break_node(state: AgentState, runtime: Runtime[AgentContext]) -> dict[st
     out: dict[str, Any] = {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls}
     if with_first.verdict != "pass" and with_cot is not None and with_cot.verdict == "pass":
         final = normalize_answer(third) or third
-        checks = [compare_answers("cot_cross_check", final, cot, how="chain of thought (no tools)"),
-                  compare_answers("program_cross_check", final, third, how="a tie-break program"),
-                  compare_answers("first_program", final, first, how="the first program")]
+        # final is the third program's answer, so all three comparisons are already decided: no new ones.
+        checks = [judged("cot_cross_check", final, cot, with_cot.same, how="chain of thought (no tools)"),
+                  judged("program_cross_check", final, third, True, how="a tie-break program"),
+                  judged("first_program", final, first, with_first.same, how="the first program")]
         checks.extend(_claim_check(ctx, problem, final, steps))
         steps.append(_step(len(steps), "verify", "tie-break vote", f"{final} (chain of thought and tie-break "
                            f"program) over {first} (first program)", "changed", 0.0))

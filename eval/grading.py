@@ -55,6 +55,10 @@ class GradeResult:
     gold_normalized: str
     detail: str
 
+    def as_meta(self) -> dict[str, str]:
+        """The part stored with a trace (``meta["grade"]``); the recorder and ``regrade`` both write it."""
+        return {"status": self.status, "detail": self.detail}
+
 
 class _DropTimeoutDisabledWarning(logging.Filter):
     """math-verify warns once that its timeout is off; we disable it on purpose."""

@@ -117,7 +117,7 @@ class ItemSolver:
         def record(rec: TraceRecord) -> None:
             verdict = grade(rec.answer, item.gold, timeout_s=GRADE_TIMEOUT_S)
             rec.correct = verdict.correct
-            rec.meta = {**rec.meta, "grade": {"status": verdict.status, "detail": verdict.detail}}
+            rec.meta = {**rec.meta, "grade": verdict.as_meta()}
             done["correct"] = verdict.correct
             done["written"] = self.write(rec)
 

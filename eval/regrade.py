@@ -66,7 +66,7 @@ def regrade_run(factory: sessionmaker[Session], run_id: str, *, dry_run: bool = 
             changes.append(GradeChange(t.problem_id, t.strategy, t.sample_index, t.answer, t.gold, t.correct,
                                        verdict.correct, old.get("status"), verdict.status))
             if not dry_run:
-                t.meta = {**(t.meta or {}), "grade": {"status": verdict.status, "detail": verdict.detail},
+                t.meta = {**(t.meta or {}), "grade": verdict.as_meta(),
                           "regraded": {"at": now, "was_correct": t.correct, "was": old}}
                 t.correct = verdict.correct
         if changes and not dry_run:

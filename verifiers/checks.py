@@ -28,19 +28,31 @@ class CheckResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def same(self) -> bool | None:
+        """The equivalence a comparison check decided: True (pass), False (fail), None (undecided)."""
+        return {"pass": True, "fail": False}.get(self.verdict)
+
+
+_OUTCOME: dict[bool | None, tuple[Verdict, str]] = {
+    True: ("pass", "equivalent"), False: ("fail", "not equivalent"), None: ("inconclusive", "equivalence undecided")}
+
+
+def judged(name: str, claimed: str, rederived: str, same: bool | None, *, how: str) -> CheckResult:
+    """The check for an equivalence already decided (``same``); :func:`compare_answers` decides it first.
+    Lets a caller that compared the same two answers before record the check without comparing again
+    (each SymPy comparison runs in a process)."""
+    verdict, word = _OUTCOME[same]
+    shown = f"{how} gave {normalize_answer(rederived)!r}, claimed {normalize_answer(claimed)!r}"
+    return CheckResult(name, verdict, f"{shown}: {word}")
+
 
 def compare_answers(name: str, claimed: str, rederived: str | None, *, how: str,
                     timeout_s: float = 2.0) -> CheckResult:
     """Judge ``claimed`` against an independently re-derived answer with SymPy equivalence."""
     if rederived is None:
         return CheckResult(name, "inconclusive", f"{how} produced no answer")
-    same = equivalent(claimed, rederived, timeout_s=timeout_s)
-    shown = f"{how} gave {normalize_answer(rederived)!r}, claimed {normalize_answer(claimed)!r}"
-    if same is True:
-        return CheckResult(name, "pass", shown + ": equivalent")
-    if same is False:
-        return CheckResult(name, "fail", shown + ": not equivalent")
-    return CheckResult(name, "inconclusive", shown + ": equivalence undecided")
+    return judged(name, claimed, rederived, equivalent(claimed, rederived, timeout_s=timeout_s), how=how)
 
 
 def is_verified(checks: Iterable[CheckResult]) -> bool:

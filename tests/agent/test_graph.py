@@ -53,6 +53,9 @@ def test_tie_break_siding_with_cot_changes_the_answer_to_the_sandbox_value(calcu
     assert result.verified is False  # the first program still disagrees: a vote is not a verification
     verdicts = {v["name"]: v["verdict"] for v in result.verification}
     assert verdicts == {"cot_cross_check": "pass", "program_cross_check": "pass", "first_program": "fail"}
+    details = {v["name"]: v["detail"] for v in result.verification}
+    assert details["first_program"] == "the first program gave '18', claimed '17': not equivalent"
+    assert details["cot_cross_check"] == "chain of thought (no tools) gave '17', claimed '17': equivalent"
     assert llm.calls[2][0]["content"] == prompts.CHECK_PROGRAM_SYSTEM
     assert [s["route"] for s in result.steps] == ["calc", "reason", "calc", "verify"]
     assert result.steps[-1]["status"] == "changed" and "17" in result.steps[-1]["output"]
