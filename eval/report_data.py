@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 TOOL_BUCKETS = ("0", "1", "2", "3", "4+")
-CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "strategies", "samples", "temperature", "seed",
+CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "order", "order_seed", "subjects", "levels",
+               "strategies", "samples", "temperature", "seed",
                "max_turns", "max_repairs", "calc_timeout_s", "verify", "tie_break", "fewshot", "backend", "model",
                "model_sha256", "prompts_version", "code_version")
 

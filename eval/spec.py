@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from mathagent.datasets.selection import Selection
 from mathagent.errors import InputError
 
 CONFIG_SCHEMA = 1
@@ -30,6 +31,10 @@ class EvalSpec:
     strategies: tuple[str, ...]
     samples: int = 1
     limit: int | None = None
+    order: str = "file"               # which problems --limit takes: file | shuffled | stratified (by subject)
+    order_seed: int = 0
+    subjects: tuple[str, ...] = ()    # MATH: only these subjects (empty: all)
+    levels: tuple[int, ...] = ()      # MATH: only these levels (empty: all)
     temperature: float = 0.0
     seed: int | None = 0
     max_turns: int = 4
@@ -46,7 +51,8 @@ class EvalSpec:
 
     def to_config(self) -> dict[str, Any]:
         d = asdict(self)
-        d["strategies"] = list(self.strategies)
+        for key in ("strategies", "subjects", "levels"):
+            d[key] = list(d[key])
         d["schema"] = CONFIG_SCHEMA
         return d
 
@@ -58,9 +64,16 @@ class EvalSpec:
             raise InputError(f"the run's stored configuration lacks {sorted(missing)}",
                              "this run was not created by `mathagent eval`; start a new run")
         kwargs = {k: v for k, v in config.items() if k in names}
-        kwargs["strategies"] = tuple(kwargs["strategies"])
+        for key in ("strategies", "subjects", "levels"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
         kwargs.setdefault("tie_break", False)  # runs stored before the tie-break existed ran without it
         return cls(**kwargs)
+
+    @property
+    def selection(self) -> Selection:
+        """Which problems of the file the run covers (runs stored before selections existed: the file order)."""
+        return Selection(order=self.order, order_seed=self.order_seed, subjects=self.subjects, levels=self.levels)
 
     def sample_seed(self, sample_index: int) -> int | None:
         """Each sample gets its own seed (base + index), so samples differ at temperature > 0

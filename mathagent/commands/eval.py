@@ -37,6 +37,10 @@ SPEC_DEFAULTS: dict[str, tuple[str, Any]] = {
     "backend": ("--backend", "local"),
     "model": ("--model", None),
     "fewshot": ("--fewshot", 0),
+    "order": ("--order", "file"),
+    "order_seed": ("--order-seed", 0),
+    "subjects": ("--subject", ()),
+    "levels": ("--level", ()),
 }
 
 
@@ -58,7 +62,16 @@ def eval_command(
     strategy: str = typer.Option(None, "--strategy", envvar=env("strategy"),
                                  help="Comma-separated: agent, cot, pot (default: agent)"),
     limit: int = typer.Option(None, "--limit", envvar=env("limit"), min=1,
-                              help="First N problems of the file (with --resume: a larger N extends the run)"),
+                              help="First N problems in --order (with --resume: a larger N extends the run)"),
+    order: str = typer.Option(None, "--order", envvar=env("order"),
+                              help="Which problems --limit takes: file (the file's order), shuffled (seeded), "
+                                   "stratified (shuffled, subjects in turn) (default: file)"),
+    order_seed: int = typer.Option(None, "--order-seed", envvar=env("order_seed"),
+                                   help="Seed of the shuffled/stratified order (default: 0)"),
+    subject: str = typer.Option(None, "--subject", envvar=env("subject"),
+                                help="math: only these subjects, comma-separated (e.g. Algebra,Geometry)"),
+    level: str = typer.Option(None, "--level", envvar=env("level"),
+                              help="math: only these levels, e.g. 4,5 or 1-3"),
     samples: int = typer.Option(None, "--samples", envvar=env("samples"), min=1, max=64,
                                 help="Samples per problem and strategy (maj@k, pass@k) (default: 1)"),
     temperature: float = typer.Option(None, "--temperature", envvar=env("temperature"), min=0.0, max=2.0,
@@ -99,6 +112,9 @@ def eval_command(
 ) -> None:
     """Evaluate strategies side by side on a benchmark; every attempt is a row in the trace database."""
     if dataset == "minif2f":
+        if any(v is not None for v in (order, order_seed, subject, level)):
+            raise InputError("--order, --order-seed, --subject and --level select gsm8k and math problems",
+                             "drop them for minif2f (it runs the statements in the file's order; use --limit)")
         from mathagent.commands.eval_formal import run_minif2f
 
         run_minif2f(data, limit=limit, json_out=json_out)
@@ -111,7 +127,7 @@ def eval_command(
              "limit": limit, "temperature": temperature, "seed": seed, "max_turns": max_turns,
              "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "tie_break": tie_break,
              "backend": backend,
-             "model": model, "fewshot": fewshot}
+             "model": model, "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
 
@@ -132,11 +148,12 @@ def eval_command(
             _check_data_path(data)
             spec = _new_spec(dataset, data, given)
             path = data
-        problems, load_errors = _load_problems(dataset, path, spec.limit, strict, spec.dataset_sha256)
+        problems, load_errors = _load_problems(dataset, path, spec, strict)
         if resume is None:
             info = runner.start_run(factory, spec)
-        _err(f"run {info.id}: {len(problems)} problems × {len(spec.strategies)} strategies × {spec.samples} "
-             f"sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
+        chosen = "" if spec.selection.is_whole_file else f" ({spec.selection.describe()})"
+        _err(f"run {info.id}: {len(problems)} problems{chosen} × {len(spec.strategies)} strategies × "
+             f"{spec.samples} sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
         session = options.session_settings(backend=spec.backend, model=spec.model, base_url=base_url,
                                            api_key=api_key, threads=threads, llm_timeout=llm_timeout,
                                            llm_retries=llm_retries, cache=cache, db=db_url)
@@ -215,16 +232,38 @@ def _refuse_conflicts(spec, given: dict[str, Any]) -> None:
                              f"drop {flag} when resuming (the run keeps its configuration), or start a new run")
 
 
-def _load_problems(dataset: str, path: Path, limit: int | None, strict: bool, sha256: str):
+def _selection_given(order: str | None, order_seed: int | None, subject: str | None,
+                     level: str | None) -> dict[str, Any]:
+    from mathagent.datasets.selection import ORDERS, SelectionError, parse_levels, parse_subjects
+
+    if order is not None and order not in ORDERS:
+        raise InputError(f"unknown order {order!r}", f"use --order {' | '.join(ORDERS)}")
+    try:
+        return {"order": order, "order_seed": order_seed,
+                "subjects": parse_subjects(subject) if subject is not None else None,
+                "levels": parse_levels(level) if level is not None else None}
+    except SelectionError as exc:
+        raise InputError(str(exc), "see mathagent eval --help for --subject and --level") from None
+
+
+def _load_problems(dataset: str, path: Path, spec, strict: bool):
     from mathagent.agent.problem import validate_problem
     from mathagent.datasets import load_dataset
+    from mathagent.datasets.selection import SelectionError
 
-    loaded = load_dataset(dataset, path, limit=limit, strict=strict)
-    if loaded.file_sha256 != sha256:
+    selection = spec.selection
+    # the whole-file order can stop reading at the limit; any other selection needs every record first
+    loaded = load_dataset(dataset, path, limit=spec.limit if selection.is_whole_file else None, strict=strict)
+    if loaded.file_sha256 != spec.dataset_sha256:
         raise InputError(f"{path} changed while it was being read", "run the command again")
+    try:
+        chosen = selection.apply(loaded.problems, spec.limit)
+    except SelectionError as exc:
+        raise InputError(str(exc), "check --subject and --level against the file (subjects are MATH's types, "
+                         "e.g. Algebra; levels 1-5)") from None
     errors = [str(err) for err in loaded.errors]
     problems, seen = [], set()
-    for p in loaded.problems:
+    for p in chosen:
         if p.id in seen:
             raise InputError(f"duplicate problem id {p.id!r} in {path}", "give every record a unique id")
         seen.add(p.id)

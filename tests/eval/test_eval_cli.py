@@ -44,6 +44,11 @@ def invoke(app, args, db_url):
     (["eval", "gsm8k", "--resume", "no-such-run"], "no eval run with id"),
     (["eval", "imagenet", "--data", "{data}"], "unknown dataset"),
     (["report", "no-such-run"], "no eval run with id"),
+    (["eval", "gsm8k", "--data", "{data}", "--order", "random"], "unknown order 'random'"),
+    (["eval", "math", "--data", "{data}", "--level", "7"], "MATH levels are 1 to 5"),
+    (["eval", "math", "--data", "{data}", "--subject", ","], "no subject given"),
+    (["eval", "gsm8k", "--data", "{data}", "--subject", "Algebra"], "no problem matches subjects Algebra"),
+    (["eval", "minif2f", "--data", "{data}", "--order", "shuffled"], "select gsm8k and math problems"),
 ])
 def test_bad_input_is_an_input_error(app, args, needle, db_url, small_data):
     res = invoke(app, [a.replace("{data}", str(small_data)) for a in args], db_url)
@@ -62,7 +67,8 @@ def stored_run(db_url, tmp_path, small_data):
 
 
 @pytest.mark.parametrize("flag,value", [("--strategy", "pot"), ("--samples", "3"), ("--temperature", "0.7"),
-                                        ("--backend", "local"), ("--max-turns", "9"), ("--no-verify", None)])
+                                        ("--backend", "local"), ("--max-turns", "9"), ("--no-verify", None),
+                                        ("--order", "shuffled"), ("--level", "4,5")])
 def test_resume_refuses_options_that_contradict_the_stored_config(app, stored_run, db_url, flag, value):
     run_id, _ = stored_run
     res = invoke(app, ["eval", "gsm8k", "--resume", run_id, flag, *([value] if value else [])], db_url)
@@ -160,3 +166,41 @@ def test_resume_with_a_larger_limit_extends_the_run_and_cache_hits_are_marked(ap
     assert set(by_strategy) == {"agent", "cot", "pot"}
     assert not any(by_strategy["agent"])  # the agent ran first on each problem and generated everything
     assert all(by_strategy["cot"]) and all(by_strategy["pot"])  # identical greedy requests: served from the cache
+
+
+def test_math_eval_of_a_selection_then_resume_extends_it_in_the_same_order(app, db_url):
+    """--order stratified --level 1-3 on the real MATH loader: the run takes the selection's first problems,
+    stores it, and --resume --limit takes the next ones of the same order."""
+    import fake_brain
+    from fault_server import FaultServer
+    from mathagent.datasets import load_dataset
+    from mathagent.datasets.selection import Selection
+
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "datasets" / "math" / "dev8.jsonl"
+    expected = [p.id for p in Selection(order="stratified", order_seed=5, levels=(1, 2, 3)).apply(
+        load_dataset("math", data).problems)]
+    assert len(expected) == 5  # levels 1-3 of the 8: three Algebra, one Counting & Probability, one Geometry
+    with FaultServer([], reply=fake_brain.reply) as server:
+        common = ["--backend", "openai", "--base-url", server.url, "--json"]
+        res = invoke(app, ["eval", "math", "--data", str(data), "--strategy", "pot", "--order", "stratified",
+                           "--order-seed", "5", "--level", "1-3", "--limit", "3", *common], db_url)
+        assert res.exit_code == 0, (res.output, res.exception)
+        assert "(order stratified (seed 5); levels 1, 2, 3)" in res.stderr
+        run_id = json.loads(res.stdout)["run_id"]
+        assert stored_ids(db_url, run_id) == set(expected[:3])
+        res = invoke(app, ["eval", "math", "--resume", run_id, "--limit", "10", *common], db_url)
+    assert res.exit_code == 0, (res.output, res.exception)
+    out = json.loads(res.stdout)
+    assert out["n"] == 5 and out["items"] == {"total": 5, "done": 5, "this_call": 2}
+    assert stored_ids(db_url, run_id) == set(expected)
+    with open_database(db_url) as factory:
+        stored = runner.runs.load_run(factory, run_id).config
+    assert (stored["order"], stored["order_seed"], stored["levels"]) == ("stratified", 5, [1, 2, 3])
+
+
+def stored_ids(db_url, run_id) -> set[str]:
+    from mathagent.traces.models import Trace
+    from sqlalchemy import select
+
+    with open_database(db_url) as factory, factory() as s:
+        return set(s.scalars(select(Trace.problem_id).where(Trace.run_id == run_id)))

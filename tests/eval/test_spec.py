@@ -30,6 +30,18 @@ def test_runs_stored_before_the_tie_break_resume_without_it():
     assert EvalSpec.from_config(config).tie_break is False
 
 
+def test_the_selection_round_trips_and_older_runs_took_the_file_order():
+    spec = make_spec(order="stratified", order_seed=3, subjects=("Algebra", "Geometry"), levels=(4, 5), limit=20)
+    config = spec.to_config()
+    assert config["subjects"] == ["Algebra", "Geometry"] and config["levels"] == [4, 5]
+    back = EvalSpec.from_config(config)
+    assert back == spec and back.selection.describe() == (
+        "order stratified (seed 3); subjects Algebra, Geometry; levels 4, 5")
+    for key in ("order", "order_seed", "subjects", "levels"):
+        del config[key]
+    assert EvalSpec.from_config(config).selection.is_whole_file
+
+
 def test_model_identity(tmp_path):
     assert model_identity("local", None) == DEFAULT_MODEL.sha256
     assert model_identity("openai", "qwen") is None
