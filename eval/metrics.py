@@ -9,6 +9,7 @@ what makes a resumed run's table equal an uninterrupted one).
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -136,3 +137,77 @@ def summarize(rows: Iterable[Row], strategies: Sequence[str], samples: int) -> d
     for r in rows:
         by_strategy[r.strategy].append(r)
     return {s: summarize_strategy(by_strategy.get(s, []), samples) for s in strategies}
+
+
+def mcnemar_exact(only_a: int, only_b: int) -> float:
+    """Two-sided exact McNemar test: the probability, if A and B were equally good, of discordant pairs at
+    least as lopsided as ``only_a`` vs ``only_b`` (a binomial test of min(only_a, only_b) in
+    only_a + only_b trials with p = 1/2).  1.0 when there is no discordant pair."""
+    if only_a < 0 or only_b < 0:
+        raise ValueError(f"discordant counts must be >= 0 (got {only_a}, {only_b})")
+    n, k = only_a + only_b, min(only_a, only_b)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A and B on the same problems: who got which right, and whether the difference is more than chance."""
+
+    a: str
+    b: str
+    n: int
+    both: int
+    only_a: int
+    only_b: int
+    neither: int
+    only_a_ids: tuple[str, ...]
+    only_b_ids: tuple[str, ...]
+
+    @property
+    def p_value(self) -> float:
+        return mcnemar_exact(self.only_a, self.only_b)
+
+    def as_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "n": self.n, "both": self.both, "only_a": self.only_a,
+                "only_b": self.only_b, "neither": self.neither, "p_value": round(self.p_value, 6),
+                "only_a_ids": list(self.only_a_ids), "only_b_ids": list(self.only_b_ids)}
+
+
+def natural_key(text: str) -> tuple:
+    """Sort ``gsm8k/dev/4`` before ``gsm8k/dev/15``: digit runs compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+
+
+def paired(a: str, outcomes_a: dict[str, bool], b: str, outcomes_b: dict[str, bool]) -> Paired:
+    """Compare two per-problem outcome maps on the problems both have (``{problem_id: correct}``)."""
+    common = sorted(set(outcomes_a) & set(outcomes_b), key=natural_key)
+    only_a = tuple(p for p in common if outcomes_a[p] and not outcomes_b[p])
+    only_b = tuple(p for p in common if outcomes_b[p] and not outcomes_a[p])
+    both = sum(outcomes_a[p] and outcomes_b[p] for p in common)
+    return Paired(a, b, len(common), both, len(only_a), len(only_b), len(common) - both - len(only_a) - len(only_b),
+                  only_a, only_b)
+
+
+def problem_outcomes(rows: Iterable[Row], samples: int) -> dict[str, dict[str, bool]]:
+    """``{strategy: {problem_id: correct}}``: the row itself with one sample, the majority answer with
+    ``samples > 1`` (problems with every sample done only), as maj@k counts them."""
+    groups: dict[str, dict[str, list[Row]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        groups[r.strategy][r.problem_id].append(r)
+    out: dict[str, dict[str, bool]] = {}
+    for strategy, by_problem in groups.items():
+        if samples > 1:
+            out[strategy] = {p: majority_correct(g) for p, g in by_problem.items() if len(g) == samples}
+        else:
+            out[strategy] = {p: any(r.correct for r in g) for p, g in by_problem.items()}
+    return out
+
+
+def strategy_pairs(rows: Iterable[Row], strategies: Sequence[str], samples: int) -> list[Paired]:
+    """Every pair of a run's strategies (in the run's order), compared problem by problem."""
+    outcomes = problem_outcomes(rows, samples)
+    present = [s for s in strategies if s in outcomes]
+    return [paired(a, outcomes[a], b, outcomes[b]) for i, a in enumerate(present) for b in present[i + 1:]]

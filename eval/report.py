@@ -23,6 +23,8 @@ from typing import Any
 from mathagent.eval import svg
 from mathagent.eval.failures import FAILURE_CATEGORIES
 from mathagent.eval.report_data import (
+    PAIRED_HEADERS,
+    PAIRED_NOTE,
     TOOL_BUCKETS,
     ReportData,
     accuracy_by,
@@ -30,6 +32,8 @@ from mathagent.eval.report_data import (
     failure_counts,
     latency_stats,
     meta_key,
+    paired_cells,
+    strategy_comparisons,
     tool_call_stats,
 )
 
@@ -116,6 +120,14 @@ def _accuracy_section(data: ReportData) -> str:
     return f"<h2>Accuracy per strategy</h2>{_table(headers, rows)}<div class=\"charts\">{chart}</div>"
 
 
+def _paired_section(data: ReportData) -> str:
+    pairs = strategy_comparisons(data)
+    if not pairs:
+        return ""
+    return (f"<h2>Strategies compared problem by problem</h2>{_table(list(PAIRED_HEADERS), [paired_cells(c) for c in pairs])}"
+            f"<p class=\"muted\">{e(PAIRED_NOTE)}</p>")
+
+
 def _grouped_section(data: ReportData, title: str, meta_name: str) -> str:
     groups = accuracy_by(data.traces, meta_key(meta_name), data.strategies)
     if not groups:
@@ -183,7 +195,7 @@ def _clip(text: Any, n: int) -> str:
 
 def render_index(data: ReportData) -> str:
     body = "".join([
-        _config_section(data), _accuracy_section(data),
+        _config_section(data), _accuracy_section(data), _paired_section(data),
         _grouped_section(data, "Accuracy by level", "level"),
         _grouped_section(data, "Accuracy by subject", "subject"),
         _tools_section(data), _failures_section(data), _latency_section(data), _traces_section(data),

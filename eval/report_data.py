@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES, classify
-from mathagent.eval.metrics import Row, summarize, wilson_interval
+from mathagent.eval.metrics import Paired, Row, strategy_pairs, summarize, wilson_interval
 from mathagent.eval.runs import RunInfo, load_run
 from mathagent.traces.db import session_scope
 from mathagent.traces.models import Trace
@@ -143,3 +143,19 @@ def latency_stats(traces: Sequence[dict], strategies: Sequence[str]) -> dict[str
         out[s] = {"values": secs, "p50": percentile(secs, 50), "p90": percentile(secs, 90),
                   "max": max(secs) if secs else None}
     return out
+
+
+def strategy_comparisons(data: ReportData) -> list[Paired]:
+    """Every pair of the run's strategies, problem by problem (majority answer when sampled)."""
+    return strategy_pairs((row_of(t) for t in data.traces), data.strategies, data.samples)
+
+
+PAIRED_NOTE = ("Only the problems both strategies finished; with samples, a problem counts as right when its majority "
+               "answer is. The p-value is the two-sided exact McNemar test on the problems only one got right.")
+PAIRED_HEADERS = ("A vs B", "problems", "both right", "only A right", "only B right", "neither", "exact McNemar p")
+
+
+def paired_cells(c: Paired) -> list[str]:
+    """One comparison as table cells (shared by the HTML and the Markdown report)."""
+    return [f"{c.a} vs {c.b}", str(c.n), str(c.both), str(c.only_a), str(c.only_b), str(c.neither),
+            f"{c.p_value:.3g}"]

@@ -15,7 +15,17 @@ from collections import defaultdict
 from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES
-from mathagent.eval.report_data import ReportData, accuracy_by, config_items, failure_counts, meta_key
+from mathagent.eval.report_data import (
+    PAIRED_HEADERS,
+    PAIRED_NOTE,
+    ReportData,
+    accuracy_by,
+    config_items,
+    failure_counts,
+    meta_key,
+    paired_cells,
+    strategy_comparisons,
+)
 
 
 def _cell(text: Any) -> str:
@@ -51,6 +61,17 @@ def strategy_table(data: ReportData) -> list[str]:
                      f"{_pct(m['verified_precision'])} | {_pct(m['verified_coverage'])} | {median} | "
                      f"{round(statistics.mean(tokens)) if tokens else '–'} |")
     return lines
+
+
+def paired_table(data: ReportData) -> list[str]:
+    pairs = strategy_comparisons(data)
+    if not pairs:
+        return []
+    lines = ["### Strategies compared problem by problem", "",
+             "| " + " | ".join(PAIRED_HEADERS) + " |", "|---|" + "---|" * (len(PAIRED_HEADERS) - 1)]
+    lines += ["| " + " | ".join(paired_cells(c)) + " |" for c in pairs]
+    return [*lines, "", PAIRED_NOTE, ""]
+
 
 
 def failure_table(data: ReportData) -> list[str]:
@@ -114,7 +135,7 @@ def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
                                if isinstance(h, dict) and h.get("event") == "start" and h.get("code_version")))
     if codes:
         out.append("- code of the (re)starts: " + ", ".join(f"`{_cell(c)}`" for c in codes))
-    out += ["", "### Accuracy per strategy", "", *strategy_table(data), "",
+    out += ["", "### Accuracy per strategy", "", *strategy_table(data), "", *paired_table(data),
             "### Failure categories", "", *failure_table(data), ""]
     out += grouped_table(data, "level", "level") + grouped_table(data, "subject", "subject")
     if per_problem:

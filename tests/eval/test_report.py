@@ -59,7 +59,7 @@ def test_report_content_and_escaping(report_dir):
     out, _ = report_dir
     index = (out / "index.html").read_text(encoding="utf-8")
     for heading in ("Accuracy per strategy", "Accuracy by level", "Accuracy by subject", "Tool calls",
-                    "Failure categories", "Latency", "Attempts"):
+                    "Failure categories", "Latency", "Attempts", "Strategies compared problem by problem"):
         assert f"<h2>{heading}</h2>" in index
     assert index.count("<svg") == 3 and "95% Wilson CI" in index
     assert "Content-Security-Policy" in index
@@ -164,6 +164,13 @@ def test_markdown_tables_come_from_the_rows(report_dir):
     assert rows["agent"].split(" | ")[1] == "5 / 8" and rows["cot"].split(" | ")[1] == "4 / 7"
     assert rows["pot"].split(" | ")[1] == "4 / 7"
     assert "| h1 | 7 | 8 ✗ (verified) | 8 ✗ | 8 ✗ |" in md
+    paired = md.split("### Strategies compared problem by problem")[1].split("###")[0]
+    cells = {line.split(" | ")[0].lstrip("| "): [int(c) for c in line.split(" | ")[1:6]]
+             for line in paired.splitlines() if line.startswith("| ") and " vs " in line and "A vs B" not in line}
+    assert list(cells) == ["agent vs cot", "agent vs pot", "cot vs pot"]
+    n, both, only_agent, only_cot, neither = cells["agent vs cot"]
+    # the hand-made agent row has no cot partner: 7 common problems, agent right on 5 of them, cot on 4
+    assert n == 7 and both + only_agent == 5 and both + only_cot == 4 and both + only_agent + only_cot + neither == 7
     assert "### Accuracy by level" in md and "### Accuracy by subject" in md
     assert "| p1 | 18 | 18 ✓" in md
     assert "<script" not in md and "&lt;script&gt;" in md  # model output never becomes raw HTML

@@ -178,6 +178,12 @@ CASES = [
     C("regrade-utf8-id", "regrade", "utf8", "regrade", BAD_UTF8, needle="UTF-8"),
     C("regrade-db-unreachable", "regrade", "db-unreachable", "regrade", "r", "--db", PG_UNREACHABLE,
       needle="database"),
+    # -- compare (if registered) ---------------------------------------------------------------------
+    C("compare-empty-id", "compare", "empty", "compare", "", "r2", needle="no run id"),
+    C("compare-unknown-run", "compare", "type", "compare", "nosuchrun", "r2", needle="no eval run"),
+    C("compare-utf8-id", "compare", "utf8", "compare", BAD_UTF8, "r2", needle="UTF-8"),
+    C("compare-db-unreachable", "compare", "db-unreachable", "compare", "r1", "r2", "--db", PG_UNREACHABLE,
+      needle="database"),
     # -- export (if registered) ----------------------------------------------------------------------
     C("export-unknown-format", "export", "type", "export", "--format", "xlsx", "--out", "{out}"),
     C("export-bad-date", "export", "type", "export", "--format", "trl", "--out", "{out}", "--since", "yesterday"),
