@@ -26,7 +26,7 @@ from typing import Any
 from mathagent.eval import runs
 from mathagent.eval.executors import RayExecutor, ThreadExecutor, WorkerSpec, build_solver_session
 from mathagent.eval.items import ItemOutcome, plan_items
-from mathagent.eval.metrics import summarize
+from mathagent.eval.metrics import strategy_pairs, summarize
 from mathagent.eval.spec import EvalSpec, code_version
 
 from mathagent.errors import InputError
@@ -61,6 +61,7 @@ class EvalResult:
     done: int
     ran: int
     summary: dict[str, dict]
+    paired: list[dict] = field(default_factory=list)  # every pair of strategies: counts and exact McNemar p
 
 
 def start_run(factory, spec: EvalSpec) -> runs.RunInfo:
@@ -118,8 +119,11 @@ def run_items(factory, info: runs.RunInfo, spec: EvalSpec, problems: list[Any], 
     done = len(runs.done_keys(factory, info.id))
     status = "finished" if done >= total else "incomplete"
     runs.set_status(factory, info.id, status, finished=status == "finished")
-    summary = summarize(runs.result_rows(factory, info.id), spec.strategies, spec.samples)
-    return EvalResult(info.id, spec.dataset, status, total, done, finished, summary)
+    rows = runs.result_rows(factory, info.id)
+    summary = summarize(rows, spec.strategies, spec.samples)
+    paired = [{k: v for k, v in p.as_dict().items() if not k.endswith("_ids")}
+              for p in strategy_pairs(rows, spec.strategies, spec.samples)]
+    return EvalResult(info.id, spec.dataset, status, total, done, finished, summary, paired)
 
 
 def _execute(info, spec, items, execution: Execution, handle) -> None:

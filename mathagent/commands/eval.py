@@ -174,7 +174,8 @@ def eval_command(
             raise
     summary = {"run_id": result.run_id, "dataset": result.dataset, "status": result.status,
                "n": len(problems), "items": {"total": result.total, "done": result.done, "this_call": result.ran},
-               "samples": spec.samples, "skipped_records": len(load_errors), "strategies": result.summary}
+               "samples": spec.samples, "skipped_records": len(load_errors), "strategies": result.summary,
+               "paired": result.paired}
     if json_out:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -303,7 +304,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         row += [pct(m["verified_precision"]), pct(m["verified_coverage"]),
                 "–" if m["mean_seconds"] is None else f"{m['mean_seconds']:.2f}", str(m["tokens"])]
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for p in summary.get("paired", []):
+        console.print(f"{p['a']} vs {p['b']}: only {p['a']} right {p['only_a']}, only {p['b']} right {p['only_b']} "
+                      f"of {p['n']} (exact McNemar p = {p['p_value']:.3g})")
 
 
 def register(app: typer.Typer) -> None:

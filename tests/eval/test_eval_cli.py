@@ -128,6 +128,9 @@ def test_math_eval_with_samples_then_report(app, db_url, tmp_path):
     assert (cot["correct"], cot["maj_at_k"]) == (4, pytest.approx(2 / 3, abs=1e-5))  # chain of thought misses the tricky one
     for key in ("accuracy", "n", "verified_precision", "verified_coverage", "mean_seconds", "tokens"):
         assert key in pot
+    (pair,) = out["paired"]  # by majority answer over the 2 samples: pot right on all 3, cot misses the tricky one
+    assert (pair["a"], pair["b"], pair["n"], pair["both"], pair["only_a"], pair["only_b"]) == ("pot", "cot", 3, 2, 1, 0)
+    assert pair["p_value"] == 1.0 and "only_a_ids" not in pair
     res = invoke(app, ["report", out["run_id"], "--out", str(tmp_path / "rep")], db_url)
     assert res.exit_code == 0, res.output
     index = (tmp_path / "rep" / "index.html").read_text()
