@@ -357,11 +357,39 @@ def _normalize_once(s: str) -> str:
 # --------------------------------------------------------------------------
 
 
+# SymPy's printed functions and constants, as a program prints them (`-sqrt(13)`, `pi/2`, `log(3)`), in LaTeX;
+# a name preceded by a backslash or a letter is left alone (`\sqrt`, `asqrt`). SymPy's log is the natural one.
+_PY_CALLS = {"sqrt": ("\\sqrt{", "}"), "Abs": ("|", "|"), "exp": ("\\exp(", ")"), "log": ("\\ln(", ")"),
+             "sin": ("\\sin(", ")"), "cos": ("\\cos(", ")"), "tan": ("\\tan(", ")")}
+_PY_CALL = re.compile(r"(?<![\\A-Za-z])(" + "|".join(_PY_CALLS) + r")\(")
+_PY_CONSTANTS = re.compile(r"(?<![\\A-Za-z])(pi|oo)(?![A-Za-z])")
+
+
+def _python_to_latex(s: str) -> str:
+    """``-sqrt(13)`` -> ``-\\sqrt{13}``, ``pi/2`` -> ``\\pi/2``: latex2sympy would read ``sqrt(13)`` as the product
+    q*r*s*t(13) and ``pi`` as p*i.  A call whose parenthesis never closes is left as it is."""
+    for _ in range(len(s)):  # each pass rewrites one call: at most one per character
+        m = _PY_CALL.search(s)
+        if m is None:
+            break
+        depth, end = 0, None
+        for j in range(m.end() - 1, len(s)):
+            depth += {"(": 1, ")": -1}.get(s[j], 0)
+            if depth == 0:
+                end = j
+                break
+        if end is None:
+            break
+        opening, closing = _PY_CALLS[m.group(1)]
+        s = s[:m.start()] + opening + s[m.end():end] + closing + s[end + 1:]
+    return _PY_CONSTANTS.sub(lambda m: {"pi": "\\pi", "oo": "\\infty"}[m.group(1)], s)
+
+
 def _parse_latex(s: str) -> Any:
     from latex2sympy2_extended import latex2sympy  # deferred: ~1 s import, no work at import time
 
     # a program prints powers the Python way (`a**2*(a + 1)`); in math text `**` means nothing else
-    return latex2sympy(s.replace("**", "^"), normalization_config=None)
+    return latex2sympy(_python_to_latex(s.replace("**", "^")), normalization_config=None)
 
 
 def to_sympy(s: str, timeout_s: float = 2.0) -> Any | None:

@@ -244,3 +244,24 @@ def test_adversarial_text_is_linear(text: str) -> None:
     last_number(text)
     extract_boxed(text)
     assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.parametrize("printed, latex, same", [
+    ("-sqrt(13)", "\\sqrt{2}", False),            # was undecided: read as -q*r*s*t(13)
+    ("sqrt(13)", "\\sqrt{13}", True),
+    ("pi/2", "\\frac{\\pi}{2}", True),            # was "not equivalent": read as p*i/2
+    ("sqrt(sqrt(2)+1)", "\\sqrt{1+\\sqrt{2}}", True),
+    ("log(8)", "3\\ln 2", True),                   # SymPy's log is natural
+    ("Abs(x-1)", "|x-1|", True),
+    ("-oo", "-\\infty", True),
+])
+def test_sympy_printed_functions_and_constants_are_read(printed, latex, same):
+    assert equivalent(printed, latex) is same
+
+
+def test_python_to_latex_leaves_latex_and_longer_names_alone():
+    from mathagent.verifiers.answers import _python_to_latex
+
+    assert _python_to_latex("\\sqrt{2}+\\pi") == "\\sqrt{2}+\\pi"
+    assert _python_to_latex("spin+asqrt(3)") == "spin+asqrt(3)"
+    assert _python_to_latex("sqrt(2") == "sqrt(2"  # unbalanced: left for the parser to refuse
