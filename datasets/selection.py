@@ -48,7 +48,8 @@ class Selection:
 
     def apply(self, problems: Sequence[Problem], limit: int | None = None) -> list[Problem]:
         """The selected problems in this selection's order, the first ``limit`` of them."""
-        kept = [p for p in problems if self._matches(p)]
+        subjects = frozenset(s.casefold() for s in self.subjects)
+        kept = [p for p in problems if self._matches(p, subjects)]
         if problems and not kept:
             raise SelectionError(f"no problem matches {self.describe()} (of {len(problems)} read)")
         ordered = self._ordered(kept)
@@ -62,8 +63,8 @@ class Selection:
             parts.append("levels " + ", ".join(map(str, self.levels)))
         return "; ".join(parts) or "the whole file in its order"
 
-    def _matches(self, p: Problem) -> bool:
-        if self.subjects and (p.subject or "").casefold() not in {s.casefold() for s in self.subjects}:
+    def _matches(self, p: Problem, subjects: frozenset[str]) -> bool:
+        if subjects and (p.subject or "").casefold() not in subjects:
             return False
         return not self.levels or p.level in self.levels
 

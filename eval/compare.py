@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mathagent.errors import InputError
-from mathagent.eval.metrics import Paired, Row, paired, problem_outcomes
-from mathagent.eval.runs import RunInfo, load_run
+from mathagent.eval.metrics import Paired, paired, problem_outcomes
+from mathagent.eval.runs import RunInfo, load_run, result_rows
 from mathagent.traces.db import session_scope
 from mathagent.traces.models import Trace
 
@@ -59,14 +59,12 @@ def parse_side(factory: sessionmaker[Session], text: str) -> Side:
 
 def _outcomes(factory: sessionmaker[Session], side: Side) -> tuple[dict[str, bool], dict[str, str]]:
     """``{problem_id: right}`` of one side, and ``{problem_id: problem text SHA-256}``."""
+    rows = [r for r in result_rows(factory, side.run.id) if r.strategy == side.strategy]
     with session_scope(factory) as s:
-        rows = s.execute(select(Trace.problem_id, Trace.problem_hash, Trace.sample_index, Trace.answer,
-                                Trace.correct, Trace.verified)
-                         .where(Trace.run_id == side.run.id, Trace.strategy == side.strategy)).all()
+        hashes = dict(s.execute(select(Trace.problem_id, Trace.problem_hash).distinct()
+                                .where(Trace.run_id == side.run.id, Trace.strategy == side.strategy)).all())
     samples = int(side.run.config.get("samples") or 1)
-    stats = [Row(problem_id=pid or "", strategy=side.strategy, sample_index=i, answer=ans, correct=bool(ok),
-                 verified=bool(v), seconds=0.0, tokens=0) for pid, _, i, ans, ok, v in rows]
-    return problem_outcomes(stats, samples).get(side.strategy, {}), {pid or "": h for pid, h, *_ in rows}
+    return problem_outcomes(rows, samples).get(side.strategy, {}), hashes
 
 
 def compare_runs(factory: sessionmaker[Session], a: str, b: str) -> Comparison:

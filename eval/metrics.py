@@ -170,10 +170,12 @@ class Paired:
     def p_value(self) -> float:
         return mcnemar_exact(self.only_a, self.only_b)
 
-    def as_dict(self) -> dict:
-        return {"a": self.a, "b": self.b, "n": self.n, "both": self.both, "only_a": self.only_a,
-                "only_b": self.only_b, "neither": self.neither, "p_value": round(self.p_value, 6),
-                "only_a_ids": list(self.only_a_ids), "only_b_ids": list(self.only_b_ids)}
+    def as_dict(self, *, ids: bool = True) -> dict:
+        out = {"a": self.a, "b": self.b, "n": self.n, "both": self.both, "only_a": self.only_a,
+               "only_b": self.only_b, "neither": self.neither, "p_value": round(self.p_value, 6)}
+        if ids:
+            out.update(only_a_ids=list(self.only_a_ids), only_b_ids=list(self.only_b_ids))
+        return out
 
 
 def natural_key(text: str) -> tuple:

@@ -124,8 +124,8 @@ def _paired_section(data: ReportData) -> str:
     pairs = strategy_comparisons(data)
     if not pairs:
         return ""
-    return (f"<h2>Strategies compared problem by problem</h2>{_table(list(PAIRED_HEADERS), [paired_cells(c) for c in pairs])}"
-            f"<p class=\"muted\">{e(PAIRED_NOTE)}</p>")
+    table = _table(list(PAIRED_HEADERS), [paired_cells(c) for c in pairs])
+    return f"<h2>Strategies compared problem by problem</h2>{table}<p class=\"muted\">{e(PAIRED_NOTE)}</p>"
 
 
 def _grouped_section(data: ReportData, title: str, meta_name: str) -> str:

@@ -73,7 +73,6 @@ def paired_table(data: ReportData) -> list[str]:
     return [*lines, "", PAIRED_NOTE, ""]
 
 
-
 def failure_table(data: ReportData) -> list[str]:
     counts = failure_counts(data.traces, data.strategies)
     cats = ("correct", *FAILURE_CATEGORIES)

@@ -121,8 +121,7 @@ def run_items(factory, info: runs.RunInfo, spec: EvalSpec, problems: list[Any], 
     runs.set_status(factory, info.id, status, finished=status == "finished")
     rows = runs.result_rows(factory, info.id)
     summary = summarize(rows, spec.strategies, spec.samples)
-    paired = [{k: v for k, v in p.as_dict().items() if not k.endswith("_ids")}
-              for p in strategy_pairs(rows, spec.strategies, spec.samples)]
+    paired = [p.as_dict(ids=False) for p in strategy_pairs(rows, spec.strategies, spec.samples)]
     return EvalResult(info.id, spec.dataset, status, total, done, finished, summary, paired)
 
 
