@@ -1,12 +1,13 @@
 """A completion cache for deterministic requests (``--cache``).
 
 Greedy decoding (temperature 0) of the same messages with the same model and
-parameters gives the same reply, so an evaluation that asks the same question
-twice (the ``agent`` strategy's chain-of-thought cross-check *is* the ``cot``
-strategy's request; its first program request *is* ``pot``'s) need generate
-it only once, and a re-run after a change of grading or report code costs no
-model time.  Sampled requests (temperature > 0) are never cached: their point
-is to differ.
+parameters gives the same reply, and so does a sample with a fixed seed, so an
+evaluation that asks the same question twice need generate it only once, and a
+re-run after a change of grading or report code costs no model time.  Unseeded
+samples (temperature > 0, no seed) are never cached: their point is to differ.
+A sample decoded in a batch can differ in the last bits from the same seed
+decoded alone (llama.cpp's batched arithmetic); the cache keeps whichever came
+first.
 
 The cache is a SQLite file in the user cache directory, keyed by the SHA-256
 of (backend, model identity, messages, parameters).  A hit returns the stored
@@ -46,7 +47,8 @@ UNREPEATABLE = ("error", "timeout")
 
 
 def cacheable(params: GenerationParams) -> bool:
-    return params.temperature == 0.0
+    """Greedy requests, and seeded samples (the seed decides the sample; unseeded ones are meant to differ)."""
+    return params.temperature == 0.0 or params.seed is not None
 
 
 class CompletionCache:
@@ -131,6 +133,40 @@ class CachingLLM:
             except sqlite3.Error:
                 pass
         return comp
+
+    def sample(self, messages: list[Message], params: GenerationParams, n: int, *,
+               greedy_first: bool = False) -> list[Completion]:
+        """Seeded samples are cached one by one (the seed decides the sample); the misses are generated together."""
+        from mathagent.agent.llm import sample_params
+
+        per = [sample_params(params, i, greedy_first) for i in range(n)]
+        if not all(cacheable(p) for p in per):
+            return self.inner.sample(messages, params, n, greedy_first=greedy_first)
+        t0 = time.perf_counter()
+        keys = [request_key(self.identity, messages, p) for p in per]
+        out: list[Completion | None] = []
+        for key in keys:
+            try:
+                out.append(self.cache.get(key))
+            except sqlite3.Error:
+                out.append(None)
+        ms = (time.perf_counter() - t0) * 1000
+        out = [None if c is None else dataclasses.replace(c, ms=ms / n) for c in out]
+        missing = [i for i, c in enumerate(out) if c is None]
+        if not missing:
+            return out  # type: ignore[return-value]
+        if missing == list(range(n)):
+            fresh = self.inner.sample(messages, params, n, greedy_first=greedy_first)
+        else:
+            fresh = [self.inner.complete(messages, per[i]) for i in missing]
+        for i, comp in zip(missing, fresh):
+            out[i] = comp
+            if comp.finish_reason not in UNREPEATABLE:
+                try:
+                    self.cache.put(keys[i], comp)
+                except sqlite3.Error:
+                    pass
+        return out  # type: ignore[return-value]
 
     def close(self) -> None:
         try:

@@ -38,10 +38,10 @@ class Example:
 
 
 def _final_program(trace: Trace) -> str | None:
-    """The program whose output became the answer: the last successful calculator call of the solver."""
-    verify_steps = {s.index for s in trace.steps if s.input.startswith("verification")}
-    ok = [c for c in trace.tool_calls if c.status == "ok" and c.step_index not in verify_steps]
-    return ok[0].code if ok and trace.meta.get("answer_route") == "calc" else None
+    """A program whose output became the answer: the first valid program derivation in the winning cluster."""
+    steps = {d.step_index for d in trace.derivations if d.cluster == 0 and d.valid and d.method == "pot"}
+    ok = [c for c in trace.tool_calls if c.status == "ok" and c.step_index in steps]
+    return ok[0].code if ok else None
 
 
 def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None,
@@ -49,7 +49,7 @@ def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | Non
     # verified by the agent, and not contradicted by a gold answer (eval rows are graded; solve rows are not)
     stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered",
                                 Trace.correct.is_not(False))
-            .options(selectinload(Trace.tool_calls), selectinload(Trace.steps))
+            .options(selectinload(Trace.tool_calls), selectinload(Trace.derivations))
             .order_by(Trace.created_at.desc()).limit(limit))
     if dataset:
         stmt = stmt.where(Trace.dataset == dataset)

@@ -1,26 +1,36 @@
-"""The orchestrator: a LangGraph ``StateGraph``.
+"""The orchestrator: a LangGraph ``StateGraph`` per strategy.
 
-::
+``agent`` (the adaptive decision procedure)::
 
-    solve ──route_after_solve──> calc ──route_after_calc──> finalize ──> verify ──route_after_verify──> END
-      ^   \\                      │                           ^                        │           ^
-      │    └──(no code, answer)──┼──────────────────────────>┤                        v           │
-      │                          v                           │                    tie_break ──────┘
-      └──────────── repair <─────┘        reason ────────────┘
-                                   (fallback: chain of thought, no tools)
+    START ─route_start─> formal ─> END
+       └──────────────> draw ─> vote ─route_after_vote─> verify ─> END
+                         ^  ^       │   │
+                         │  └───────┘   └─> repair ─> vote
+                         (unsettled: draw the next round)
 
-A formal statement (Lean ``theorem ... :=``, or ``--formal``) is routed to
-``formal`` instead: the SMT backend checks it and its verdict is the answer.
-``solve`` asks the model for a program (its comments decompose the problem
-into steps); ``calc`` runs it in the sandboxed calculator; a failure is fed
-back to the model by ``repair`` at most ``max_repairs`` times; if no program
-works, ``reason`` answers by chain of thought; ``verify`` re-derives the
-answer by the *other* route and compares with SymPy equivalence; when a
-program's answer is not confirmed by chain of thought, ``tie_break`` asks for
-a third derivation (an independent program) and the majority decides.  The
-runner (:mod:`mathagent.agent.runner`) then hands the whole trace to the
-recorder from the runtime context, which writes it in one transaction.
-Routers are small pure functions of state.  Why this prompting: see :mod:`mathagent.agent.prompts`.
+* ``draw`` takes the next round of the schedule (``AgentConfig.schedule``:
+  program samples decoded in one batch, a chain of thought for an independent
+  view, ...) and turns each sample into a :class:`Derivation`: programs run in
+  the sandboxed calculator, every answer is checked against the problem's
+  wording (an implausible value is kept but does not vote).
+* ``vote`` clusters the valid answers under the grader's equivalence and
+  decides: ``settled`` (adaptive consistency: more samples would not change the
+  winner), ``unsettled`` (draw more) or ``exhausted`` (``max_samples`` or the
+  wall-clock budget spent); ``confirm`` when one method settled it and
+  ``verify`` is on: one derivation by another method is drawn, then it votes again.
+* ``repair`` feeds a failed or rejected program back once (``max_repairs``)
+  when a round gave no valid answer.
+* ``verify`` fixes the answer (the winner's representative, as the model or the
+  sandbox wrote it), runs the formal claim checks, and sets the level
+  (formal / consensus / unverified) and the confidence.
+
+A formal statement (Lean ``theorem ... :=``, or ``--formal``) goes to
+``formal``: the SMT backend's verdict is the answer.  The single-method
+strategies ``pot``, ``cot`` and ``tir`` are ``draw`` (one derivation at the
+configured temperature) then ``vote``, whose answer is that derivation's answer
+as written, accepted or not: the plain baselines, run side by side in eval.
+Routers are small pure functions of state; the state's trace parts use
+reducers, so every node returns only what it adds.
 """
 
 from __future__ import annotations
@@ -32,222 +42,151 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from mathagent.agent import prompts
-from mathagent.agent.llm import GenerationParams
-from mathagent.agent.parsing import answer_from_output, extract_code
-from mathagent.agent.state import AgentContext, AgentState
-from mathagent.verifiers.answers import extract_final_answer, normalize_answer
-from mathagent.verifiers.checks import CheckResult, compare_answers, judged
-from mathagent.verifiers.claims import check_equation_claim
+from mathagent.agent import methods, vote as voting
+from mathagent.agent.methods import Plan
+from mathagent.agent.state import AgentConfig, AgentContext, AgentState
+from mathagent.traces.records import Check, Step
+from mathagent.verifiers.answers import equivalent
+from mathagent.verifiers.plausibility import expectation
 
-# ---------------------------------------------------------------- helpers
-
-
-def _call_llm(ctx: AgentContext, state: AgentState, messages: list[dict], purpose: str,
-              max_tokens: int) -> tuple[str, dict]:
-    cfg = ctx.config
-    comp = ctx.llm.complete(messages, GenerationParams(max_tokens=max_tokens, temperature=cfg.temperature,
-                                                       seed=cfg.seed))
-    call = {"step_index": len(state.get("steps", [])), "purpose": purpose, "messages": list(messages),
-            "response": comp.text, "prompt_tokens": comp.prompt_tokens,
-            "completion_tokens": comp.completion_tokens, "finish_reason": comp.finish_reason, "ms": comp.ms,
-            "cached": comp.cached}
-    return comp.text, call
+STRATEGIES = ("agent", "cot", "pot", "tir")
+EQUIVALENCE_TIMEOUT_S = 2.0
 
 
-def _run_calc(ctx: AgentContext, code: str) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s)
-    return {"status": res.status, "stdout": res.stdout, "stderr": res.stderr,
-            "ms": getattr(res, "ms", (time.perf_counter() - t0) * 1000)}
+def _same(a: str, b: str) -> bool | None:
+    return equivalent(a, b, timeout_s=EQUIVALENCE_TIMEOUT_S)
 
 
-def _step(index: int, route: str, input_: str, output: str, status: str, ms: float) -> dict[str, Any]:
-    return {"index": index, "route": route, "input": input_, "output": output, "status": status, "ms": ms}
+# ---------------------------------------------------------------- plans (pure)
 
 
-def _solver_messages(ctx: AgentContext, problem: str) -> list[dict]:
-    msgs = [{"role": "system", "content": prompts.PROGRAM_SYSTEM}]
-    msgs.extend(ctx.config.fewshot)
-    msgs.append(prompts.problem_message(problem))
-    return msgs
+def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
+    """The next round: the schedule's entry for this round, or the verifying cross-method derivation."""
+    drawn = len(state.get("derivations", []))
+    remaining = max(1, cfg.max_samples - drawn)
+    v = state.get("vote")
+    if state.get("decision") == "confirm" and v is not None and v.winner is not None:
+        other = "cot" if "cot" not in v.winner.methods else "pot"
+        return Plan(other, 1, why=f"an independent {other} view of {v.winner.answer}", confirm=True)
+    rounds = state.get("rounds", 0)
+    method, n = cfg.schedule[min(rounds, len(cfg.schedule) - 1)]
+    return Plan(method, min(n, remaining), greedy_first=rounds == 0, why=f"round {rounds + 1}")
+
+
+def _repairable(state: AgentState) -> tuple[int, int, int] | None:
+    """(derivation, step, llm call) indexes of the last failed or rejected program of the last round, if any."""
+    derivs = state.get("derivations", [])
+    steps = state.get("steps", [])
+    calls = state.get("llm_calls", [])
+    last_round = state.get("last_round", 0)
+    for d in reversed(derivs[last_round:]):
+        if d.method == "pot" and not d.valid:
+            step = steps[d.step_index] if d.step_index < len(steps) else None
+            call = next((i for i, c in enumerate(calls) if c.step_index == d.step_index), None)
+            if step is not None and call is not None and step.status not in ("no_code",):
+                return d.index, d.step_index, call
+    return None
 
 
 # ---------------------------------------------------------------- nodes
 
 
-def solve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+def draw(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
-    messages = state.get("messages") or _solver_messages(ctx, state["problem"])
-    text, call = _call_llm(ctx, state, messages, "solve", ctx.config.program_max_tokens)
-    code = extract_code(text)
-    answer = None if code else extract_final_answer(text)
-    out: dict[str, Any] = {
-        "messages": messages + [{"role": "assistant", "content": text}],
-        "llm_calls": state.get("llm_calls", []) + [call],
-        "turns": state.get("turns", 0) + 1,
-        "last_reply": {"code": code, "answer": answer},
-    }
-    if code is None:
-        steps = state.get("steps", [])
-        out["steps"] = steps + [_step(len(steps), "reason", "(solver turn without a program)", text,
-                                      "answer" if answer else "no_code", call["ms"])]
-        if answer:
-            out["candidate"] = answer
-            out["answer_route"] = "reason"
-    return out
-
-
-def calc(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    code = state["last_reply"]["code"]
-    res = _run_calc(ctx, code)
-    steps = state.get("steps", [])
-    index = len(steps)
-    shown = res["stdout"] if res["status"] == "ok" else (res["stderr"] or res["stdout"])
-    out: dict[str, Any] = {
-        "last_calc": res,
-        "steps": steps + [_step(index, "calc", code, shown, res["status"], res["ms"])],
-        "tool_calls": state.get("tool_calls", []) + [
-            {"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
-             "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]}],
-    }
-    answer = answer_from_output(res["stdout"]) if res["status"] == "ok" else None
-    if answer:
-        out["candidate"] = answer
-        out["answer_route"] = "calc"
+    single = state.get("strategy", "agent") != "agent"
+    plan = Plan(state["strategy"], 1) if single else next_plan(state, ctx.config)
+    first = len(state.get("derivations", []))
+    drawn = methods.draw(ctx, state["problem"], expectation(state["problem"]), plan,
+                         first_step=len(state.get("steps", [])), first_derivation=first, sampled=not single)
+    out = {**drawn.updates(), "last_round": first}
+    if plan.confirm:
+        out["confirmed"] = True
+    else:
+        out["rounds"] = state.get("rounds", 0) + 1
     return out
 
 
 def repair(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    res = state["last_calc"]
-    return {"messages": state["messages"] + [prompts.repair_message(res["status"], res["stdout"], res["stderr"])],
-            "repairs": state.get("repairs", 0) + 1}
-
-
-def nudge(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    return {"messages": state["messages"] + [prompts.NO_CODE_NUDGE]}
-
-
-def reason(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Fallback: chain of thought without tools."""
     ctx = runtime.context
-    messages = [{"role": "system", "content": prompts.REASON_SYSTEM}, prompts.problem_message(state["problem"])]
-    text, call = _call_llm(ctx, state, messages, "reason", ctx.config.reason_max_tokens)
-    answer = extract_final_answer(text)
+    found = _repairable(state)
+    if found is None:  # the router only comes here when there is one
+        return {"repairs": state.get("repairs", 0) + 1}
+    d, s, c = found
+    drawn = methods.repair(ctx, state["problem"], expectation(state["problem"]), state["derivations"][d],
+                           state["steps"][s], state["llm_calls"][c], first_step=len(state.get("steps", [])),
+                           first_derivation=len(state.get("derivations", [])))
+    return {**drawn.updates(), "repairs": state.get("repairs", 0) + 1,
+            "last_round": len(state.get("derivations", []))}
+
+
+def vote(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    cfg = ctx.config
+    derivations = state.get("derivations", [])
     steps = state.get("steps", [])
-    out: dict[str, Any] = {
-        "llm_calls": state.get("llm_calls", []) + [call],
-        "steps": steps + [_step(len(steps), "reason", "chain of thought (no tools)", text,
-                                "answer" if answer else "no_answer", call["ms"])],
-    }
-    if answer:
-        out["candidate"] = answer
-        out["answer_route"] = "reason"
-    return out
-
-
-def finalize(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    cand = state.get("candidate")
-    if cand:
-        return {"answer": normalize_answer(cand) or cand}
-    return {"answer": None, "stop_reason": state.get("stop_reason") or "no answer found"}
+    if state.get("strategy", "agent") != "agent":  # a single derivation: its answer as written
+        d = derivations[-1] if derivations else None
+        return {"vote": voting.cluster(derivations, _same), "decision": "settled",
+                "answer": d.answer if d is not None else None,
+                "stop_reason": None if d is not None and d.answer else "no answer found"}
+    ctx.report(f"voting over {len(derivations)} derivations")
+    t0 = time.perf_counter()
+    v = voting.cluster(derivations, _same)
+    remaining = cfg.max_samples - len(derivations)
+    limits: list[str] = []
+    over_time = cfg.time_budget_s is not None and time.monotonic() - state.get("started", 0.0) > cfg.time_budget_s
+    if voting.settled(v, remaining, threshold=cfg.stop_threshold, min_agree=cfg.min_agree):
+        confirm = (cfg.verify and remaining > 0 and not over_time and not state.get("confirmed")
+                   and v.winner is not None and len(v.winner.methods) == 1)
+        decision = "confirm" if confirm else "settled"
+    elif remaining <= 0 or over_time:
+        decision = "exhausted"
+        limits.append("time_budget" if over_time and remaining > 0 else "max_samples")
+    else:
+        decision = "unsettled"
+    step = Step(len(steps), "vote", f"{len(derivations)} derivations", v.summary(), decision,
+                (time.perf_counter() - t0) * 1000)
+    return {"vote": v, "decision": decision, "steps": [step], "limits_hit": limits}
 
 
 def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Re-derive the answer by the other route and compare (gold-free)."""
+    """Fix the answer, run the formal claim checks, set the level and the confidence."""
     ctx = runtime.context
-    answer = state.get("answer")
-    if not answer or not ctx.config.verify:
-        return {}
-    steps = list(state.get("steps", []))
-    llm_calls = list(state.get("llm_calls", []))
-    tool_calls = list(state.get("tool_calls", []))
-    checks: list[CheckResult] = []
-    problem_msg = prompts.problem_message(state["problem"])
-    out: dict[str, Any] = {}
-    if state.get("answer_route") == "calc":
-        msgs = [{"role": "system", "content": prompts.REASON_SYSTEM}, problem_msg]
-        text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.reason_max_tokens)
-        llm_calls.append(call)
-        other = extract_final_answer(text)
-        steps.append(_step(len(steps), "reason", "verification: independent chain of thought", text,
-                           "answer" if other else "no_answer", call["ms"]))
-        checks.append(compare_answers("cot_cross_check", answer, other, how="chain of thought (no tools)"))
-        out["cross_answer"] = other
+    cfg = ctx.config
+    v = state.get("vote")
+    if v is None or v.winner is None:
+        return {"answer": None, "level": "unverified", "confidence": 0.0,
+                "stop_reason": f"no valid answer among {len(state.get('derivations', []))} derivations"}
+    answer = v.winner.answer
+    steps = state.get("steps", [])
+    checks: list[Check] = []
+    new_steps: list[Step] = []
+    agree = voting.consensus(v, min_agree=cfg.consensus_min, threshold=cfg.consensus_threshold)
+    conf = voting.confidence(v)
+    checks.append(Check("consensus", "pass" if agree else ("fail" if v.top < v.valid else "inconclusive"),
+                        f"{v.summary()}; confidence {conf:.2f}", independent=True))
+    ctx.report("checking the answer formally")
+    claim = _claim_check(ctx, state["problem"], answer)
+    if claim is not None:
+        checks.append(claim)
+        new_steps.append(Step(len(steps), "check", f"claim: {answer} is the solution", claim.detail,
+                              claim.verdict, 0.0))
+    failed = any(c.verdict == "fail" and c.name != "consensus" for c in checks)
+    if failed:
+        level = "unverified"
+    elif claim is not None and claim.verdict == "pass":
+        level = "formal"
+    elif agree:
+        level = "consensus"
     else:
-        other = _check_program(ctx, state["problem"], steps, llm_calls, tool_calls, "verification")
-        checks.append(compare_answers("program_cross_check", answer, other, how="an independent program"))
-    checks.extend(_claim_check(ctx, state["problem"], answer, steps))
-    return {**out, "steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls,
-            "verifications": state.get("verifications", []) + [c.to_dict() for c in checks]}
+        level = "unverified"
+    return {"answer": answer, "checks": checks, "steps": new_steps, "level": level, "confidence": conf}
 
 
-def _claim_check(ctx: AgentContext, problem: str, answer: str, steps: list) -> list[CheckResult]:
-    """The formal check of "``answer`` solves the problem's equation" when there is one (a step is appended)."""
-    claim = check_equation_claim(problem, answer, timeout_s=ctx.config.smt_timeout_s)
-    if claim is None:
-        return []
-    steps.append(_step(len(steps), "formal", f"claim: {answer} is the solution", claim.detail, claim.verdict, 0.0))
-    return [claim]
+def _claim_check(ctx: AgentContext, problem: str, answer: str) -> Check | None:
+    from mathagent.verifiers.claims import check_equation_claim
 
-
-def _check_program(ctx: AgentContext, problem: str, steps: list, llm_calls: list, tool_calls: list,
-                   label: str) -> str | None:
-    """One independent program (a different method if the model can) run in the sandbox; its answer or None.
-    Appends its LLM call, step and tool call to the given lists."""
-    msgs = [{"role": "system", "content": prompts.CHECK_PROGRAM_SYSTEM}, prompts.problem_message(problem)]
-    text, call = _call_llm(ctx, {"steps": steps}, msgs, "verify", ctx.config.program_max_tokens)
-    llm_calls.append(call)
-    code = extract_code(text)
-    if not code:
-        steps.append(_step(len(steps), "reason", f"{label}: independent program", text, "no_code", call["ms"]))
-        return None
-    res = _run_calc(ctx, code)
-    index = len(steps)
-    steps.append(_step(index, "calc", code, res["stdout"] if res["status"] == "ok" else res["stderr"],
-                       res["status"], res["ms"]))
-    tool_calls.append({"step_index": index, "tool": "calculator", "code": code, "stdout": res["stdout"],
-                       "stderr": res["stderr"], "status": res["status"], "ms": res["ms"]})
-    return answer_from_output(res["stdout"]) if res["status"] == "ok" else None
-
-
-def tie_break_node(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Program and chain of thought did not agree: a third derivation (an independent program) votes.
-
-    * it agrees with the first program: the answer stands (two programs against the chain of thought);
-    * it agrees with the chain of thought: the answer becomes the value both reached, *computed by the
-      sandbox* (the model's arithmetic never decides alone), route ``vote``;
-    * no two agree: the first program's answer stands.
-    The checks are restated against the final answer, so a voted answer is never ``verified`` (one of the
-    three derivations disagrees with it): the vote improves the answer, not the claim about it.
-    """
-    ctx = runtime.context
-    problem = state["problem"]
-    first = state["answer"]
-    cot = state.get("cross_answer")
-    steps = list(state.get("steps", []))
-    llm_calls = list(state.get("llm_calls", []))
-    tool_calls = list(state.get("tool_calls", []))
-    third = _check_program(ctx, problem, steps, llm_calls, tool_calls, "tie-break")
-    with_first = compare_answers("program_cross_check", first, third, how="a tie-break program")
-    with_cot = compare_answers("tie_break_vs_cot", cot, third, how="a tie-break program") if cot else None
-    out: dict[str, Any] = {"steps": steps, "llm_calls": llm_calls, "tool_calls": tool_calls}
-    if with_first.verdict != "pass" and with_cot is not None and with_cot.verdict == "pass":
-        final = normalize_answer(third) or third
-        # final is the third program's answer, so all three comparisons are already decided: no new ones.
-        checks = [judged("cot_cross_check", final, cot, with_cot.same, how="chain of thought (no tools)"),
-                  judged("program_cross_check", final, third, True, how="a tie-break program"),
-                  judged("first_program", final, first, with_first.same, how="the first program")]
-        checks.extend(_claim_check(ctx, problem, final, steps))
-        steps.append(_step(len(steps), "verify", "tie-break vote", f"{final} (chain of thought and tie-break "
-                           f"program) over {first} (first program)", "changed", 0.0))
-        out.update(answer=final, answer_route="vote", verifications=[c.to_dict() for c in checks])
-        return out
-    outcome = "kept" if with_first.verdict == "pass" else "no_majority"
-    steps.append(_step(len(steps), "verify", "tie-break vote", f"{first} (first program) stands", outcome, 0.0))
-    out["verifications"] = state.get("verifications", []) + [with_first.to_dict()]
-    return out
+    return check_equation_claim(problem, answer, timeout_s=ctx.config.smt_timeout_s)
 
 
 def formal(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -255,15 +194,15 @@ def formal(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     from mathagent.verifiers.formal.api import check_statement
 
     t0 = time.perf_counter()
+    runtime.context.report("checking the statement with the SMT backend")
     verdict = check_statement(state["problem"], timeout_s=runtime.context.config.smt_timeout_s)
     ms = (time.perf_counter() - t0) * 1000
-    steps = state.get("steps", [])
     detail = f"{verdict.label} by {verdict.backend}: {verdict.reason}"
-    check = CheckResult("smt_statement", {"proved": "pass", "refuted": "fail", "vacuous": "fail"}.get(
-        verdict.kind, "inconclusive"), detail)
-    return {"steps": steps + [_step(len(steps), "formal", state["problem"], detail, verdict.kind, ms)],
-            "answer": verdict.kind, "answer_route": "formal",
-            "verifications": state.get("verifications", []) + [check.to_dict()]}
+    outcome = {"proved": "pass", "refuted": "fail", "vacuous": "fail"}.get(verdict.kind, "inconclusive")
+    check = Check("smt_statement", outcome, detail, formal=True)
+    return {"steps": [Step(len(state.get("steps", [])), "formal", state["problem"], detail, verdict.kind, ms)],
+            "answer": verdict.kind, "checks": [check],
+            "level": "formal" if verdict.kind == "proved" else "unverified"}
 
 
 # ---------------------------------------------------------------- routers (pure)
@@ -273,89 +212,47 @@ _LEAN_DECL = re.compile(r"^\s*(theorem|lemma|example)\b.*:=", re.DOTALL)
 
 
 def route_start(state: AgentState, force_formal: bool) -> str:
-    return "formal" if force_formal or _LEAN_DECL.match(state["problem"]) else "solve"
+    return "formal" if force_formal or _LEAN_DECL.match(state["problem"]) else "draw"
 
 
-
-def route_after_solve(state: AgentState, max_turns: int) -> str:
-    reply = state.get("last_reply") or {}
-    if reply.get("code"):
-        return "calc"
-    if reply.get("answer"):
-        return "finalize"
-    if state.get("turns", 0) < max_turns:
-        return "nudge"
-    return "reason"
-
-
-def route_after_calc(state: AgentState, max_repairs: int, max_turns: int) -> str:
-    res = state.get("last_calc") or {}
-    if res.get("status") == "ok" and state.get("answer_route") == "calc" and state.get("candidate"):
-        return "finalize"
-    if state.get("repairs", 0) < max_repairs and state.get("turns", 0) < max_turns:
+def route_after_vote(state: AgentState, cfg: AgentConfig) -> str:
+    """settled or exhausted -> verify; confirm (one method settled it) -> draw one derivation by another method;
+    unsettled -> draw the next round, or repair when the last round gave no valid answer."""
+    decision = state.get("decision")
+    if decision in ("settled", "exhausted"):
+        return "verify"
+    if decision == "confirm":
+        return "draw"
+    last = state.get("derivations", [])[state.get("last_round", 0):]
+    if (last and not any(d.valid for d in last) and state.get("repairs", 0) < cfg.max_repairs
+            and _repairable(state) is not None):
         return "repair"
-    return "reason"
-
-
-def route_after_finalize(state: AgentState) -> str:
-    return "verify" if state.get("answer") else END
-
-
-def route_after_verify(state: AgentState, tie_break: bool) -> str:
-    """A program's answer that chain of thought did not confirm gets a third derivation (when enabled)."""
-    if not tie_break or state.get("answer_route") != "calc":
-        return END
-    cot = [v for v in state.get("verifications", []) if v["name"] == "cot_cross_check"]
-    return "tie_break" if cot and cot[-1]["verdict"] != "pass" else END
+    return "draw"
 
 
 # ---------------------------------------------------------------- build
 
 
-STRATEGIES = ("agent", "cot", "pot")
-
-
-def build_graph(max_turns: int, max_repairs: int, strategy: str = "agent", force_formal: bool = False,
-                tie_break: bool = True):
-    """The full agent, or one of the single-route baselines run side by side with it in evaluation:
-    ``cot`` (chain of thought, no tools) and ``pot`` (one program, run once: the PAL-style baseline).
-    All three share the same prompts, decoding and model."""
-    if strategy == "cot":
-        g = StateGraph(AgentState, context_schema=AgentContext)
-        g.add_node("reason", reason)
-        g.add_node("finalize", finalize)
-        g.add_edge(START, "reason")
-        g.add_edge("reason", "finalize")
-        g.add_edge("finalize", END)
-        return g.compile()
-    if strategy == "pot":
-        g = StateGraph(AgentState, context_schema=AgentContext)
-        g.add_node("solve", solve)
-        g.add_node("calc", calc)
-        g.add_node("finalize", finalize)
-        g.add_edge(START, "solve")
-        g.add_conditional_edges("solve", lambda s: "calc" if (s.get("last_reply") or {}).get("code") else "finalize",
-                                ["calc", "finalize"])
-        g.add_edge("calc", "finalize")
-        g.add_edge("finalize", END)
-        return g.compile()
-    if strategy != "agent":
+def build_graph(strategy: str = "agent", cfg: AgentConfig | None = None):
+    """The compiled graph of ``strategy``: ``agent``, or one of the single-method baselines ``cot``, ``pot``,
+    ``tir`` (one derivation at ``config.temperature``; eval's ``--samples`` gives maj@k over several)."""
+    cfg = cfg or AgentConfig()
+    if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     g = StateGraph(AgentState, context_schema=AgentContext)
-    for name, fn in (("solve", solve), ("calc", calc), ("repair", repair), ("nudge", nudge),
-                     ("reason", reason), ("finalize", finalize), ("verify", verify), ("formal", formal),
-                     ("tie_break", tie_break_node)):
+    g.add_node("draw", draw)
+    g.add_node("vote", vote)
+    if strategy != "agent":
+        g.add_edge(START, "draw")
+        g.add_edge("draw", "vote")
+        g.add_edge("vote", END)
+        return g.compile()
+    for name, fn in (("repair", repair), ("verify", verify), ("formal", formal)):
         g.add_node(name, fn)
-    g.add_conditional_edges(START, lambda s: route_start(s, force_formal), ["solve", "formal"])
+    g.add_conditional_edges(START, lambda s: route_start(s, cfg.formal), ["draw", "formal"])
     g.add_edge("formal", END)
-    g.add_conditional_edges("solve", lambda s: route_after_solve(s, max_turns),
-                            ["calc", "finalize", "nudge", "reason"])
-    g.add_conditional_edges("calc", lambda s: route_after_calc(s, max_repairs, max_turns),
-                            ["finalize", "repair", "reason"])
-    g.add_edge("repair", "solve")
-    g.add_edge("nudge", "solve")
-    g.add_edge("reason", "finalize")
-    g.add_conditional_edges("finalize", route_after_finalize, ["verify", END])
-    g.add_conditional_edges("verify", lambda s: route_after_verify(s, tie_break), ["tie_break", END])
-    g.add_edge("tie_break", END)
+    g.add_edge("draw", "vote")
+    g.add_edge("repair", "vote")
+    g.add_conditional_edges("vote", lambda s: route_after_vote(s, cfg), ["draw", "repair", "verify"])
+    g.add_edge("verify", END)
     return g.compile()

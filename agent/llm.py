@@ -8,7 +8,7 @@ through its runtime context, never through state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 Message = dict[str, Any]
@@ -23,6 +23,7 @@ class Completion:
     model: str
     ms: float
     cached: bool = False  # served from the completion cache (agent/cache.py), not generated now
+    batch: int = 1        # sequences decoded together with this one (its ms is its share of the batch's time)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ class GenerationParams:
 
 @runtime_checkable
 class LLM(Protocol):
-    """A chat model.  Implementations must be safe to call from several threads."""
+    """A chat model.  Implementations must be safe to call from several threads.
+
+    ``sample(messages, params, n, greedy_first=...)`` returns ``n`` completions of the same messages, sample i
+    seeded ``params.seed + i`` (sample 0 greedy when ``greedy_first``); backends that can decode them together
+    do (llama.cpp in one batch, OpenAI-compatible servers with ``n``), others call :func:`sample_one_by_one`.
+    """
 
     @property
     def name(self) -> str: ...
@@ -45,4 +51,20 @@ class LLM(Protocol):
 
     def complete(self, messages: list[Message], params: GenerationParams) -> Completion: ...
 
+    def sample(self, messages: list[Message], params: GenerationParams, n: int, *,
+               greedy_first: bool = False) -> list[Completion]: ...
+
     def close(self) -> None: ...
+
+
+def sample_params(params: GenerationParams, i: int, greedy_first: bool) -> GenerationParams:
+    """The parameters of sample ``i`` of a batch: its own seed; temperature 0 for sample 0 when greedy first."""
+    seed = None if params.seed is None else params.seed + i
+    temperature = 0.0 if (greedy_first and i == 0) else params.temperature
+    return replace(params, seed=seed, temperature=temperature)
+
+
+def sample_one_by_one(llm: LLM, messages: list[Message], params: GenerationParams, n: int, *,
+                      greedy_first: bool = False) -> list[Completion]:
+    """``n`` samples as ``n`` separate calls (for backends that cannot batch)."""
+    return [llm.complete(messages, sample_params(params, i, greedy_first)) for i in range(n)]

@@ -19,6 +19,26 @@ def extract_code(text: str) -> str | None:
     return None
 
 
+_BOXED = re.compile(r"\\boxed\s*\{")
+
+
+def split_tir_turn(text: str) -> tuple[str, str | None]:
+    """One turn of tool-integrated reasoning: (the text to keep, the program to run or None).
+
+    The turn is cut after its first complete ```python block (anything after it would be the model imagining
+    the output); a turn that states a boxed answer before any program, or has no program, is final (None).
+    """
+    text = text or ""
+    for match in _FENCE.finditer(text):
+        code = match.group(1).strip("\n")
+        if not code.strip():
+            continue
+        if _BOXED.search(text, 0, match.start()):
+            return text, None
+        return text[:match.end()].rstrip(), code[:MAX_CODE_CHARS]
+    return text, None
+
+
 _SINGLE_LIST = re.compile(r"^\[\s*([^\[\],]+?)\s*\]$")
 _DICT_ONE = re.compile(r"^\{\s*\w+\s*:\s*([^{},]+?)\s*\}$")
 

@@ -1,22 +1,59 @@
-"""Prompts, versioned: a change of wording changes PROMPTS_VERSION (recorded in traces and eval runs).
+"""Named, versioned prompts: one registry, chosen per method with ``--prompt``.
 
-Why program-of-thought first.  The default model is a 1.5B coder model.  On
-ten GSM8K-style problems (docs/models.md, measured on 2 cores) it scored 9/10
-writing one program whose printed output is the answer, in 2.6 s and ~63
-tokens per problem, against 8/10 for plain chain-of-thought at 10.7 s and
-~295 tokens; a JSON-constrained reply still computed 48+24 as 96.  So the
-model never does arithmetic itself: it writes a program (its comments are the
-decomposition into steps), the sandbox computes, and chain-of-thought is used
-only as the independent second derivation that verifies the answer (where the
-two agreed the answer was right in every measured case) and as the fallback
-when no program works after the bounded repairs.
+A prompt is a system message for one method (``pot``, ``cot``, ``tir``); the
+user message is the problem text verbatim.  Each has a ``version``: a change of
+wording is a new version, and a run records the name and version of every
+prompt it used (``prompts_version``), so results stay comparable.
+
+What is here and why:
+
+* ``pot-plain`` and ``cot-plain``: the plain one-line prompts of the baselines
+  the agent must beat (../shared/BASELINES.md): on held-out GSM8K the plain
+  program prompt scored 64% with one sample, more than the agent of the time.
+* ``pot-steps``: the earlier agent's program prompt (named variables, exact
+  arithmetic).  ``pot-check``: "solve it another way" (a second program view).
+* ``cot-qwen25-math`` and ``tir-qwen25-math``: the standard Qwen2.5-Math
+  instructions (chain of thought with a boxed answer; tool-integrated
+  reasoning: prose interleaved with programs whose output is fed back), so
+  published setups can be reproduced.
+* ``pot-math``: the plain program prompt for answers that are expressions.
+
+Which prompt each method uses by default, and the agent's sampling schedule,
+were chosen by measurement on GSM8K/MATH *train* (docs/results.md).
 """
 
 from __future__ import annotations
 
-PROMPTS_VERSION = "pot-v1"
+import hashlib
+from dataclasses import dataclass
 
-PROGRAM_SYSTEM = (
+from mathagent.traces.records import Method
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    method: Method
+    version: int
+    system: str
+
+    @property
+    def tag(self) -> str:
+        """``name@version``: what runs and traces record."""
+        return f"{self.name}@{self.version}"
+
+    def messages(self, problem: str, fewshot: tuple[dict, ...] = ()) -> list[dict]:
+        return [{"role": "system", "content": self.system}, *fewshot, problem_message(problem)]
+
+
+_POT_PLAIN = ("You are a careful math assistant. Write a short Python 3 program that computes the answer to the "
+              "problem and prints only the final numeric answer. Reply with one ```python code block and nothing "
+              "else.")
+_POT_MATH = ("You are a careful math assistant. Write a short Python 3 program that computes the answer to the "
+             "problem and prints only the final answer: a number, or an exact expression using sympy (for example "
+             "sympy.sqrt(2)/2, sympy.pi, a fraction as sympy.Rational(3, 4)). Reply with one ```python code block "
+             "and nothing else.")
+_POT_STEPS = (
     "You are a careful mathematician who solves problems by writing Python programs.\n"
     "Write ONE Python program that solves the problem:\n"
     "- break the problem into steps; compute each intermediate quantity in a named variable with a short comment;\n"
@@ -24,29 +61,79 @@ PROGRAM_SYSTEM = (
     "the problem asks for decimals;\n"
     "- end with exactly one print() of the final answer only: a number or a simplified expression, "
     "no words and no units.\n"
-    "Reply with the program in a single ```python code block and nothing else."
-)
-
-REASON_SYSTEM = (
-    "You are a careful mathematician. Solve the problem step by step, showing your reasoning briefly. "
-    "Write the final answer alone in \\boxed{}."
-)
-
-CHECK_PROGRAM_SYSTEM = (
+    "Reply with the program in a single ```python code block and nothing else.")
+_POT_CHECK = (
     "You are a careful mathematician who double-checks answers with Python.\n"
     "Solve the problem independently with ONE Python program, using a different method from the obvious one "
     "if you can (for example, work backwards or set up equations with sympy). "
     "End with exactly one print() of the final answer only.\n"
-    "Reply with the program in a single ```python code block and nothing else."
-)
+    "Reply with the program in a single ```python code block and nothing else.")
+_COT_PLAIN = ("You are a careful math assistant. Solve the problem step by step, showing the arithmetic. Finish with "
+              "a final line of the form 'The answer is N.' where N is just the number (no units).")
+_COT_BOXED = ("You are a careful mathematician. Solve the problem step by step, showing your reasoning briefly. "
+              "Write the final answer alone in \\boxed{}.")
+_COT_QWEN = "Please reason step by step, and put your final answer within \\boxed{}."
+_TIR_QWEN = ("Please integrate natural language reasoning with programs to solve the problem above, and put your "
+             "final answer within \\boxed{}.")
+
+PROMPTS: dict[str, Prompt] = {p.name: p for p in (
+    Prompt("pot-plain", "pot", 1, _POT_PLAIN),
+    Prompt("pot-math", "pot", 1, _POT_MATH),
+    Prompt("pot-steps", "pot", 1, _POT_STEPS),
+    Prompt("pot-check", "pot", 1, _POT_CHECK),
+    Prompt("cot-plain", "cot", 1, _COT_PLAIN),
+    Prompt("cot-boxed", "cot", 1, _COT_BOXED),
+    Prompt("cot-qwen25-math", "cot", 1, _COT_QWEN),
+    Prompt("tir-qwen25-math", "tir", 1, _TIR_QWEN),
+)}
+
+DEFAULT_PROMPTS: dict[str, str] = {"pot": "pot-plain", "cot": "cot-plain", "tir": "tir-qwen25-math"}
+"""The prompt each method uses unless ``--prompt`` names another."""
+
+
+class PromptError(ValueError):
+    """An unknown prompt name, or a prompt given for a method it does not belong to."""
+
+
+def get_prompt(name: str) -> Prompt:
+    try:
+        return PROMPTS[name]
+    except KeyError:
+        raise PromptError(f"unknown prompt {name!r}; known: {', '.join(sorted(PROMPTS))}") from None
+
+
+def resolve_prompts(names: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    """The prompt of each method: the defaults with ``names`` (each naming its own method) put in.
+
+    Raises :class:`PromptError` for an unknown name or two prompts for one method.
+    """
+    chosen = dict(DEFAULT_PROMPTS)
+    seen: set[str] = set()
+    for name in names:
+        prompt = get_prompt(name)
+        if prompt.method in seen:
+            raise PromptError(f"two prompts given for {prompt.method}: keep one")
+        seen.add(prompt.method)
+        chosen[prompt.method] = prompt.name
+    return chosen
+
+
+def prompts_version(chosen: dict[str, str]) -> str:
+    """What a run records: each method's prompt tag and a digest of their texts."""
+    tags = [PROMPTS[chosen[m]].tag for m in sorted(chosen)]
+    digest = hashlib.sha256("\n".join(PROMPTS[chosen[m]].system for m in sorted(chosen)).encode()).hexdigest()
+    return ",".join(tags) + f"#{digest[:8]}"
 
 
 def problem_message(problem: str) -> dict:
-    return {"role": "user", "content": f"Problem:\n{problem.strip()}"}
+    return {"role": "user", "content": problem.strip()}
 
 
-def repair_message(status: str, stdout: str, stderr: str) -> dict:
-    if status == "ok":
+def repair_message(status: str, stdout: str, stderr: str, rejected: str | None = None) -> dict:
+    """The feedback for a program that failed (``status``) or printed an implausible answer (``rejected``)."""
+    if rejected:
+        detail = f"The program printed {stdout.strip()[-200:]!r}, but {rejected}. Check how you read the problem."
+    elif status == "ok":
         detail = "The program ran but printed nothing. Print the final answer with print()."
     elif status == "timeout":
         detail = "The program ran out of time. Use a direct computation instead of a search or a long loop."
@@ -58,7 +145,8 @@ def repair_message(status: str, stdout: str, stderr: str) -> dict:
     return {"role": "user", "content": detail + "\nReply with the corrected program in one ```python block."}
 
 
-NO_CODE_NUDGE = {
-    "role": "user",
-    "content": "Please write the Python program in a single ```python code block that prints the final answer.",
-}
+def tool_output_message(stdout: str, stderr: str, status: str) -> dict:
+    """A program's output fed back to tool-integrated reasoning (the ```output block of ToRA / Qwen2.5-Math)."""
+    shown = stdout if status == "ok" else (stderr or stdout or status)
+    shown = shown.strip()[-1500:] or "(no output)"
+    return {"role": "user", "content": f"```output\n{shown}\n```"}

@@ -11,22 +11,32 @@ from typing import Any
 from langgraph.errors import GraphRecursionError
 
 from mathagent.agent.graph import build_graph
-from mathagent.agent.prompts import PROMPTS_VERSION
 from mathagent.agent.problem import validate_problem
-from mathagent.agent.state import AgentContext, AgentState
+from mathagent.agent.prompts import prompts_version
+from mathagent.agent.state import AgentConfig, AgentContext, AgentState
 from mathagent.errors import LLMError, ModelUnavailable
-from mathagent.traces.records import (LLMCallRecord, StepRecord, ToolCallRecord, TraceRecord,
-                                      VerificationRecord)
-from mathagent.verifiers.checks import CheckResult, is_verified
+from mathagent.traces.records import TraceRecord, as_json
+
+VERIFIED_LEVELS = ("gold", "formal", "consensus")
 
 
 @dataclass
 class SolveResult:
+    """What ``solve`` returns (and ``solve --json`` prints).
+
+    ``level``: gold | formal | consensus | unverified (``verified`` means consensus or stronger);
+    ``confidence``: the gold-free confidence of the answer in [0, 1]; ``checks``, ``steps``, ``derivations``:
+    the trace's parts as JSON objects.
+    """
+
     answer: str | None
     verified: bool
+    level: str
+    confidence: float | None
     status: str  # answered | no_answer | error
-    verification: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
     steps: list[dict[str, Any]]
+    derivations: list[dict[str, Any]]
     trace_id: str
     model: str
     backend: str
@@ -40,9 +50,9 @@ class SolveResult:
         return asdict(self)
 
 
-@functools.lru_cache(maxsize=8)
-def _graph(max_turns: int, max_repairs: int, strategy: str, formal: bool, tie_break: bool):
-    return build_graph(max_turns, max_repairs, strategy, formal, tie_break)
+@functools.lru_cache(maxsize=16)
+def _graph(strategy: str, cfg: AgentConfig):
+    return build_graph(strategy, cfg)
 
 
 def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", examples: list | tuple = (),
@@ -54,78 +64,64 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
     :class:`InputError` before anything is written.
     """
     problem = validate_problem(problem)
-    if examples:  # few-shot examples (agent.fewshot.Example) go into the solver prompt
+    if examples:  # few-shot examples (agent.fewshot.Example) go into the program prompt
         from mathagent.agent.fewshot import fewshot_messages
 
         ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, fewshot=fewshot_messages(examples)))
     cfg = ctx.config
-    graph = _graph(cfg.max_turns, cfg.max_repairs, strategy, cfg.formal, cfg.tie_break)
+    graph = _graph(strategy, dataclasses.replace(cfg, fewshot=()))
     t0 = time.perf_counter()
-    state: AgentState = {"problem": problem}
+    state: AgentState = {"problem": problem, "strategy": strategy}
     error: str | None = None
     stop_reason: str | None = None
-    recursion_hit = False
+    limits: list[str] = []
     try:
-        for snapshot in graph.stream({"problem": problem}, {"recursion_limit": cfg.recursion_limit()},
-                                     context=ctx, stream_mode="values"):
+        for snapshot in graph.stream({"problem": problem, "strategy": strategy, "started": time.monotonic()},
+                                     {"recursion_limit": cfg.recursion_limit()}, context=ctx,
+                                     stream_mode="values"):
             state = snapshot
     except GraphRecursionError:
-        recursion_hit = True
+        limits.append("recursion_limit")
         stop_reason = f"recursion limit ({cfg.recursion_limit()}) reached"
     except (LLMError, ModelUnavailable) as exc:
         error = exc.message
     seconds = time.perf_counter() - t0
 
-    checks = [CheckResult(**v) for v in state.get("verifications", [])]
     answer = state.get("answer") if error is None else None
-    verified = bool(answer) and is_verified(checks)
+    level = state.get("level", "unverified") if answer else "unverified"
     status = "error" if error else ("answered" if answer else "no_answer")
     stop_reason = stop_reason or state.get("stop_reason")
     llm_calls = state.get("llm_calls", [])
-    usage = {"prompt_tokens": sum(c["prompt_tokens"] for c in llm_calls),
-             "completion_tokens": sum(c["completion_tokens"] for c in llm_calls)}
-    meta = {"prompts_version": PROMPTS_VERSION, "turns": state.get("turns", 0), "repairs": state.get("repairs", 0),
-            "limits_hit": limits_hit(state, cfg, recursion=recursion_hit),
-            "answer_route": state.get("answer_route"), "stop_reason": stop_reason,
+    usage = {"prompt_tokens": sum(c.prompt_tokens for c in llm_calls),
+             "completion_tokens": sum(c.completion_tokens for c in llm_calls)}
+    vote = state.get("vote")
+    clusters = vote.cluster_of() if vote is not None else {}
+    derivations = [dataclasses.replace(d, cluster=clusters.get(d.index, -1)) for d in state.get("derivations", [])]
+    limits = list(dict.fromkeys([*state.get("limits_hit", []), *limits]))
+    meta = {"prompts_version": prompts_version(dict(cfg.prompts)), "rounds": state.get("rounds", 0),
+            "repairs": state.get("repairs", 0), "limits_hit": limits, "stop_reason": stop_reason,
+            "decision": state.get("decision"),
             "fewshot_ids": [e.trace_id for e in examples],
-            "tie_break": cfg.tie_break,
-            "limits": {"max_turns": cfg.max_turns, "max_repairs": cfg.max_repairs,
+            "limits": {"max_samples": cfg.max_samples, "max_repairs": cfg.max_repairs,
+                       "tir_rounds": cfg.tir_rounds, "time_budget_s": cfg.time_budget_s,
                        "recursion_limit": cfg.recursion_limit(), "calc_timeout_s": cfg.calc_timeout_s}}
+    if vote is not None and strategy == "agent":
+        meta["vote"] = {"clusters": [{"answer": c.answer, "size": len(c.members), "methods": list(c.methods)}
+                                     for c in vote.clusters], "valid": vote.valid, "total": vote.total}
     meta.update(trace_fields.pop("meta", {}) or {})
+    confidence = state.get("confidence")
     rec = TraceRecord(
         problem=problem, model=ctx.llm.name, backend=ctx.llm.backend, status=status, answer=answer,
-        verified=verified, error=error, prompt_tokens=usage["prompt_tokens"],
-        completion_tokens=usage["completion_tokens"], seconds=seconds, meta=meta,
-        steps=[StepRecord(**s) for s in state.get("steps", [])],
-        tool_calls=[ToolCallRecord(**t) for t in state.get("tool_calls", [])],
-        llm_calls=[LLMCallRecord(**c) for c in llm_calls],
-        verifications=[VerificationRecord(name=c.name, verdict=c.verdict, detail=c.detail) for c in checks],
+        verified=level in VERIFIED_LEVELS, level=level, agent_level=level, confidence=None if confidence is None else round(confidence, 4),
+        error=error, prompt_tokens=usage["prompt_tokens"], completion_tokens=usage["completion_tokens"],
+        seconds=seconds, meta=meta, steps=list(state.get("steps", [])), tool_calls=list(state.get("tool_calls", [])),
+        llm_calls=list(llm_calls), checks=list(state.get("checks", [])), derivations=derivations,
         strategy=strategy, **trace_fields,
     )
     if ctx.recorder is not None:
         ctx.recorder(rec)
     return SolveResult(
-        answer=answer, verified=verified, status=status,
-        verification=[{"name": c.name, "verdict": c.verdict, "detail": c.detail} for c in checks],
-        steps=state.get("steps", []), trace_id=rec.id, model=rec.model, backend=rec.backend, usage=usage,
-        seconds=round(seconds, 3), error=error, stop_reason=stop_reason, meta=meta)
-
-
-def limits_hit(state: dict[str, Any], cfg, *, recursion: bool = False) -> list[str]:
-    """Which configured bounds this attempt ran into (recorded in the trace's meta)."""
-    hits = []
-    if recursion:
-        hits.append("recursion_limit")
-    if state.get("turns", 0) >= cfg.max_turns:
-        hits.append("max_turns")
-    last_calc = state.get("last_calc") or {}
-    if state.get("repairs", 0) >= cfg.max_repairs and last_calc and last_calc.get("status") != "ok":
-        hits.append("max_repairs")
-    if any(t.get("status") == "timeout" for t in state.get("tool_calls", [])):
-        hits.append("calc_timeout")
-    reasons = {c.get("finish_reason") for c in state.get("llm_calls", [])}
-    if "timeout" in reasons:
-        hits.append("llm_timeout")
-    if "length" in reasons:
-        hits.append("max_tokens")
-    return hits
+        answer=answer, verified=rec.verified, level=rec.level, confidence=rec.confidence, status=status,
+        checks=[as_json(c) for c in rec.checks], steps=[as_json(s) for s in rec.steps],
+        derivations=[as_json(d) for d in rec.derivations], trace_id=rec.id, model=rec.model, backend=rec.backend,
+        usage=usage, seconds=round(seconds, 3), error=error, stop_reason=stop_reason, meta=rec.meta)

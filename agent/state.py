@@ -1,18 +1,25 @@
 """Graph state, configuration and runtime context.
 
-State is a plain, JSON-serializable TypedDict: the transcript, the steps taken,
-counters and the answer.  Dependencies (the LLM, the calculator pool, the
-trace recorder) live in :class:`AgentContext`, passed as LangGraph's runtime
-context, never in state.
+The state is a TypedDict whose trace parts are typed records
+(:mod:`mathagent.traces.records`) in lists with LangGraph reducers
+(``Annotated[list[Step], operator.add]``): a node returns only what it adds
+and the reducer appends it.  Dependencies (the LLM, the calculator pool, the
+trace recorder, a progress callback) live in :class:`AgentContext`, passed as
+LangGraph's runtime context, never in state.  :class:`AgentConfig` is the one
+source of the agent's defaults: the CLI, eval (``EvalSpec.agent_config``) and
+the Python API all build it.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import Annotated, Any, Literal, Protocol, TypedDict
 
 from mathagent.agent.llm import LLM
+from mathagent.agent.vote import Vote
+from mathagent.traces.records import Check, Derivation, LLMCall, Level, Step, ToolCall
 
 
 class CalcOutcome(Protocol):
@@ -26,44 +33,68 @@ class CalculatorLike(Protocol):
     def run(self, code: str, timeout_s: float | None = None) -> CalcOutcome: ...
 
 
+Decision = Literal["settled", "confirm", "unsettled", "exhausted"]
+
+
 class AgentState(TypedDict, total=False):
     problem: str
-    messages: list[dict[str, Any]]      # the solver conversation (OpenAI chat format)
-    steps: list[dict[str, Any]]         # StepRecord fields
-    tool_calls: list[dict[str, Any]]    # ToolCallRecord fields
-    llm_calls: list[dict[str, Any]]     # LLMCallRecord fields
-    verifications: list[dict[str, Any]]  # VerificationRecord fields
-    last_reply: dict[str, Any]          # {"code": str|None, "answer": str|None} of the latest solver turn
-    last_calc: dict[str, Any]           # status/stdout/stderr of the latest calculator call
-    candidate: str | None               # answer read from a program's output
+    strategy: str                  # agent | pot | cot | tir
+    steps: Annotated[list[Step], operator.add]
+    llm_calls: Annotated[list[LLMCall], operator.add]
+    tool_calls: Annotated[list[ToolCall], operator.add]
+    checks: Annotated[list[Check], operator.add]
+    derivations: Annotated[list[Derivation], operator.add]
+    limits_hit: Annotated[list[str], operator.add]   # the bounds this attempt ran into
+    rounds: int                    # sampling rounds taken (the schedule's position)
+    last_round: int                # index of the first derivation of the latest round
+    confirmed: bool                # the cross-method derivation has been drawn
+    repairs: int                   # repaired programs
+    started: float                 # time.monotonic() at the start (the wall-clock budget counts from it)
+    vote: Vote | None              # the latest vote
+    decision: Decision | None      # the latest vote's decision
     answer: str | None
-    answer_route: str | None            # calc | reason | vote | formal
-    cross_answer: str | None            # the chain-of-thought cross-check's answer (read by the tie-break)
-    turns: int                          # solver LLM turns taken
-    repairs: int                        # repair rounds taken
-    stop_reason: str | None             # why the agent stopped without an answer, or hit a bound
+    level: Level
+    confidence: float | None
+    stop_reason: str | None        # why the agent stopped without an answer
+
+
+DEFAULT_SCHEDULE: tuple[tuple[str, int], ...] = (("pot", 4), ("cot", 1), ("pot", 4), ("cot", 1))
+"""The agent's sampling rounds: (method, samples); the last one repeats until ``max_samples``."""
 
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """Bounds and decoding.  Every loop in the graph is bounded by one of these."""
+    """Bounds, decoding and the vote's rules.  Every loop in the graph is bounded by one of these."""
 
-    max_turns: int = 4            # solver turns (first program + repairs + nudges)
-    max_repairs: int = 2          # repair rounds after a failed program
+    max_samples: int = 12          # derivations drawn at most (all methods, repairs included)
+    schedule: tuple[tuple[str, int], ...] = DEFAULT_SCHEDULE
+    max_repairs: int = 1           # failed or implausible programs fed back for a fix
+    tir_rounds: int = 4            # program runs in one tool-integrated derivation
+    stop_threshold: float = 0.95   # stop when P(leader is the majority) reaches this (adaptive consistency)
+    min_agree: int = 3             # ... with at least this many agreeing derivations
+    consensus_min: int = 3         # consensus level: agreeing derivations needed (of >= 2 methods)
+    consensus_threshold: float = 0.9  # consensus level: confidence needed (chosen on dev)
+    verify: bool = True            # when one method settled the vote, draw one derivation by another method
+    time_budget_s: float | None = None  # stop drawing once this many seconds have passed (None: no bound)
     calc_timeout_s: float = 10.0
-    program_max_tokens: int = 512
-    reason_max_tokens: int = 640
-    temperature: float = 0.0
+    max_tokens: tuple[tuple[str, int], ...] = (("pot", 512), ("cot", 768), ("tir", 512))
+    temperature: float = 0.0       # decoding of sample 0 and of the single-derivation strategies
+    sample_temperature: float = 0.7  # the agent's further samples
     seed: int | None = 0
-    verify: bool = True
-    tie_break: bool = True        # a third derivation votes when program and chain of thought disagree
-    formal: bool = False          # treat the problem as a formal (Lean) statement even if it does not look like one
+    prompts: tuple[tuple[str, str], ...] = (("pot", "pot-plain"), ("cot", "cot-plain"), ("tir", "tir-qwen25-math"))
+    formal: bool = False           # treat the problem as a formal (Lean) statement even if it does not look like one
     smt_timeout_s: float = 5.0
-    fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages
+    fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages for programs
+
+    def prompt_name(self, method: str) -> str:
+        return dict(self.prompts)[method]
+
+    def tokens_for(self, method: str) -> int:
+        return dict(self.max_tokens)[method]
 
     def recursion_limit(self) -> int:
-        # solve+calc(+repair) per turn, plus reason fallback, finalize, verify, tie-break, record; doubled for headroom.
-        return 2 * (3 * self.max_turns + 9)
+        """Graph steps: per derivation at most a draw, a repair and a vote, plus start, verify; doubled."""
+        return 2 * (3 * (self.max_samples + self.max_repairs) + 6)
 
 
 @dataclass
@@ -72,3 +103,8 @@ class AgentContext:
     calculator: CalculatorLike
     config: AgentConfig = field(default_factory=AgentConfig)
     recorder: Callable[[Any], None] | None = None  # receives the finished TraceRecord
+    progress: Callable[[str], None] | None = None  # receives "what the agent is doing now" (human-mode solve)
+
+    def report(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)

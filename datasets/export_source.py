@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
-from mathagent.traces.models import LLMCall, ToolCall, Trace, Verification
+from mathagent.traces.models import CheckRow, LLMCallRow, ToolCallRow, Trace
 
 EXPORT_PURPOSES = ("solve", "repair", "reason")
 
@@ -116,8 +116,8 @@ def to_utc(value: datetime) -> datetime:
 
 
 def _checks_passed():
-    return (select(func.count(Verification.id))
-            .where(Verification.trace_id == Trace.id, Verification.verdict == "pass")
+    return (select(func.count(CheckRow.id))
+            .where(CheckRow.trace_id == Trace.id, CheckRow.verdict == "pass")
             .correlate(Trace).scalar_subquery())
 
 
@@ -161,19 +161,19 @@ def stream_traces(conn: Connection, f: ExportFilters, *, batch: int = 500) -> It
             continue
         ids = [r.id for r in rows]
         tools: dict[str, list[ToolView]] = defaultdict(list)
-        for r in conn.execute(select(ToolCall.trace_id, ToolCall.step_index, ToolCall.code, ToolCall.stdout,
-                                     ToolCall.stderr, ToolCall.status)
-                              .where(ToolCall.trace_id.in_(ids)).order_by(ToolCall.trace_id, ToolCall.id)):
+        for r in conn.execute(select(ToolCallRow.trace_id, ToolCallRow.step_index, ToolCallRow.code, ToolCallRow.stdout,
+                                     ToolCallRow.stderr, ToolCallRow.status)
+                              .where(ToolCallRow.trace_id.in_(ids)).order_by(ToolCallRow.trace_id, ToolCallRow.id)):
             tools[r.trace_id].append(ToolView(r.step_index, r.code, r.stdout, r.stderr, r.status))
         replies: dict[str, list[ReplyView]] = defaultdict(list)
-        for r in conn.execute(select(LLMCall.trace_id, LLMCall.step_index, LLMCall.purpose, LLMCall.response)
-                              .where(LLMCall.trace_id.in_(ids), LLMCall.purpose.in_(EXPORT_PURPOSES))
-                              .order_by(LLMCall.trace_id, LLMCall.id)):
+        for r in conn.execute(select(LLMCallRow.trace_id, LLMCallRow.step_index, LLMCallRow.purpose, LLMCallRow.response)
+                              .where(LLMCallRow.trace_id.in_(ids), LLMCallRow.purpose.in_(EXPORT_PURPOSES))
+                              .order_by(LLMCallRow.trace_id, LLMCallRow.id)):
             replies[r.trace_id].append(ReplyView(r.step_index, r.purpose, r.response))
         checks: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for r in conn.execute(select(Verification.trace_id, Verification.name, Verification.verdict)
-                              .where(Verification.trace_id.in_(ids))
-                              .order_by(Verification.trace_id, Verification.id)):
+        for r in conn.execute(select(CheckRow.trace_id, CheckRow.name, CheckRow.verdict)
+                              .where(CheckRow.trace_id.in_(ids))
+                              .order_by(CheckRow.trace_id, CheckRow.id)):
             checks[r.trace_id].append((r.name, r.verdict))
         for r in rows:
             yield TraceView(

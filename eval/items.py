@@ -96,15 +96,9 @@ class ItemSolver:
         self._configs: dict[int, Any] = {}
 
     def _config(self, sample_index: int):
-        from mathagent.agent.state import AgentConfig
-
         cfg = self._configs.get(sample_index)
         if cfg is None:
-            spec = self.spec
-            cfg = AgentConfig(max_turns=spec.max_turns, max_repairs=spec.max_repairs,
-                              calc_timeout_s=spec.calc_timeout_s, verify=spec.verify, tie_break=spec.tie_break,
-                              temperature=spec.temperature, seed=spec.sample_seed(sample_index))
-            self._configs[sample_index] = cfg
+            cfg = self._configs[sample_index] = self.spec.agent_config(sample_index)
         return cfg
 
     def __call__(self, item: WorkItem) -> ItemOutcome:
@@ -118,6 +112,7 @@ class ItemSolver:
             verdict = grade(rec.answer, item.gold, timeout_s=GRADE_TIMEOUT_S)
             rec.correct = verdict.correct
             rec.meta = {**rec.meta, "grade": verdict.as_meta()}
+            apply_gold(rec)
             done["correct"] = verdict.correct
             done["written"] = self.write(rec)
 
@@ -132,6 +127,16 @@ class ItemSolver:
         return ItemOutcome(item.problem_id, item.strategy, item.sample_index, done.get("written", False),
                            res.status, done.get("correct", False), res.verified, res.seconds,
                            res.usage["prompt_tokens"] + res.usage["completion_tokens"])
+
+
+def apply_gold(rec: TraceRecord) -> None:
+    """The level after grading against a known answer: ``gold`` when correct, ``unverified`` when wrong (a known
+    wrong answer is never verified); the agent's own gold-free level stays in ``agent_level``."""
+    if rec.correct is True:
+        rec.level = "gold"
+    elif rec.correct is False:
+        rec.level = "unverified"
+    rec.verified = rec.level in ("gold", "formal", "consensus")
 
 
 def timed_out_item(item: WorkItem, spec: EvalSpec, run_id: str, seconds: float, limit_s: float,

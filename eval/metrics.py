@@ -62,9 +62,11 @@ class Row:
     sample_index: int
     answer: str | None
     correct: bool
-    verified: bool
+    verified: bool                 # the agent's own judgement: its gold-free level is formal or consensus
     seconds: float
     tokens: int
+    level: str = "unverified"      # the agent's gold-free level
+    confidence: float | None = None
 
 
 def majority_correct(rows: Sequence[Row]) -> bool:

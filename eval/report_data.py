@@ -12,6 +12,7 @@ from mathagent.eval.failures import FAILURE_CATEGORIES, classify
 from mathagent.eval.metrics import Paired, Row, strategy_pairs, summarize, wilson_interval
 from mathagent.eval.runs import RunInfo, load_run
 from mathagent.traces.db import session_scope
+from mathagent.eval.runs import AGENT_VERIFIED
 from mathagent.traces.models import Trace
 from mathagent.traces.store import trace_to_dict
 from sqlalchemy import select
@@ -20,13 +21,14 @@ from sqlalchemy.orm import selectinload
 TOOL_BUCKETS = ("0", "1", "2", "3", "4+")
 CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "order", "order_seed", "subjects", "levels",
                "strategies", "samples", "temperature", "seed",
-               "max_turns", "max_repairs", "calc_timeout_s", "verify", "tie_break", "fewshot", "backend", "model",
+               "max_samples", "max_repairs", "sample_temperature", "calc_timeout_s", "verify", "prompts", "fewshot",
+               "backend", "model",
                "model_sha256", "prompts_version", "code_version")
 
 
 def config_items(config: dict[str, Any]) -> list[tuple[str, Any]]:
     """The run's settings as the run applied them: read through :class:`EvalSpec`, so a setting added after
-    the run was stored shows the value the run actually used (e.g. ``tie_break: False``)."""
+    the run was stored shows the value the run actually used."""
     from mathagent.errors import InputError
     from mathagent.eval.spec import EvalSpec
 
@@ -66,9 +68,10 @@ def load_report_data(factory, run_id: str) -> ReportData:
 def row_of(t: dict[str, Any]) -> Row:
     usage = t.get("usage") or {}
     return Row(problem_id=t["problem_id"] or t["id"], strategy=t["strategy"], sample_index=t["sample_index"],
-               answer=t["answer"], correct=bool(t["correct"]), verified=bool(t["verified"]),
+               answer=t["answer"], correct=bool(t["correct"]), verified=t.get("agent_level") in AGENT_VERIFIED,
                seconds=float(t["seconds"] or 0.0),
-               tokens=int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0))
+               tokens=int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0),
+               level=t.get("agent_level") or "unverified", confidence=t.get("confidence"))
 
 
 @dataclass(frozen=True)

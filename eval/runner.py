@@ -27,7 +27,7 @@ from mathagent.eval import runs
 from mathagent.eval.executors import RayExecutor, ThreadExecutor, WorkerSpec, build_solver_session
 from mathagent.eval.items import ItemOutcome, plan_items
 from mathagent.eval.metrics import strategy_pairs, summarize
-from mathagent.eval.spec import EvalSpec, code_version
+from mathagent.eval.spec import CONFIG_SCHEMA, EvalSpec, code_version
 
 from mathagent.errors import InputError
 
@@ -69,7 +69,11 @@ def start_run(factory, spec: EvalSpec) -> runs.RunInfo:
 
 
 def resume_spec(info: runs.RunInfo, dataset: str, dataset_sha256: str | None) -> EvalSpec:
-    """The stored spec of run ``info``, checked against the dataset the user points at."""
+    """The stored spec of run ``info``, checked against the dataset the user points at and this code's agent."""
+    if info.config.get("schema", 1) < CONFIG_SCHEMA:
+        raise InputError(f"run {info.id} was made by an earlier agent (programs with a tie-break, no vote); "
+                         "this version cannot continue it",
+                         "start a new run; the old run's rows stay readable (report, compare, export)")
     spec = EvalSpec.from_config(info.config)
     if dataset != info.dataset:
         raise InputError(f"run {info.id} evaluated {info.dataset!r}, not {dataset!r}",

@@ -94,11 +94,17 @@ def done_keys(factory: sessionmaker[Session], run_id: str) -> set[ItemKey]:
         return {(p, st, i) for p, st, i in s.execute(stmt)}
 
 
+AGENT_VERIFIED = ("formal", "consensus")
+
+
 def result_rows(factory: sessionmaker[Session], run_id: str) -> list[Row]:
-    cols = (Trace.problem_id, Trace.strategy, Trace.sample_index, Trace.answer, Trace.correct, Trace.verified,
-            Trace.seconds, Trace.prompt_tokens, Trace.completion_tokens)
+    """One row per attempt; ``verified`` is the agent's own, gold-free judgement (its ``agent_level`` is formal or
+    consensus), which is what verified precision measures."""
+    cols = (Trace.problem_id, Trace.strategy, Trace.sample_index, Trace.answer, Trace.correct, Trace.agent_level,
+            Trace.seconds, Trace.prompt_tokens, Trace.completion_tokens, Trace.confidence)
     with session_scope(factory) as s:
         rows = s.execute(select(*cols).where(Trace.run_id == run_id))
-        return [Row(problem_id=p, strategy=st, sample_index=i, answer=a, correct=bool(c), verified=bool(v),
-                    seconds=float(sec or 0.0), tokens=int(pt or 0) + int(ct or 0))
-                for p, st, i, a, c, v, sec, pt, ct in rows]
+        return [Row(problem_id=p, strategy=st, sample_index=i, answer=a, correct=bool(c),
+                    verified=lvl in AGENT_VERIFIED, seconds=float(sec or 0.0), tokens=int(pt or 0) + int(ct or 0),
+                    level=lvl or "unverified", confidence=conf)
+                for p, st, i, a, c, lvl, sec, pt, ct, conf in rows]

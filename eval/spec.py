@@ -12,14 +12,16 @@ the API key is never stored.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from mathagent.agent.state import AgentConfig
 from mathagent.datasets.selection import Selection
 from mathagent.errors import InputError
 
-CONFIG_SCHEMA = 1
+CONFIG_SCHEMA = 2  # 2: the voting agent (max_samples, prompts); 1: programs with a tie-break
+_AGENT = AgentConfig()
 GIT_TIMEOUT_S = 3.0
 
 
@@ -35,13 +37,14 @@ class EvalSpec:
     order_seed: int = 0
     subjects: tuple[str, ...] = ()    # MATH: only these subjects (empty: all)
     levels: tuple[int, ...] = ()      # MATH: only these levels (empty: all)
-    temperature: float = 0.0
-    seed: int | None = 0
-    max_turns: int = 4
-    max_repairs: int = 2
-    calc_timeout_s: float = 10.0
-    verify: bool = True
-    tie_break: bool = True            # agent: a third derivation votes when program and CoT disagree
+    temperature: float = _AGENT.temperature
+    seed: int | None = _AGENT.seed
+    max_samples: int = _AGENT.max_samples          # agent: derivations drawn at most
+    max_repairs: int = _AGENT.max_repairs
+    sample_temperature: float = _AGENT.sample_temperature  # agent: samples after the greedy first
+    calc_timeout_s: float = _AGENT.calc_timeout_s
+    verify: bool = _AGENT.verify                   # agent: confirm a one-method vote with another method
+    prompts: tuple[str, ...] = ()                  # --prompt names (others: each method's default)
     backend: str = "local"
     model: str | None = None          # local: .gguf path (None = embedded); openai: model name
     model_sha256: str | None = None   # local backends only; an openai server's weights are not visible to us
@@ -51,7 +54,7 @@ class EvalSpec:
 
     def to_config(self) -> dict[str, Any]:
         d = asdict(self)
-        for key in ("strategies", "subjects", "levels"):
+        for key in ("strategies", "subjects", "levels", "prompts"):
             d[key] = list(d[key])
         d["schema"] = CONFIG_SCHEMA
         return d
@@ -64,11 +67,19 @@ class EvalSpec:
             raise InputError(f"the run's stored configuration lacks {sorted(missing)}",
                              "this run was not created by `mathagent eval`; start a new run")
         kwargs = {k: v for k, v in config.items() if k in names}
-        for key in ("strategies", "subjects", "levels"):
+        for key in ("strategies", "subjects", "levels", "prompts"):
             if key in kwargs:
                 kwargs[key] = tuple(kwargs[key])
-        kwargs.setdefault("tie_break", False)  # runs stored before the tie-break existed ran without it
         return cls(**kwargs)
+
+    def agent_config(self, sample_index: int = 0):
+        """The agent's configuration for sample ``sample_index`` of every problem (its own seed)."""
+        from mathagent.agent.prompts import resolve_prompts
+
+        return replace(_AGENT, max_samples=self.max_samples, max_repairs=self.max_repairs,
+                       calc_timeout_s=self.calc_timeout_s, verify=self.verify, temperature=self.temperature,
+                       sample_temperature=self.sample_temperature, seed=self.sample_seed(sample_index),
+                       prompts=tuple(resolve_prompts(self.prompts).items()))
 
     @property
     def selection(self) -> Selection:

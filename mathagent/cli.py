@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "mathagent.commands.prove",
     "mathagent.commands.audit",
     "mathagent.commands.premises",
+    "mathagent.commands.prompts",
 ]
 
 app = typer.Typer(

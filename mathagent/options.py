@@ -40,3 +40,28 @@ def session_settings(*, backend: str, model: str | None, base_url: str | None, a
         backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                 timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads, cache=cache),
         db_url=db or default_db_url(), cache_dir=cache_dir())
+
+
+PromptOption = typer.Option(None, "--prompt", envvar=env("prompt"),
+                            help="A named prompt for its method (repeatable; see `mathagent prompts`), e.g. "
+                                 "pot-steps or cot-qwen25-math [default: pot-plain, cot-plain, tir-qwen25-math]")
+
+
+def parse_strategy(text: str) -> str:
+    from mathagent.agent.graph import STRATEGIES
+    from mathagent.errors import InputError
+
+    if text not in STRATEGIES:
+        raise InputError(f"unknown strategy {text!r}", f"use one of {', '.join(STRATEGIES)}")
+    return text
+
+
+def prompt_choice(names: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    """Each method's prompt: the defaults with the ``--prompt`` names put in (bad names are bad input)."""
+    from mathagent.agent.prompts import PromptError, resolve_prompts
+    from mathagent.errors import InputError
+
+    try:
+        return tuple(resolve_prompts(tuple(names or ())).items())
+    except PromptError as exc:
+        raise InputError(str(exc), "see `mathagent prompts` for the names") from None

@@ -2,8 +2,10 @@
 
 A *trace* is one attempt at one problem: the problem, the model and backend,
 every step the agent took (with its route), every calculator call, every LLM
-prompt and response, every verification verdict, the final answer, tokens and
-timings.  An *eval run* groups traces of a batch evaluation; its unique key
+prompt and response, every derivation the vote counted, every check, the final
+answer with its verification level, tokens and timings.  The tables of those
+parts are generated from the record types in :mod:`mathagent.traces.records`
+(one definition of each part).  An *eval run* groups traces of a batch evaluation; its unique key
 (run, problem, strategy, sample) is what makes ``--resume`` exact.
 
 Schema changes go through Alembic migrations in ``traces/migrations`` (named,
@@ -12,11 +14,17 @@ append-only); never edit an applied migration.
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text,
+                        UniqueConstraint, false, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mathagent.traces import records
 
 
 def utcnow() -> datetime:
@@ -58,7 +66,10 @@ class Trace(Base):
     backend: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
     answer: Mapped[str | None] = mapped_column(Text)
-    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)  # level is consensus or stronger
+    level: Mapped[str] = mapped_column(String(16), default="unverified", server_default="unverified", index=True)
+    agent_level: Mapped[str] = mapped_column(String(16), default="unverified", server_default="unverified")
+    confidence: Mapped[float | None] = mapped_column(Float)  # the gold-free confidence of the answer (0..1)
     gold: Mapped[str | None] = mapped_column(Text)
     correct: Mapped[bool | None] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
@@ -68,72 +79,86 @@ class Trace(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     run: Mapped[EvalRun | None] = relationship(back_populates="traces")
-    steps: Mapped[list[Step]] = relationship(
-        back_populates="trace", cascade="all, delete-orphan", order_by="Step.index")
-    tool_calls: Mapped[list[ToolCall]] = relationship(
-        back_populates="trace", cascade="all, delete-orphan", order_by="ToolCall.id")
-    llm_calls: Mapped[list[LLMCall]] = relationship(
-        back_populates="trace", cascade="all, delete-orphan", order_by="LLMCall.id")
-    verifications: Mapped[list[Verification]] = relationship(
-        back_populates="trace", cascade="all, delete-orphan", order_by="Verification.id")
+    steps: Mapped[list[StepRow]] = relationship(
+        back_populates="trace", cascade="all, delete-orphan", order_by="StepRow.index")
+    tool_calls: Mapped[list[ToolCallRow]] = relationship(
+        back_populates="trace", cascade="all, delete-orphan", order_by="ToolCallRow.id")
+    llm_calls: Mapped[list[LLMCallRow]] = relationship(
+        back_populates="trace", cascade="all, delete-orphan", order_by="LLMCallRow.id")
+    checks: Mapped[list[CheckRow]] = relationship(
+        back_populates="trace", cascade="all, delete-orphan", order_by="CheckRow.id")
+    derivations: Mapped[list[DerivationRow]] = relationship(
+        back_populates="trace", cascade="all, delete-orphan", order_by="DerivationRow.index")
 
 
-class Step(Base):
-    __tablename__ = "steps"
+def _sql_type(f: dataclasses.Field, hint: Any) -> tuple[Any, bool]:
+    """The column type and nullability for a record field (see :mod:`mathagent.traces.records`)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    nullable = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+    if nullable and len(args) == 1:
+        hint = args[0]
+    origin = typing.get_origin(hint) or hint
+    if "sql_length" in f.metadata or origin is typing.Literal:
+        return String(f.metadata.get("sql_length", 32)), nullable
+    if hint is bool:
+        return Boolean(), nullable
+    if hint is int:
+        return Integer(), nullable
+    if hint is float:
+        return Float(), nullable
+    if hint is str:
+        return Text(), nullable
+    if origin in (list, dict):
+        return JSON(), nullable
+    raise TypeError(f"no column type for field {f.name}: {hint!r}")
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    trace_id: Mapped[str] = mapped_column(ForeignKey("traces.id", ondelete="CASCADE"), index=True)
-    index: Mapped[int] = mapped_column(Integer)
-    route: Mapped[str] = mapped_column(String(32))
-    input: Mapped[str] = mapped_column(Text, default="")
-    output: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32))
-    ms: Mapped[float] = mapped_column(Float, default=0.0)
 
+def record_table(name: str, record: type) -> Table:
+    """The table of one trace part: an id, the owning trace, then one column per field of ``record``."""
+    hints = typing.get_type_hints(record)
+    columns = [Column("id", Integer, primary_key=True, autoincrement=True),
+               Column("trace_id", ForeignKey("traces.id", ondelete="CASCADE"), index=True, nullable=False)]
+    for f in dataclasses.fields(record):
+        sql_type, nullable = _sql_type(f, hints[f.name])
+        kwargs: dict[str, Any] = {}
+        if f.default is not dataclasses.MISSING and f.default is not None:
+            kwargs["default"] = f.default
+            if isinstance(f.default, bool):
+                kwargs["server_default"] = true() if f.default else false()
+        columns.append(Column(f.name, sql_type, nullable=nullable, **kwargs))
+    return Table(name, Base.metadata, *columns)
+
+
+class StepRow(Base):
+    __table__ = record_table("steps", records.Step)
+    __record__ = records.Step
     trace: Mapped[Trace] = relationship(back_populates="steps")
 
 
-class ToolCall(Base):
-    __tablename__ = "tool_calls"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    trace_id: Mapped[str] = mapped_column(ForeignKey("traces.id", ondelete="CASCADE"), index=True)
-    step_index: Mapped[int] = mapped_column(Integer)
-    tool: Mapped[str] = mapped_column(String(32))
-    code: Mapped[str] = mapped_column(Text)
-    stdout: Mapped[str] = mapped_column(Text, default="")
-    stderr: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32))
-    ms: Mapped[float] = mapped_column(Float, default=0.0)
-
+class ToolCallRow(Base):
+    __table__ = record_table("tool_calls", records.ToolCall)
+    __record__ = records.ToolCall
     trace: Mapped[Trace] = relationship(back_populates="tool_calls")
 
 
-class LLMCall(Base):
-    __tablename__ = "llm_calls"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    trace_id: Mapped[str] = mapped_column(ForeignKey("traces.id", ondelete="CASCADE"), index=True)
-    step_index: Mapped[int] = mapped_column(Integer)
-    purpose: Mapped[str] = mapped_column(String(32))
-    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    response: Mapped[str] = mapped_column(Text)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    finish_reason: Mapped[str | None] = mapped_column(String(32))
-    ms: Mapped[float] = mapped_column(Float, default=0.0)
-    cached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-
+class LLMCallRow(Base):
+    __table__ = record_table("llm_calls", records.LLMCall)
+    __record__ = records.LLMCall
     trace: Mapped[Trace] = relationship(back_populates="llm_calls")
 
 
-class Verification(Base):
-    __tablename__ = "verifications"
+class CheckRow(Base):
+    __table__ = record_table("verifications", records.Check)  # the table's name predates "check"
+    __record__ = records.Check
+    trace: Mapped[Trace] = relationship(back_populates="checks")
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    trace_id: Mapped[str] = mapped_column(ForeignKey("traces.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(64))
-    verdict: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str] = mapped_column(Text, default="")
 
-    trace: Mapped[Trace] = relationship(back_populates="verifications")
+class DerivationRow(Base):
+    __table__ = record_table("derivations", records.Derivation)
+    __record__ = records.Derivation
+    trace: Mapped[Trace] = relationship(back_populates="derivations")
+
+
+ROWS: dict[str, type[Base]] = {"steps": StepRow, "tool_calls": ToolCallRow, "llm_calls": LLMCallRow,
+                               "checks": CheckRow, "derivations": DerivationRow}
+"""The row class of each part list of :data:`mathagent.traces.records.PARTS`."""

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from mathagent.traces.models import LLMCall, Step, ToolCall, Trace, Verification
-from mathagent.traces.records import TraceRecord, problem_hash
+from mathagent.traces.models import ROWS, Trace
+from mathagent.traces.records import TraceRecord, as_json, problem_hash
 
 MIN_ID_PREFIX = 6
 
@@ -46,28 +46,25 @@ def _opt(value: str | None) -> str | None:
     return None if value is None else clean_text(value)
 
 
+def _row(row_cls, part: Any):
+    """The ORM row of one part record, its text cleaned (same fields, one mapping for every part)."""
+    return row_cls(**{k: clean_json(v) for k, v in as_json(part).items()})
+
+
 def add_trace(session: Session, rec: TraceRecord) -> Trace:
-    """Add ``rec`` with all its children to ``session`` (flushes, does not commit)."""
+    """Add ``rec`` with all its parts to ``session`` (flushes, does not commit)."""
     c = clean_text
     trace = Trace(
         id=rec.id, source=rec.source, run_id=rec.run_id, dataset=_opt(rec.dataset), problem_id=_opt(rec.problem_id),
         strategy=rec.strategy, sample_index=rec.sample_index, problem=c(rec.problem),
         problem_hash=problem_hash(c(rec.problem)), model=c(rec.model), backend=rec.backend, status=rec.status,
-        answer=_opt(rec.answer), verified=rec.verified, gold=_opt(rec.gold), correct=rec.correct,
-        error=_opt(rec.error), prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens,
-        seconds=rec.seconds, meta=clean_json(rec.meta),
+        answer=_opt(rec.answer), verified=rec.verified, level=rec.level, agent_level=rec.agent_level,
+        confidence=rec.confidence,
+        gold=_opt(rec.gold), correct=rec.correct, error=_opt(rec.error), prompt_tokens=rec.prompt_tokens,
+        completion_tokens=rec.completion_tokens, seconds=rec.seconds, meta=clean_json(rec.meta),
     )
-    trace.steps = [Step(index=s.index, route=s.route, input=c(s.input), output=c(s.output), status=s.status, ms=s.ms)
-                   for s in rec.steps]
-    trace.tool_calls = [ToolCall(step_index=t.step_index, tool=t.tool, code=c(t.code), stdout=c(t.stdout),
-                                 stderr=c(t.stderr), status=t.status, ms=t.ms) for t in rec.tool_calls]
-    trace.llm_calls = [LLMCall(step_index=k.step_index, purpose=k.purpose, messages=clean_json(k.messages),
-                               response=c(k.response), prompt_tokens=k.prompt_tokens,
-                               completion_tokens=k.completion_tokens, finish_reason=k.finish_reason, ms=k.ms,
-                               cached=k.cached)
-                       for k in rec.llm_calls]
-    trace.verifications = [Verification(name=v.name, verdict=v.verdict, detail=c(v.detail))
-                           for v in rec.verifications]
+    for name, row_cls in ROWS.items():
+        setattr(trace, name, [_row(row_cls, part) for part in getattr(rec, name)])
     session.add(trace)
     session.flush()
     return trace
@@ -90,8 +87,7 @@ def add_trace_once(factory: sessionmaker[Session], rec: TraceRecord) -> bool:
 
 
 def _with_children():
-    return (selectinload(Trace.steps), selectinload(Trace.tool_calls), selectinload(Trace.llm_calls),
-            selectinload(Trace.verifications))
+    return tuple(selectinload(getattr(Trace, name)) for name in ROWS)
 
 
 def find_trace(session: Session, id_or_prefix: str) -> Trace | list[str] | None:
@@ -123,27 +119,20 @@ def list_traces(session: Session, *, limit: int = 20, run_id: str | None = None,
 def trace_summary(t: Trace) -> dict[str, Any]:
     return {
         "id": t.id, "created_at": t.created_at.isoformat() if t.created_at else None, "source": t.source,
-        "status": t.status, "answer": t.answer, "verified": t.verified, "model": t.model, "backend": t.backend,
-        "strategy": t.strategy, "dataset": t.dataset, "problem_id": t.problem_id, "run_id": t.run_id,
-        "problem": t.problem, "seconds": t.seconds,
+        "status": t.status, "answer": t.answer, "verified": t.verified, "level": t.level,
+        "agent_level": t.agent_level,
+        "confidence": t.confidence, "model": t.model, "backend": t.backend, "strategy": t.strategy,
+        "dataset": t.dataset, "problem_id": t.problem_id, "run_id": t.run_id, "problem": t.problem,
+        "seconds": t.seconds,
     }
 
 
 def trace_to_dict(t: Trace) -> dict[str, Any]:
+    """A stored trace as JSON: its summary, usage, meta and every part list (each part with its record's fields)."""
     d = trace_summary(t)
-    d.update({
-        "gold": t.gold, "correct": t.correct, "error": t.error, "sample_index": t.sample_index,
-        "usage": {"prompt_tokens": t.prompt_tokens, "completion_tokens": t.completion_tokens},
-        "meta": t.meta,
-        "steps": [{"index": s.index, "route": s.route, "input": s.input, "output": s.output, "status": s.status,
-                   "ms": s.ms} for s in t.steps],
-        "tool_calls": [{"step_index": c.step_index, "tool": c.tool, "code": c.code, "stdout": c.stdout,
-                        "stderr": c.stderr, "status": c.status, "ms": c.ms} for c in t.tool_calls],
-        "llm_calls": [{"step_index": c.step_index, "purpose": c.purpose, "messages": c.messages,
-                       "response": c.response, "prompt_tokens": c.prompt_tokens,
-                       "completion_tokens": c.completion_tokens, "finish_reason": c.finish_reason, "ms": c.ms,
-                       "cached": c.cached}
-                      for c in t.llm_calls],
-        "verification": [{"name": v.name, "verdict": v.verdict, "detail": v.detail} for v in t.verifications],
-    })
+    d.update({"gold": t.gold, "correct": t.correct, "error": t.error, "sample_index": t.sample_index,
+              "usage": {"prompt_tokens": t.prompt_tokens, "completion_tokens": t.completion_tokens},
+              "meta": t.meta})
+    for name in ROWS:
+        d[name] = [as_json(row) for row in getattr(t, name)]
     return d

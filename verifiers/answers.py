@@ -642,3 +642,9 @@ def _whole(na: str, nb: str, timeout_s: float) -> bool | None:
     if isinstance(outcome, Finished):
         return outcome.value
     return None
+
+
+def numeric_value(s: str) -> Fraction | float | None:
+    """The exact value of an answer that is a plain number (``18``, ``-2.5``, ``3/4``, ``\\frac{3}{4}``, ``1,000``,
+    ``18 dollars``), read in process after :func:`normalize_answer`; ``None`` for anything else."""
+    return _simple_number(normalize_answer(s))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from mathagent.verifiers.checks import CheckResult
+from mathagent.traces.records import Check
 
 NAME = "smt_equation_claim"
 _TOKEN = re.compile(r"^[-+*/^().\d]*[a-z]?[-+*/^().\d]*$")
@@ -73,7 +73,7 @@ def find_equation(problem: str) -> tuple[str, str] | None:
     return found[0] if len(found) == 1 else None
 
 
-def check_equation_claim(problem: str, answer: str, timeout_s: float = 5.0) -> CheckResult | None:
+def check_equation_claim(problem: str, answer: str, timeout_s: float = 5.0) -> Check | None:
     """A verdict for ``answer`` when the problem is one simple equation; None when not applicable."""
     eq = find_equation(problem)
     ans = answer.strip().replace(" ", "")
@@ -90,15 +90,14 @@ def check_equation_claim(problem: str, answer: str, timeout_s: float = 5.0) -> C
         residual = sympy.simplify(expr.subs(x, sympy.Rational(ans)))
     except (sympy.SympifyError, TypeError, ValueError, ZeroDivisionError, SyntaxError):
         return None
-    if residual != 0:
-        return CheckResult(NAME, "fail", f"{var} = {ans} does not satisfy {lean} (residual {residual})")
+    if residual != 0:  # exact substitution: a decided check
+        return Check(NAME, "fail", f"{var} = {ans} does not satisfy {lean} (residual {residual})", formal=True)
     from mathagent.verifiers.formal.api import check_claim
 
     verdict = check_claim([lean], f"{var} = {ans}", {var: "ℝ"}, timeout_s=timeout_s)
     if verdict.kind == "proved":
-        return CheckResult(NAME, "pass", f"{verdict.label}: every real {var} with {lean} equals {ans}")
+        return Check(NAME, "pass", f"{verdict.label}: every real {var} with {lean} equals {ans}", formal=True)
     if verdict.kind == "refuted":
-        return CheckResult(NAME, "inconclusive",
-                           f"{var} = {ans} satisfies {lean} but is not its only solution ({verdict.reason})")
-    return CheckResult(NAME, "inconclusive", f"{var} = {ans} satisfies {lean}; SMT: {verdict.kind} "
-                                             f"({verdict.reason})")
+        return Check(NAME, "inconclusive",
+                     f"{var} = {ans} satisfies {lean} but is not its only solution ({verdict.reason})")
+    return Check(NAME, "inconclusive", f"{var} = {ans} satisfies {lean}; SMT: {verdict.kind} ({verdict.reason})")

@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 import httpx
 
-from mathagent.agent.llm import Completion, GenerationParams, Message
+from mathagent.agent.llm import Completion, GenerationParams, Message, sample_params
 from mathagent.errors import LLMError
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+MAX_CHOICES = 64  # choices read from one response (a server may send more than asked)
 
 
 class OpenAIChatLLM:
@@ -54,8 +55,29 @@ class OpenAIChatLLM:
         return base * (0.5 + random.random() / 2)
 
     def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
+        return self._request(messages, params, 1)[0]
+
+    def sample(self, messages: list[Message], params: GenerationParams, n: int, *,
+               greedy_first: bool = False) -> list[Completion]:
+        """``n`` samples in one request (``n`` in the body: vLLM and others decode them from one prefix); a server
+        that returns fewer choices gets the rest as single requests.  The greedy first sample is its own request."""
+        if n < 1:
+            raise ValueError("n must be >= 1")
+        out: list[Completion] = []
+        if greedy_first:
+            out.append(self.complete(messages, sample_params(params, 0, True)))
+        rest = n - len(out)
+        if rest > 0:
+            out.extend(self._request(messages, sample_params(params, len(out), False), rest))
+        while len(out) < n:  # bounded: each call adds one completion
+            out.append(self.complete(messages, sample_params(params, len(out), False)))
+        return out
+
+    def _request(self, messages: list[Message], params: GenerationParams, n: int) -> list[Completion]:
         body = {"model": self.model, "messages": messages, "max_tokens": params.max_tokens,
                 "temperature": params.temperature}
+        if n > 1:
+            body["n"] = n
         if params.seed is not None:
             body["seed"] = params.seed
         if params.stop:
@@ -77,9 +99,15 @@ class OpenAIChatLLM:
                     if isinstance(parsed, str):
                         last_error = parsed
                     else:
-                        text, pt, ct, finish, model = parsed
-                        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, finish_reason=finish,
-                                          model=model, ms=(time.perf_counter() - t0) * 1000)
+                        choices, pt, ct, model = parsed
+                        ms = (time.perf_counter() - t0) * 1000
+                        k = len(choices)
+                        per_ct = [c[1] for c in choices]
+                        if not any(per_ct):  # usage is for the whole request: share it
+                            per_ct = [ct // k + (1 if i < ct % k else 0) for i in range(k)]
+                        return [Completion(text=text, prompt_tokens=pt if i == 0 else 0, completion_tokens=per_ct[i],
+                                           finish_reason=finish, model=model, ms=ms / k, batch=k)
+                                for i, (text, _, finish) in enumerate(choices[:n])]
                 elif resp.status_code in RETRY_STATUS:
                     last_error = f"HTTP {resp.status_code}"
                     retry_after = resp.headers.get("Retry-After")
@@ -104,7 +132,8 @@ def _fix_for_status(status: int) -> str:
 
 
 def _parse_completion(resp: httpx.Response, default_model: str):
-    """The completion fields, or a string describing why the body is unusable."""
+    """(choices as (text, completion tokens or 0, finish reason), prompt tokens, completion tokens, model), or a
+    string describing why the body is unusable."""
     try:
         data = resp.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -112,16 +141,17 @@ def _parse_completion(resp: httpx.Response, default_model: str):
     if not isinstance(data, dict):
         return "response body is not a JSON object"
     choices = data.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+    if not isinstance(choices, list) or not choices or not all(isinstance(c, dict) for c in choices):
         return "response has no choices"
-    message = choices[0].get("message") or {}
-    text = message.get("content") if isinstance(message, dict) else None
-    if not isinstance(text, str):
-        text = ""
+    parsed = []
+    for choice in choices[:MAX_CHOICES]:
+        message = choice.get("message") or {}
+        text = message.get("content") if isinstance(message, dict) else None
+        parsed.append((text if isinstance(text, str) else "", 0, choice.get("finish_reason")))
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     try:
         pt = int(usage.get("prompt_tokens") or 0)
         ct = int(usage.get("completion_tokens") or 0)
     except (TypeError, ValueError):
         pt = ct = 0
-    return text, pt, ct, choices[0].get("finish_reason"), str(data.get("model") or default_model)
+    return parsed, pt, ct, str(data.get("model") or default_model)

@@ -22,25 +22,14 @@ from mathagent.errors import InputError
 ANSWER_DATASETS = ("gsm8k", "math")
 DEFAULT_STRATEGIES = "agent"
 
-# spec field -> (CLI flag, default for a new run)
-SPEC_DEFAULTS: dict[str, tuple[str, Any]] = {
-    "strategies": ("--strategy", (DEFAULT_STRATEGIES,)),
-    "samples": ("--samples", 1),
-    "limit": ("--limit", None),
-    "temperature": ("--temperature", 0.0),
-    "seed": ("--seed", 0),
-    "max_turns": ("--max-turns", 4),
-    "max_repairs": ("--max-repairs", 2),
-    "calc_timeout_s": ("--calc-timeout", 10.0),
-    "verify": ("--verify/--no-verify", True),
-    "tie_break": ("--tie-break/--no-tie-break", True),
-    "backend": ("--backend", "local"),
-    "model": ("--model", None),
-    "fewshot": ("--fewshot", 0),
-    "order": ("--order", "file"),
-    "order_seed": ("--order-seed", 0),
-    "subjects": ("--subject", ()),
-    "levels": ("--level", ()),
+# spec field -> CLI flag; a new run's default is the EvalSpec field's default (one source of defaults)
+SPEC_FLAGS: dict[str, str] = {
+    "strategies": "--strategy", "samples": "--samples", "limit": "--limit", "temperature": "--temperature",
+    "seed": "--seed", "max_samples": "--max-samples", "max_repairs": "--max-repairs",
+    "sample_temperature": "--sample-temperature", "calc_timeout_s": "--calc-timeout",
+    "verify": "--verify/--no-verify", "prompts": "--prompt", "backend": "--backend", "model": "--model",
+    "fewshot": "--fewshot", "order": "--order", "order_seed": "--order-seed", "subjects": "--subject",
+    "levels": "--level",
 }
 
 
@@ -60,7 +49,7 @@ def eval_command(
     data: Path = typer.Option(None, "--data", envvar=env("data"),
                               help="The benchmark file, in its published format (resume: the recorded path)"),
     strategy: str = typer.Option(None, "--strategy", envvar=env("strategy"),
-                                 help="Comma-separated: agent, cot, pot (default: agent)"),
+                                 help="Comma-separated: agent, pot, cot, tir (default: agent)"),
     limit: int = typer.Option(None, "--limit", envvar=env("limit"), min=1,
                               help="First N problems in --order (with --resume: a larger N extends the run)"),
     order: str = typer.Option(None, "--order", envvar=env("order"),
@@ -97,15 +86,19 @@ def eval_command(
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
     cache: bool = options.CacheOption,
-    max_turns: int = typer.Option(None, "--max-turns", envvar=env("max_turns"), min=1, max=20, help="Solver turns (default: 4)"),
+    max_samples: int = typer.Option(None, "--max-samples", envvar=env("max_samples"), min=1, max=64,
+                                    help="agent: derivations drawn at most; it stops early once the vote is settled "
+                                         "(default: 12)"),
     max_repairs: int = typer.Option(None, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
-                                    help="Repairs of a failed program (default: 2)"),
+                                    help="agent: failed or implausible programs fed back for a fix (default: 1)"),
+    sample_temperature: float = typer.Option(None, "--sample-temperature", envvar=env("sample_temperature"),
+                                             min=0.0, max=2.0,
+                                             help="agent: decoding of the samples after the first (default: 0.7)"),
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
-    verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"), help="Re-derive the answer independently (default: verify)"),
-    tie_break: bool = typer.Option(None, "--tie-break/--no-tie-break", envvar=env("tie_break"),
-                                   help="agent: when program and chain of thought disagree, a third derivation "
-                                        "votes (default: tie-break)"),
+    verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"),
+                                help="agent: confirm a vote settled by one method with another (default: verify)"),
+    prompt: list[str] = options.PromptOption,
     fewshot: int = typer.Option(None, "--fewshot", envvar=env("fewshot"), min=0, max=8,
                                 help="agent strategy: reuse the k most similar verified traces of OTHER runs "
                                      "as examples (default: 0)"),
@@ -124,10 +117,10 @@ def eval_command(
     if executor not in ("thread", "ray"):
         raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
     given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
-             "limit": limit, "temperature": temperature, "seed": seed, "max_turns": max_turns,
-             "max_repairs": max_repairs, "calc_timeout_s": calc_timeout, "verify": verify, "tie_break": tie_break,
-             "backend": backend,
-             "model": model, "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
+             "limit": limit, "temperature": temperature, "seed": seed, "max_samples": max_samples,
+             "max_repairs": max_repairs, "sample_temperature": sample_temperature, "calc_timeout_s": calc_timeout,
+             "verify": verify, "prompts": _prompts_given(prompt), "backend": backend, "model": model,
+             "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
 
@@ -195,16 +188,35 @@ def _check_data_path(path: Path | None) -> None:
         raise InputError(f"dataset file not found: {path}", "pass an existing file with --data")
 
 
+def _prompts_given(names: list[str] | None) -> tuple[str, ...] | None:
+    if not names:
+        return None
+    options.prompt_choice(names)  # bad names are bad input now, not at the first problem
+    return tuple(names)
+
+
+def _spec_default(name: str) -> Any:
+    from dataclasses import MISSING, fields
+
+    from mathagent.eval.spec import EvalSpec
+
+    f = next(f for f in fields(EvalSpec) if f.name == name)
+    if name == "strategies":
+        return (DEFAULT_STRATEGIES,)
+    return None if f.default is MISSING else f.default
+
+
 def _new_spec(dataset: str, data: Path, given: dict[str, Any]):
-    from mathagent.agent.prompts import PROMPTS_VERSION
+    from mathagent.agent.prompts import prompts_version, resolve_prompts
     from mathagent.eval.spec import EvalSpec, code_version, file_sha256, model_identity
 
-    values = {k: (given[k] if given[k] is not None else default) for k, (_, default) in SPEC_DEFAULTS.items()}
+    values = {k: (given[k] if given[k] is not None else _spec_default(k)) for k in SPEC_FLAGS}
     if values["backend"] not in ("local", "openai"):
         raise InputError(f"unknown backend {values['backend']!r}", "use --backend local or --backend openai")
     return EvalSpec(dataset=dataset, data_path=str(data.resolve()), dataset_sha256=file_sha256(data),
                     model_sha256=model_identity(values["backend"], values["model"]),
-                    prompts_version=PROMPTS_VERSION, code_version=code_version(), **values)
+                    prompts_version=prompts_version(resolve_prompts(values["prompts"])), code_version=code_version(),
+                    **values)
 
 
 def _extend_limit(factory, info, spec, given: dict[str, Any]):
@@ -226,7 +238,7 @@ def _extend_limit(factory, info, spec, given: dict[str, Any]):
 
 
 def _refuse_conflicts(spec, given: dict[str, Any]) -> None:
-    for field, (flag, _) in SPEC_DEFAULTS.items():
+    for field, flag in SPEC_FLAGS.items():
         value = given[field]
         if value is not None and value != getattr(spec, field):
             raise InputError(f"{flag} {value!r} contradicts the resumed run's recorded {getattr(spec, field)!r}",

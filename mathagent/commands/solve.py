@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
+from dataclasses import replace
 
 import typer
 
@@ -10,6 +13,10 @@ from mathagent import options
 from mathagent.config import env
 from mathagent.errors import LLMError, SolveFailed
 from mathagent.inputs import text_argument
+
+from mathagent.agent.state import AgentConfig
+
+_AGENT = AgentConfig()
 
 
 def solve_command(
@@ -24,18 +31,26 @@ def solve_command(
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
     cache: bool = options.CacheOption,
-    max_turns: int = typer.Option(4, "--max-turns", envvar=env("max_turns"), min=1, max=20,
-                                  help="Solver turns (first program, repairs, nudges)."),
-    max_repairs: int = typer.Option(2, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
-                                    help="Repairs of a failed program."),
-    calc_timeout: float = typer.Option(10.0, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
-                                       help="Seconds per calculator call."),
-    verify: bool = typer.Option(True, "--verify/--no-verify", envvar=env("verify"),
-                                help="Re-derive the answer independently and compare."),
-    tie_break: bool = typer.Option(True, "--tie-break/--no-tie-break", envvar=env("tie_break"),
-                                   help="When program and chain of thought disagree, a third derivation votes."),
-    temperature: float = typer.Option(0.0, "--temperature", envvar=env("temperature"), min=0.0, max=2.0),
+    strategy: str = typer.Option("agent", "--strategy", envvar=env("strategy"),
+                                 help="agent (adaptive vote) | pot | cot | tir (one derivation)"),
+    max_samples: int = typer.Option(_AGENT.max_samples, "--max-samples", envvar=env("max_samples"), min=1, max=64,
+                                    help="Derivations the agent may draw (it stops early once the vote is settled)."),
+    max_repairs: int = typer.Option(_AGENT.max_repairs, "--max-repairs", envvar=env("max_repairs"), min=0, max=10,
+                                    help="Failed or implausible programs fed back for a fix."),
+    calc_timeout: float = typer.Option(_AGENT.calc_timeout_s, "--calc-timeout", envvar=env("calc_timeout"),
+                                       min=0.1, max=600, help="Seconds per calculator call."),
+    time_budget: float = typer.Option(None, "--time-budget", envvar=env("time_budget"), min=1.0,
+                                      help="Stop drawing samples after this many seconds (default: no bound)."),
+    verify: bool = typer.Option(_AGENT.verify, "--verify/--no-verify", envvar=env("verify"),
+                                help="When one method settles the vote, confirm with another (needed for the "
+                                     "consensus level)."),
+    temperature: float = typer.Option(_AGENT.temperature, "--temperature", envvar=env("temperature"), min=0.0,
+                                      max=2.0, help="Decoding of the first sample (and of pot/cot/tir)."),
+    sample_temperature: float = typer.Option(_AGENT.sample_temperature, "--sample-temperature",
+                                             envvar=env("sample_temperature"), min=0.0, max=2.0,
+                                             help="Decoding of the agent's further samples."),
     seed: int = typer.Option(0, "--seed", envvar=env("seed")),
+    prompt: list[str] = options.PromptOption,
     formal: bool = typer.Option(False, "--formal", envvar=env("formal"),
                                 help="Treat the problem as a formal (Lean 4) statement for the SMT backend."),
     fewshot: int = typer.Option(0, "--fewshot", envvar=env("fewshot"), min=0, max=8,
@@ -48,17 +63,19 @@ def solve_command(
 
     from mathagent.agent.runner import solve_problem
     from mathagent.agent.session import AgentSession
-    from mathagent.agent.state import AgentConfig
 
+    strategy = options.parse_strategy(strategy)
     settings = options.session_settings(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                         threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
                                         cache=cache, db=db)
-    config = AgentConfig(max_turns=max_turns, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
-                         verify=verify, tie_break=tie_break, temperature=temperature, seed=seed,
-                         formal=formal)
-    with AgentSession(settings) as session:
+    config = replace(_AGENT, max_samples=max_samples, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
+                     time_budget_s=time_budget, verify=verify, temperature=temperature,
+                     sample_temperature=sample_temperature, seed=seed, formal=formal,
+                     prompts=options.prompt_choice(prompt))
+    with AgentSession(settings) as session, _progress(enabled=not json_out) as progress:
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
-        result = solve_problem(text, session.context(config), examples=examples)
+        ctx = replace(session.context(config), progress=progress)
+        result = solve_problem(text, ctx, strategy=strategy, examples=examples)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -67,7 +84,24 @@ def solve_command(
         raise LLMError(result.error or "the LLM failed", "see `mathagent doctor`; trace " + result.trace_id)
     if result.status != "answered":
         raise SolveFailed(f"no answer ({result.stop_reason or 'unknown reason'}); trace {result.trace_id}",
-                          "try --max-turns/--max-repairs, or a larger model with --model")
+                          "try --max-samples, or a larger model with --model")
+
+
+@contextlib.contextmanager
+def _progress(*, enabled: bool):
+    """A status line on stderr (rich) showing what the agent does now; nothing in --json mode or off a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    t0 = time.monotonic()
+    with console.status("starting") as status:
+        yield lambda message: status.update(f"{message}  [dim]({time.monotonic() - t0:.0f} s)[/dim]")
 
 
 def _print_human(result) -> None:
@@ -78,9 +112,10 @@ def _print_human(result) -> None:
 
     con = Console()
     print_steps(con, result.steps)
-    print_checks(con, result.verification)
-    mark = "[green]verified[/green]" if result.verified else "[yellow]not verified[/yellow]"
-    con.print(f"\n[bold]answer:[/bold] {escape(str(result.answer))}  ({mark})")
+    print_checks(con, result.checks)
+    color = {"formal": "green", "consensus": "green", "gold": "green"}.get(result.level, "yellow")
+    conf = "" if result.confidence is None else f", confidence {result.confidence:.2f}"
+    con.print(f"\n[bold]answer:[/bold] {escape(str(result.answer))}  ([{color}]{result.level}[/{color}]{conf})")
     con.print(f"[dim]trace {result.trace_id} · {result.model} ({result.backend}) · "
               f"{result.usage['prompt_tokens']}+{result.usage['completion_tokens']} tokens · "
               f"{result.seconds:.1f} s[/dim]")

@@ -1,167 +1,184 @@
-"""Graph logic with a scripted LLM and the real sandboxed calculator."""
+"""Graph logic with a scripted LLM and the real sandboxed calculator: every router branch.
+
+The script is a function of the messages: the system message says which method is asked
+(a program, a chain of thought, tool-integrated reasoning, or a repair turn), so each test
+states what each method answers.
+"""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from langgraph.graph import END
 from fakes import ScriptedLLM, program
 
 from mathagent.agent import prompts
-from mathagent.agent.graph import route_after_calc, route_after_solve, route_after_verify
+from mathagent.agent.graph import next_plan, route_after_vote, route_start
 from mathagent.agent.runner import solve_problem
 from mathagent.agent.state import AgentConfig, AgentContext
+from mathagent.agent.vote import Vote, cluster
 from mathagent.errors import InputError, LLMError
+from mathagent.traces.records import Derivation
 
-COT_18 = "16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars. \\boxed{18}"
-COT_17 = "I think it is \\boxed{17}"
+DUCKS = ("Janet's ducks lay 16 eggs per day. She eats 3 and bakes with 4. She sells the rest for $2 each. "
+         "How many dollars does she make every day?")
 
 
-def run(script, calculator, **cfg):
-    llm = ScriptedLLM(script)
+def method_of(messages) -> str:
+    system = messages[0]["content"]
+    if messages[-1]["role"] == "user" and "Reply with the corrected program" in messages[-1]["content"]:
+        return "repair"
+    for m in ("pot", "cot", "tir"):
+        if system == prompts.PROMPTS[prompts.DEFAULT_PROMPTS[m]].system:
+            return m
+    return "other"
+
+
+def scripted(pot=(), cot=(), tir=(), repair=()):
+    """A script: each method's replies in order (the last one repeats)."""
+    queues = {"pot": list(pot), "cot": list(cot), "tir": list(tir), "repair": list(repair)}
+    counters = {k: itertools.count() for k in queues}
+
+    def reply(messages):
+        m = method_of(messages)
+        q = queues.get(m) or []
+        if not q:
+            raise AssertionError(f"no scripted reply for {m}")
+        i = next(counters[m])
+        item = q[min(i, len(q) - 1)]
+        return item(messages) if callable(item) else item
+
+    return ScriptedLLM(reply)
+
+
+def run(llm, calculator, problem=DUCKS, strategy="agent", **cfg):
     recorded = []
     ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(**cfg), recorder=recorded.append)
-    result = solve_problem("Janet's ducks lay 16 eggs ...", ctx)
-    return result, llm, recorded
+    return solve_problem(problem, ctx, strategy=strategy), recorded
 
 
-def test_program_then_independent_cot_verifies(calculator):
-    result, llm, recorded = run([program("eggs = 16 - 3 - 4\nprint(eggs * 2)"), COT_18], calculator)
+COT_18 = "16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars. The answer is 18."
+COT_17 = "The answer is 17."
+
+
+def test_unanimous_programs_stop_early_and_one_chain_of_thought_confirms(calculator):
+    llm = scripted(pot=[program("print((16 - 3 - 4) * 2)")], cot=[COT_18])
+    result, (rec,) = run(llm, calculator)
+    assert result.answer == "18" and result.level == "consensus" and result.verified
+    assert llm.batches == [4, 1]  # one batch of four programs, then one chain of thought
+    assert [s["route"] for s in result.steps] == ["pot"] * 4 + ["vote", "cot", "vote"]
+    assert [s["status"] for s in result.steps if s["route"] == "vote"] == ["confirm", "settled"]
+    assert result.meta["vote"]["clusters"] == [{"answer": "18", "size": 5, "methods": ["pot", "cot"]}]
+    assert all(d["cluster"] == 0 and d["valid"] for d in result.derivations)
+    assert rec.level == rec.agent_level == "consensus" and len(rec.tool_calls) == 4 and len(rec.llm_calls) == 5
+    assert rec.llm_calls[0].prompt == "pot-plain@1" and rec.llm_calls[-1].purpose == "cot"
+    assert result.checks[0]["name"] == "consensus" and result.checks[0]["verdict"] == "pass"
+
+
+def test_sample_zero_is_greedy_and_the_rest_sampled_with_distinct_seeds(calculator):
+    llm = scripted(pot=[program("print(18)")], cot=[COT_18])
+    run(llm, calculator, temperature=0.0, sample_temperature=0.7)
+    temps = [p.temperature for p in llm.params[:4]]
+    seeds = [p.seed for p in llm.params[:4]]
+    assert temps == [0.0, 0.7, 0.7, 0.7] and len(set(seeds)) == 4
+
+
+def test_without_verify_a_one_method_vote_stays_unverified(calculator):
+    llm = scripted(pot=[program("print(18)")])
+    result, _ = run(llm, calculator, verify=False)
+    assert result.answer == "18" and result.level == "unverified" and llm.batches == [4]
+    assert result.checks[0]["verdict"] == "inconclusive"  # one method: no consensus, no disagreement
+
+
+def test_a_confirming_chain_of_thought_that_disagrees_reopens_the_vote(calculator):
+    llm = scripted(pot=[program("print(18)")], cot=[COT_17])
+    result, _ = run(llm, calculator, max_samples=6)
+    # 4 programs (18), the confirming CoT (17): settled again at 4 vs 1 (the leader cannot lose with 1 left)
+    assert result.answer == "18" and result.level == "unverified"
+    assert result.checks[0]["verdict"] == "fail"  # a valid derivation disagrees: never consensus
+
+
+def test_split_vote_draws_more_rounds_until_settled(calculator):
+    answers = iter([18, 17, 18, 16, 18, 18, 18, 18])
+    llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=[COT_18])
+    result, _ = run(llm, calculator, max_samples=12)
     assert result.answer == "18"
-    assert result.verified is True
-    assert [s["route"] for s in result.steps] == ["calc", "reason"]
-    assert result.steps[0]["status"] == "ok" and result.steps[0]["output"].strip() == "18"
-    assert result.verification == [{"name": "cot_cross_check", "verdict": "pass",
-                                     "detail": "chain of thought (no tools) gave '18', claimed '18': equivalent"}]
-    assert len(llm.calls) == 2
-    (rec,) = recorded
-    assert rec.answer == "18" and rec.verified and len(rec.tool_calls) == 1 and len(rec.llm_calls) == 2
-    assert rec.prompt_tokens == 20 and rec.completion_tokens == 10
+    assert llm.batches[:3] == [4, 1, 4]  # schedule: pot x4, cot x1, pot x4
+    assert result.meta["decision"] == "settled" and result.meta["rounds"] == 3
 
 
-def test_without_tie_break_disagreement_keeps_program_answer_unverified(calculator):
-    result, llm, _ = run([program("print(18)"), COT_17], calculator, tie_break=False)
+def test_max_samples_bounds_the_vote_and_is_recorded(calculator):
+    answers = itertools.cycle([1, 2, 3, 4, 5])
+    llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=["The answer is 9."])
+    result, _ = run(llm, calculator, max_samples=6)
+    assert len(result.derivations) == 6 and result.meta["decision"] == "exhausted"
+    assert "max_samples" in result.meta["limits_hit"] and result.level == "unverified"
+    assert result.answer == "1"  # a tie of ones goes to the cluster formed first (the greedy sample)
+
+
+def test_implausible_values_do_not_vote(calculator):
+    # a count cannot be 4.5, nor None, nor words: only the 18s vote
+    outs = iter(["4.5", "None", "'no answer'", "18"])
+    llm = scripted(pot=[lambda m: program(f"print({next(outs, '18')})")], cot=[COT_18])
+    result, _ = run(llm, calculator, problem="How many eggs does Janet sell? She has 18.")
+    rejected = [d for d in result.derivations if not d["valid"]]
+    assert [d["answer"] for d in rejected] == ["4.5", "None", "no answer"]
+    assert "whole number" in rejected[0]["reason"]
     assert result.answer == "18"
-    assert result.verified is False
-    assert result.verification[0]["verdict"] == "fail"
-    assert len(llm.calls) == 2
+    assert [s["status"] for s in result.steps[:4]] == ["rejected", "rejected", "rejected", "ok"]
 
 
-def test_tie_break_siding_with_cot_changes_the_answer_to_the_sandbox_value(calculator):
-    result, llm, recorded = run([program("print(18)"), COT_17, program("print(34 // 2)")], calculator)
-    assert result.answer == "17"
-    assert result.meta["answer_route"] == "vote"
-    assert result.verified is False  # the first program still disagrees: a vote is not a verification
-    verdicts = {v["name"]: v["verdict"] for v in result.verification}
-    assert verdicts == {"cot_cross_check": "pass", "program_cross_check": "pass", "first_program": "fail"}
-    details = {v["name"]: v["detail"] for v in result.verification}
-    assert details["first_program"] == "the first program gave '18', claimed '17': not equivalent"
-    assert details["cot_cross_check"] == "chain of thought (no tools) gave '17', claimed '17': equivalent"
-    assert llm.calls[2][0]["content"] == prompts.CHECK_PROGRAM_SYSTEM
-    assert [s["route"] for s in result.steps] == ["calc", "reason", "calc", "verify"]
-    assert result.steps[-1]["status"] == "changed" and "17" in result.steps[-1]["output"]
-    (rec,) = recorded
-    assert rec.answer == "17" and len(rec.tool_calls) == 2 and len(rec.llm_calls) == 3
+def test_a_round_without_a_valid_answer_is_repaired_with_its_error(calculator):
+    llm = scripted(pot=[program("print(undefined_name)")], repair=[program("print(2**100 % 7)")],
+                   cot=["So the answer is 2."])
+    result, (rec,) = run(llm, calculator, problem="What is the remainder when 2^100 is divided by 7?",
+                         max_repairs=1)
+    assert result.answer == "2"
+    repair_calls = [c for c in rec.llm_calls if c.purpose == "repair"]
+    assert len(repair_calls) == 1 and "NameError" in repair_calls[0].messages[-1]["content"]
+    assert result.meta["repairs"] == 1
+    assert any(s["route"] == "repair" and s["status"] == "ok" for s in result.steps)
 
 
-def test_tie_break_siding_with_the_program_keeps_it_unverified(calculator):
-    result, _, _ = run([program("print(18)"), COT_17, program("print(9 * 2)")], calculator)
-    assert result.answer == "18" and result.meta["answer_route"] == "calc"
-    assert result.verified is False  # chain of thought's fail still vetoes
-    assert [v["verdict"] for v in result.verification] == ["fail", "pass"]
-    assert result.steps[-1]["status"] == "kept"
-
-
-def test_tie_break_without_a_majority_keeps_the_first_program(calculator):
-    result, _, _ = run([program("print(18)"), COT_17, program("print(16)")], calculator)
-    assert result.answer == "18" and not result.verified
-    assert [v["verdict"] for v in result.verification] == ["fail", "fail"]
-    assert result.steps[-1]["status"] == "no_majority"
-
-
-def test_tie_break_program_that_fails_is_no_vote(calculator):
-    result, _, _ = run([program("print(18)"), COT_17, program("raise ValueError('x')")], calculator)
-    assert result.answer == "18" and not result.verified
-    assert [v["verdict"] for v in result.verification] == ["fail", "inconclusive"]
-
-
-def test_cot_without_answer_then_agreeing_program_verifies(calculator):
-    result, _, _ = run([program("print(18)"), "I am not sure.", program("print(36 // 2)")], calculator)
-    assert result.answer == "18" and result.verified
-    assert [v["verdict"] for v in result.verification] == ["inconclusive", "pass"]
-
-
-def test_error_is_fed_back_and_repaired(calculator):
-    result, llm, _ = run([program("print(undefined_name)"), program("print(2**100 % 7)"), "\\boxed{2}"],
-                         calculator)
-    assert result.answer == "2" and result.verified
-    assert [s["status"] for s in result.steps[:2]] == ["error", "ok"]
-    repair_prompt = llm.calls[1][-1]["content"]
-    assert "NameError" in repair_prompt and "undefined_name" in repair_prompt
-
-
-def test_repairs_are_bounded_then_fallback_to_reasoning(calculator):
+def test_repairs_are_bounded(calculator):
     bad = program("raise ValueError('nope')")
-    result, llm, rec = run([bad, bad, bad, "so \\boxed{5}", program("print(5)")], calculator,
-                           max_repairs=2, max_turns=4)
-    calc_steps = [s for s in result.steps if s["route"] == "calc"]
-    assert [s["status"] for s in calc_steps[:3]] == ["error"] * 3
-    assert result.meta["repairs"] == 2 and result.meta["limits_hit"] == ["max_repairs"]
-    assert result.answer == "5"
-    assert result.meta["answer_route"] == "reason"
-    # the fallback answer is checked by an independent program
-    assert result.verification[0]["name"] == "program_cross_check"
-    assert result.verified
+    llm = scripted(pot=[bad], repair=[bad], cot=["I cannot tell."])
+    result, _ = run(llm, calculator, max_repairs=1, max_samples=10)
+    assert result.meta["repairs"] == 1 and result.status == "no_answer"
+    assert len(result.derivations) == 10 and "max_samples" in result.meta["limits_hit"]
 
 
 def test_timeout_is_a_status_not_a_crash(calculator):
-    result, _, _ = run([program("while True: pass"), program("print(7)"), "\\boxed{7}"], calculator,
-                       calc_timeout_s=0.5)
-    assert result.steps[0]["status"] == "timeout"
-    assert result.answer == "7" and result.meta["limits_hit"] == ["calc_timeout"]
+    llm = scripted(pot=[program("while True: pass")], repair=[program("print(7)")], cot=["The answer is 7."])
+    result, _ = run(llm, calculator, calc_timeout_s=0.5, problem="What is 3 + 4?")
+    assert result.steps[0]["status"] == "timeout" and "calc_timeout" in result.meta["limits_hit"]
+    assert result.answer == "7"
 
 
-def test_no_code_turns_are_nudged_and_bounded(calculator):
-    result, llm, _ = run(["hmm", "still thinking", "no idea", "what", "nothing"], calculator,
-                         max_turns=2, verify=False)
-    assert result.status == "no_answer"
-    assert result.answer is None
-    assert len(llm.calls) == 3  # two solver turns + the reasoning fallback
-    assert result.meta["limits_hit"] == ["max_turns"]
-    assert [s["route"] for s in result.steps] == ["reason", "reason", "reason"]
-
-
-def test_answer_without_program_is_accepted_and_cross_checked(calculator):
-    result, _, _ = run(["The answer is \\boxed{42}", program("print(6*7)")], calculator)
-    assert result.answer == "42" and result.verified
-    assert [s["route"] for s in result.steps] == ["reason", "calc"] and result.meta["limits_hit"] == []
-
-
-def test_sympy_list_output_is_unwrapped(calculator):
-    code = "x = sympy.symbols('x')\nprint(sympy.solve(3*x + 7 - 25, x))"
-    result, _, _ = run([program(code), "\\boxed{6}"], calculator)
-    assert result.answer == "6" and result.verified
+def test_reply_without_a_program_is_not_counted_as_a_program(calculator):
+    llm = scripted(pot=["The answer is 18."], repair=[program("print(18)")], cot=[COT_18])
+    result, _ = run(llm, calculator, max_samples=6)
+    assert result.steps[0]["status"] == "no_code"
+    assert result.derivations[0]["valid"] is False and "no program" in result.derivations[0]["reason"]
 
 
 def test_llm_failure_is_recorded_as_error(calculator):
-    result, _, recorded = run([LLMError("server down after 5 attempts")], calculator)
+    llm = ScriptedLLM([LLMError("server down after 5 attempts")])
+    result, (rec,) = run(llm, calculator)
     assert result.status == "error" and result.answer is None
-    assert recorded[0].status == "error" and "server down" in recorded[0].error
+    assert rec.status == "error" and "server down" in rec.error
 
 
 def test_recursion_limit_is_set_and_enforced(calculator):
-    cfg = AgentConfig(max_turns=50, max_repairs=50)
-    assert cfg.recursion_limit() > 0
-    bad = program("raise ValueError")
-    ctx = AgentContext(llm=ScriptedLLM(lambda m: bad), calculator=calculator,
-                       config=AgentConfig(max_turns=50, max_repairs=50, verify=False))
-    # shrink the limit through a subclass to keep the test fast
     class Tight(AgentConfig):
         def recursion_limit(self) -> int:
-            return 7
-    ctx.config = Tight(max_turns=50, max_repairs=50, verify=False)
-    result = solve_problem("loop forever", ctx)
-    assert result.status == "no_answer"
-    assert "recursion limit (7)" in result.stop_reason and "recursion_limit" in result.meta["limits_hit"]
+            return 3
+
+    answers = itertools.count()
+    llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=["The answer is 1000."])
+    ctx = AgentContext(llm=llm, calculator=calculator, config=Tight(max_samples=40))
+    result = solve_problem("What is x?", ctx)
+    assert "recursion limit (3)" in result.stop_reason and "recursion_limit" in result.meta["limits_hit"]
 
 
 @pytest.mark.parametrize("problem", ["", "   \n", "x" * 100_001, "a\x00b"])
@@ -174,67 +191,96 @@ def test_bad_problems_are_rejected_before_anything_runs(problem, calculator):
     assert llm.calls == [] and recorded == []
 
 
-def test_routers_are_pure_functions():
-    assert route_after_solve({"last_reply": {"code": "print(1)"}}, 4) == "calc"
-    assert route_after_solve({"last_reply": {"answer": "3"}}, 4) == "finalize"
-    assert route_after_solve({"last_reply": {}, "turns": 1}, 4) == "nudge"
-    assert route_after_solve({"last_reply": {}, "turns": 4}, 4) == "reason"
-    ok = {"last_calc": {"status": "ok"}, "answer_route": "calc", "candidate": "3"}
-    assert route_after_calc(ok, 2, 4) == "finalize"
-    assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 0, "turns": 1}, 2, 4) == "repair"
-    assert route_after_calc({"last_calc": {"status": "error"}, "repairs": 2, "turns": 3}, 2, 4) == "reason"
-    failed = {"answer_route": "calc", "verifications": [{"name": "cot_cross_check", "verdict": "fail"}]}
-    assert route_after_verify(failed, True) == "tie_break"
-    assert route_after_verify(failed, False) == END
-    assert route_after_verify({**failed, "answer_route": "reason"}, True) == END
-    passed = {"answer_route": "calc", "verifications": [{"name": "cot_cross_check", "verdict": "pass"}]}
-    assert route_after_verify(passed, True) == END
+def _d(i, method, answer, valid=True):
+    return Derivation(index=i, method=method, prompt="p", answer=answer, valid=valid)
 
 
-def test_cot_strategy_is_one_reasoning_call(calculator):
-    llm = ScriptedLLM(["so \\boxed{18}"])
-    ctx = AgentContext(llm=llm, calculator=calculator)
-    result = solve_problem("ducks", ctx, strategy="cot")
-    assert result.answer == "18" and not result.verified and result.verification == []
-    assert [s["route"] for s in result.steps] == ["reason"] and len(llm.calls) == 1
+def _vote(*answers) -> Vote:
+    return cluster([_d(i, m, a) for i, (m, a) in enumerate(answers)], lambda a, b: a == b)
 
 
-def test_pot_strategy_runs_one_program_without_repair(calculator):
-    llm = ScriptedLLM([program("print(1/0)")])
-    ctx = AgentContext(llm=llm, calculator=calculator)
-    result = solve_problem("x", ctx, strategy="pot")
+def test_routers_and_plans_are_pure_functions():
+    cfg = AgentConfig(max_repairs=1)
+    assert route_start({"problem": "theorem t : 1 = 1 := by sorry"}, False) == "formal"
+    assert route_start({"problem": "What is 1 + 1?"}, False) == "draw"
+    assert route_start({"problem": "What is 1 + 1?"}, True) == "formal"
+    assert route_after_vote({"decision": "settled"}, cfg) == "verify"
+    assert route_after_vote({"decision": "exhausted"}, cfg) == "verify"
+    assert route_after_vote({"decision": "confirm"}, cfg) == "draw"
+    ok = _d(0, "pot", "3")
+    assert route_after_vote({"decision": "unsettled", "derivations": [ok], "last_round": 0}, cfg) == "draw"
+    assert next_plan({}, cfg).method == "pot" and next_plan({}, cfg).greedy_first
+    assert next_plan({"rounds": 1, "derivations": [ok] * 4}, cfg).method == "cot"
+    confirm = {"decision": "confirm", "vote": _vote(("pot", "3"), ("pot", "3"), ("pot", "3"))}
+    plan = next_plan(confirm, cfg)
+    assert plan.method == "cot" and plan.n == 1 and plan.confirm
+    plan = next_plan({"decision": "confirm", "vote": _vote(("cot", "3"))}, cfg)
+    assert plan.method == "pot"
+    near_end = next_plan({"rounds": 2, "derivations": [ok] * 10}, AgentConfig(max_samples=12))
+    assert near_end.n == 2  # never past max_samples
+
+
+def test_single_method_strategies_are_one_derivation_answered_as_written(calculator):
+    llm = scripted(cot=["so \\boxed{18}"])
+    result, _ = run(llm, calculator, strategy="cot")
+    assert result.answer == "18" and result.level == "unverified" and result.checks == []
+    assert [s["route"] for s in result.steps] == ["cot"] and len(llm.calls) == 1
+    llm = scripted(pot=[program("print(1/0)")])
+    result, _ = run(llm, calculator, strategy="pot")
     assert result.status == "no_answer" and [s["status"] for s in result.steps] == ["error"]
-    llm = ScriptedLLM([program("print(2**10)")])
-    result = solve_problem("x", AgentContext(llm=llm, calculator=calculator), strategy="pot")
-    assert result.answer == "1024" and len(llm.calls) == 1
+    llm = scripted(pot=[program("print(2.5)")])
+    result, _ = run(llm, calculator, strategy="pot", problem="How many people came?")
+    assert result.answer == "2.5"  # the baseline answers what it printed, plausible or not
+    assert llm.params[0].temperature == 0.0
+
+
+def test_tir_feeds_program_output_back_until_a_boxed_answer(calculator):
+    turns = iter(["First the product.\n```python\nprint(17 * 23)\n```\n```output\n999\n```",
+                  "Now add 5.\n```python\nprint(391 + 5)\n```", "So the answer is \\boxed{396}."])
+    llm = scripted(tir=[lambda m: next(turns)])
+    result, (rec,) = run(llm, calculator, strategy="tir", problem="What is 17 times 23 plus 5?")
+    assert result.answer == "396"
+    assert [s["status"] for s in result.steps] == ["ok", "ok", "answer"]
+    assert [t.stdout.strip() for t in rec.tool_calls] == ["391", "396"]
+    second = rec.llm_calls[1].messages
+    assert second[-1] == {"role": "user", "content": "```output\n391\n```"}
+    assert "999" not in second[-2]["content"]  # the imagined output after the program is cut off
+
+
+def test_tir_rounds_are_bounded(calculator):
+    llm = scripted(tir=["Let me compute.\n```python\nprint(1)\n```"])
+    result, _ = run(llm, calculator, strategy="tir", tir_rounds=2, problem="What is 1?")
+    assert len([s for s in result.steps if s["route"] == "tir"]) == 3
+    assert "tir_rounds" in result.meta["limits_hit"] and result.answer == "1"  # the last program's output
 
 
 def test_formal_statement_is_routed_to_smt_without_the_model(calculator):
     llm = ScriptedLLM([])
-    ctx = AgentContext(llm=llm, calculator=calculator)
-    result = solve_problem("theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 6 := by sorry", ctx)
-    assert llm.calls == []
-    assert result.answer == "proved" and result.verified
-    assert result.steps[0]["route"] == "formal"
-    assert "SMT-checked" in result.verification[0]["detail"]
-    refuted = solve_problem("theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 7 := by sorry", ctx)
-    assert refuted.answer == "refuted" and not refuted.verified
+    result, _ = run(llm, calculator, problem="theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 6 := by sorry")
+    assert llm.calls == [] and result.answer == "proved" and result.level == "formal"
+    assert result.steps[0]["route"] == "formal" and "SMT-checked" in result.checks[0]["detail"]
+    refuted, _ = run(llm, calculator, problem="theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 7 := by sorry")
+    assert refuted.answer == "refuted" and refuted.level == "unverified"
 
 
 def test_equation_claim_is_checked_formally(calculator):
-    llm = ScriptedLLM([program("print(6)"), "\\boxed{6}"])
-    result = solve_problem("Solve for x: 3x + 7 = 25.", AgentContext(llm=llm, calculator=calculator))
-    names = [v["name"] for v in result.verification]
-    assert names == ["cot_cross_check", "smt_equation_claim"]
-    assert all(v["verdict"] == "pass" for v in result.verification) and result.verified
-    assert result.steps[-1]["route"] == "formal"
+    llm = scripted(pot=[program("print(6)")], cot=["The answer is 6."])
+    result, _ = run(llm, calculator, problem="Solve for x: 3x + 7 = 25.")
+    claim = [c for c in result.checks if c["name"] == "smt_equation_claim"]
+    assert claim and claim[0]["verdict"] == "pass" and claim[0]["formal"]
+    assert result.level == "formal" and result.steps[-1]["route"] == "check"
 
 
-def test_limits_hit_names_each_bound_an_attempt_ran_into():
-    from mathagent.agent.runner import limits_hit
+def test_a_failed_formal_claim_vetoes_consensus(calculator):
+    llm = scripted(pot=[program("print(7)")], cot=["The answer is 7."])
+    result, _ = run(llm, calculator, problem="Solve for x: 3x + 7 = 25.")
+    assert result.answer == "7" and result.level == "unverified"
+    assert [c["verdict"] for c in result.checks] == ["pass", "fail"]
 
-    cfg = AgentConfig(max_turns=4, max_repairs=2)
-    state = {"turns": 1, "llm_calls": [{"finish_reason": "timeout"}, {"finish_reason": "length"},
-                                       {"finish_reason": "stop"}]}
-    assert limits_hit(state, cfg) == ["llm_timeout", "max_tokens"]
-    assert limits_hit({"turns": 1}, cfg) == []
+
+def test_time_budget_stops_drawing(calculator):
+    answers = itertools.count()
+    llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=["The answer is 1000."])
+    result, _ = run(llm, calculator, time_budget_s=1e-6, max_samples=40)
+    assert result.meta["decision"] == "exhausted" and "time_budget" in result.meta["limits_hit"]
+    assert len(result.derivations) == 4

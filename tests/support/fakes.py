@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mathagent.agent.llm import Completion, GenerationParams
+from mathagent.agent.llm import Completion, GenerationParams, sample_one_by_one
 from mathagent.errors import LLMError
 
 
@@ -25,6 +25,8 @@ class ScriptedLLM:
     def __init__(self, script: list[str | Exception] | Callable[[list[dict]], str]):
         self.script = script
         self.calls: list[list[dict]] = []
+        self.params: list[GenerationParams] = []
+        self.batches: list[int] = []  # n of each sample() call
 
     @property
     def name(self) -> str:
@@ -32,6 +34,7 @@ class ScriptedLLM:
 
     def complete(self, messages, params: GenerationParams) -> Completion:
         self.calls.append([dict(m) for m in messages])
+        self.params.append(params)
         if callable(self.script):
             item = self.script(messages)
         else:
@@ -42,6 +45,10 @@ class ScriptedLLM:
             raise item
         return Completion(text=item, prompt_tokens=10, completion_tokens=5, finish_reason="stop",
                           model=self.name, ms=1.0)
+
+    def sample(self, messages, params: GenerationParams, n: int, *, greedy_first: bool = False) -> list[Completion]:
+        self.batches.append(n)
+        return sample_one_by_one(self, messages, params, n, greedy_first=greedy_first)
 
     def close(self) -> None:
         pass

@@ -1,0 +1,31 @@
+"""`mathagent prompts`: the named prompts, their method, version and text."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from mathagent import options
+
+
+def prompts_command(json_out: bool = options.JsonOption) -> None:
+    """List the named prompts (`--prompt NAME` on solve and eval); the defaults are marked."""
+    from mathagent.agent.prompts import DEFAULT_PROMPTS, PROMPTS
+
+    rows = [{"name": p.name, "method": p.method, "version": p.version, "default": DEFAULT_PROMPTS[p.method] == p.name,
+             "system": p.system} for p in PROMPTS.values()]
+    if json_out:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "method", "version", "default", "system message")
+    for r in rows:
+        table.add_row(r["name"], r["method"], str(r["version"]), "yes" if r["default"] else "", r["system"])
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("prompts")(prompts_command)
