@@ -35,8 +35,10 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS completions (
 
 
 def request_key(identity: str, messages: list[Message], params: GenerationParams) -> str:
+    """The cache key; a greedy request's seed is not part of it (greedy decoding does not use one)."""
+    seed = None if params.temperature == 0.0 else params.seed
     payload = {"identity": identity, "messages": messages,
-               "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": params.seed,
+               "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": seed,
                           "stop": list(params.stop)}}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,4 +1,4 @@
-"""The completion cache: greedy requests generated once, sampled ones never cached, hits marked."""
+"""The completion cache: greedy and seeded requests generated once, unseeded samples never cached, hits marked."""
 
 from __future__ import annotations
 
@@ -28,13 +28,26 @@ def test_a_greedy_request_is_generated_once_and_the_hit_is_marked(tmp_path):
     assert (llm.cache.hits, llm.cache.misses) == (1, 1)
 
 
-def test_sampled_requests_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
+def test_unseeded_samples_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
     inner, llm = caching(tmp_path, ["a", "b", "c", "d"])
     llm.complete(MSGS, GenerationParams(temperature=0.0))
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "b"
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "c"  # sampling is never replayed
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "b"
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "c"  # never replayed
     assert llm.complete(MSGS, GenerationParams(temperature=0.0, max_tokens=64)).text == "d"
     assert len(inner.calls) == 4 and len(llm.cache) == 2
+
+
+def test_seeded_samples_are_cached_one_by_one_and_a_greedy_key_ignores_the_seed(tmp_path):
+    inner, llm = caching(tmp_path, ["s0", "s1", "s2", "s3", "s4"])
+    params = GenerationParams(temperature=0.7, seed=10)
+    first = llm.sample(MSGS, params, 3, greedy_first=True)
+    assert [c.text for c in first] == ["s0", "s1", "s2"] and inner.batches == [3]
+    again = llm.sample(MSGS, params, 3, greedy_first=True)
+    assert [c.text for c in again] == ["s0", "s1", "s2"] and all(c.cached for c in again)
+    more = llm.sample(MSGS, params, 4, greedy_first=True)  # one new sample: generated alone
+    assert [c.text for c in more] == ["s0", "s1", "s2", "s3"] and [c.cached for c in more] == [True] * 3 + [False]
+    greedy = llm.complete(MSGS, GenerationParams(temperature=0.0, seed=999))  # sample 0 was greedy: same request
+    assert greedy.cached and greedy.text == "s0"
 
 
 def test_the_cache_survives_the_process_and_is_keyed_by_model_identity(tmp_path):
