@@ -67,7 +67,7 @@ def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
     v = state.get("vote")
     used = {d.method for d in state.get("derivations", [])}
     if state.get("decision") == "confirm" and v is not None and v.winner is not None:
-        other = "cot" if "cot" not in v.winner.methods else "pot"
+        other = next(m for m in (*cfg.confirm_methods, "pot", "cot", "tir") if m not in v.winner.methods)
         return Plan(other, 1, greedy_first=other not in used, why=f"an independent {other} view of "
                                                                    f"{v.winner.answer}", confirm=True)
     rounds = state.get("rounds", 0)

@@ -97,7 +97,8 @@ def eval_command(
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"),
-                                help="agent: confirm a vote settled by one method with another (default: verify)"),
+                                help="agent: confirm a vote settled by one method with another, as the consensus level "
+                                     "needs (default: no-verify; about twice the time)"),
     prompt: list[str] = options.PromptOption,
     fewshot: int = typer.Option(None, "--fewshot", envvar=env("fewshot"), min=0, max=8,
                                 help="agent strategy: reuse the k most similar verified traces of OTHER runs "
