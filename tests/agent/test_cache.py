@@ -50,6 +50,14 @@ def test_seeded_samples_are_cached_one_by_one_and_a_greedy_key_ignores_the_seed(
     assert greedy.cached and greedy.text == "s0"
 
 
+def test_samples_after_a_cached_greedy_one_are_still_decoded_as_one_batch(tmp_path):
+    inner, llm = caching(tmp_path, ["g", "a", "b", "c"])
+    llm.complete(MSGS, GenerationParams(temperature=0.0))  # the pot baseline's greedy program
+    out = llm.sample(MSGS, GenerationParams(temperature=0.7, seed=3), 4, greedy_first=True)
+    assert [c.cached for c in out] == [True, False, False, False] and inner.batches == [3]
+    assert [p.seed for p in inner.params[1:]] == [4, 5, 6] and all(p.temperature == 0.7 for p in inner.params[1:])
+
+
 def test_the_cache_survives_the_process_and_is_keyed_by_model_identity(tmp_path):
     _, llm = caching(tmp_path, ["x"])
     llm.complete(MSGS, GenerationParams())
