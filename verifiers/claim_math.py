@@ -88,17 +88,34 @@ _REJECT = [
     re.compile(r"\d\s*\.(?!\d)"),                     # 3. (a trailing point)
     re.compile(r"_"),                                 # subscripts: bases, sequences, log bases handled below
 ]
-_LOG_BASE = re.compile(r"\\log_\{?(\d+)\}?")
+_LOG = re.compile(r"\\log_(?:\{(\d+)\}|(\d))\s*(?:\{([^{}]*)\}|\(([^()]*)\)|(\d+))(?=\s*(?:$|[-+=<>)]))")
+
+
+def _logs(s: str) -> str:
+    """``\\log_2 8`` / ``\\log_{10}(40)`` -> ``\\log_{2}(8)``; :class:`Refuse` for any other logarithm.
+
+    TeX reads ``\\log_28`` as base 2 of 8 (a subscript is one token), and how far an argument
+    reaches (``\\log_2 8\\sqrt{2}``) is a convention: only a braced, parenthesized or plain-number
+    argument that an operator or the end follows is read.
+    """
+    out = _LOG.sub(lambda m: "\\log_{" + (m.group(1) or m.group(2)) + "}(" +
+                   next(g for g in m.groups()[2:] if g is not None) + ")", s)
+    if re.search(r"\\log(?!_\{\d+\}\()|\\ln", out):
+        raise Refuse("a logarithm whose base or argument is not plain")
+    return out
 
 
 def _normalize_math(s: str) -> str:
     s = s.strip()
     s = re.sub(r"\\[dt]frac", r"\\frac", s)
     s = re.sub(r"\\[dt]binom", r"\\binom", s)
-    s = re.sub(r"\\left(?=[(\[|.]|\\l)|\\right(?=[)\]|.]|\\r)", "", s)
+    s = re.sub(r"\\left(?=[(\[|]|\\l)|\\right(?=[)\]|]|\\r)", "", s)
+    s = re.sub(r"(\d)(?:\{,\}|,\\!)(?=\d{3}(?!\d))", r"\1", s)  # thousands: 80,\!607 and 49{,}994
+    if re.fullmatch(r"\s*\d{1,3}(?:,\d{3})+\s*", s):
+        s = s.replace(",", "")
+    if "," in s:
+        raise Refuse("a comma inside the math (a list, or an ambiguous number)")
     s = re.sub(r"\\[!,;: ]|~", " ", s)
-    s = re.sub(r"(\d)\s*\{,\}\s*(?=\d{3})", r"\1", s)
-    s = re.sub(r"(\d),\s*(?=\d{3}(?!\d))", r"\1", s) if re.search(r"\d,\d{3}(?!\d)", s) else s
     s = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\\frac{\1}{\2}", s)
     s = re.sub(r"\\frac\s*(\{[^{}]*\})\s*(\d)", r"\\frac\1{\2}", s)
     s = re.sub(r"\\sqrt\s*(\d)", r"\\sqrt{\1}", s)
@@ -106,7 +123,7 @@ def _normalize_math(s: str) -> str:
     s = re.sub(r"\\(?:geq|ge)(?![a-z])", r"\\ge ", s)
     s = re.sub(r"\\(?:neq|ne)(?![a-z])", r"\\ne ", s)
     # degrees: 150^\circ -> (150 pi / 180), exact
-    s = re.sub(r"(\d+)\s*\^\s*\{?\s*\\circ\s*\}?", r"(\\frac{\1\\pi}{180})", s)
+    s = re.sub(r"(?<![\^\d])(\d+)\s*\^\s*\{?\s*\\circ\s*\}?", r"(\\frac{\1\\pi}{180})", s)
     return re.sub(r"\s+", " ", s).strip()
 
 
@@ -125,8 +142,8 @@ def gate(s: str) -> str:
     s = _normalize_math(s)
     if "\\circ" in s:
         raise Refuse("a degree sign not after a number")
-    logs = _LOG_BASE.findall(s)
-    s_wo_log = _LOG_BASE.sub(r"\\log", s)
+    s = _logs(s)
+    s_wo_log = re.sub(r"\\log_\{\d+\}", r"\\log", s)
     for pat in _REJECT:
         if pat.search(s_wo_log):
             raise Refuse(f"ambiguous notation ({pat.pattern})")
@@ -135,8 +152,6 @@ def gate(s: str) -> str:
             raise Refuse(f"\\{cmd} is outside what the claim builder reads")
     if re.search(r"[^A-Za-z0-9+\-*/^(){}\[\]|!=<>,. \\]", s_wo_log):
         raise Refuse("a character outside what the claim builder reads")
-    if logs and not re.search(r"\\log_\{?\d+\}?\s*(?:\d+|\{\d+\}|\(\d+\))", s):
-        raise Refuse("a logarithm of a non-literal")
     return _decimals_to_fractions(s)
 
 
