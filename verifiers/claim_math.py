@@ -42,12 +42,13 @@ class Refuse(Exception):
 
 @dataclass(frozen=True)
 class Obligation:
-    """``hyps ⊢ goal`` over real variables, for ``check_claim``; ``want``: "proved" or "refuted"."""
+    """``hyps ⊢ goal`` over variables of type ``domain`` (ℝ or ℂ), for ``check_claim``; ``want``: "proved"/"refuted"."""
 
     hyps: tuple[str, ...]
     goal: str
     variables: tuple[str, ...]
     want: str
+    domain: str = "ℝ"
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ def evaluate(e: Any) -> Any:
         if not x.args:
             return x
         args = [ev(a) for a in x.args]
+        if isinstance(x, sympy.Pow) and args[0].is_negative and args[1].is_Rational and not args[1].is_Integer \
+                and args[1].q % 2 == 1:
+            raise Refuse("an odd root of a negative number: the real root or the principal one is a convention")
         if isinstance(x, sympy.log) and len(args) == 2:
             return sympy.log(args[0], args[1])
         return x.func(*args)
@@ -666,32 +670,49 @@ def _equations(claim: Claim, answer: str) -> Decision:
             raise Refuse("the answer is not a real number")
         leans.append(_lean(v, ans_guards))
     h = tuple(dict.fromkeys(guards)) + tuple(hyps)
-    stmt = f"{', '.join(hyps)} ⊢ {t}"
+    # Equations alone may be meant over ℂ ("Find the solutions to z^3 = -8"): then the claim must hold
+    # there too, which implies it over ℝ.  Inequalities, roots and absolute values of unknowns are real.
+    dom = "ℝ" if claim.real or not _purely_algebraic(rels) else "ℂ"
+    stmt = f"{', '.join(hyps)} ⊢ {t} over {dom}"
     if not many:
         a = leans[0]
         fail_exact = _substitution_fails(rels, target, values[0])
         outs = []
         if fail_exact:
             outs.append(Outcome("fail", f"{answer} does not satisfy {fail_exact} (exact substitution)"))
-        outs.append(Outcome("pass", f"{stmt} = {a}: every real solution has {t} = {a}",
-                            (Obligation(h, f"{t} = {a}", names, "proved"),)))
-        outs.append(Outcome("fail", f"{stmt} ≠ {a}: no real solution has {t} = {a}",
-                            (Obligation(h, f"{t} ≠ {a}", names, "proved"),)))
+        outs.append(Outcome("pass", f"{stmt} = {a}: every solution has {t} = {a}",
+                            (Obligation(h, f"{t} = {a}", names, "proved", dom),)))
+        outs.append(Outcome("fail", f"{stmt} ≠ {a}: no solution has {t} = {a}",
+                            (Obligation(h, f"{t} ≠ {a}", names, "proved", dom),)))
         return Decision(tuple(outs), statement=stmt)
     for i in range(len(values)):
         for j in range(i):
             if same(values[i], values[j]) is not False:
                 raise Refuse("repeated or undecided values in the answer")
     disj = " ∨ ".join(f"{t} = {a}" for a in leans)
-    each = tuple(Obligation(h, f"{t} ≠ {a}", names, "refuted") for a in leans)
-    outs = [Outcome("pass", f"the real solutions of {', '.join(hyps)} are exactly {t} ∈ {{{', '.join(leans)}}}",
-                    (Obligation(h, disj, names, "proved"),) + each)]
+    each = tuple(Obligation(h, f"{t} ≠ {a}", names, "refuted", dom) for a in leans)
+    outs = [Outcome("pass", f"the solutions over {dom} of {', '.join(hyps)} are exactly {t} ∈ {{{', '.join(leans)}}}",
+                    (Obligation(h, disj, names, "proved", dom),) + each)]
     for a in leans:
         outs.append(Outcome("fail", f"{t} = {a} is not a solution of {', '.join(hyps)}",
-                            (Obligation(h, f"{t} ≠ {a}", names, "proved"),)))
-    outs.append(Outcome("fail", f"a solution of {', '.join(hyps)} is missing from {{{', '.join(leans)}}}",
-                        (Obligation(h, disj, names, "refuted"),)))
+                            (Obligation(h, f"{t} ≠ {a}", names, "proved", dom),)))
+    outs.append(Outcome("fail", f"a solution over {dom} of {', '.join(hyps)} is missing from {{{', '.join(leans)}}}",
+                        (Obligation(h, disj, names, "refuted", dom),)))
     return Decision(tuple(outs), statement=stmt)
+
+
+def _purely_algebraic(rels: list[Any]) -> bool:
+    """Equations only, with no root or absolute value of an unknown (they could be meant over ℂ)."""
+    import sympy
+
+    if not all(isinstance(r, sympy.Eq) for r in rels):
+        return False
+    for r in rels:
+        for node in sympy.preorder_traversal(r):
+            if node.free_symbols and (isinstance(node, sympy.Abs) or (
+                    isinstance(node, sympy.Pow) and not node.args[1].is_Integer)):
+                return False
+    return True
 
 
 def _substitution_fails(rels: list[Any], target: Any, value: Any) -> str:

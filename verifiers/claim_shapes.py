@@ -43,7 +43,8 @@ class Claim:
     ``domain``: extra conditions on it from words (``"positive"``, ``"negative"``,
     ``"nonnegative"``, or ``""``); ``all_solutions``: the problem asks for every solution;
     ``rounding``: decimal places of a "to the nearest ..." instruction (``0`` for a whole
-    number), ``None`` without one; ``modulus``: for ``residue``.
+    number), ``None`` without one; ``modulus``: for ``residue``; ``real``: the problem says the
+    unknowns are real (otherwise equations alone may be meant over the complex numbers).
     """
 
     shape: str
@@ -55,6 +56,7 @@ class Claim:
     all_solutions: bool = False
     rounding: int | None = None
     modulus: str = ""
+    real: bool = False
 
 
 # ---------------------------------------------------------------------------
@@ -77,11 +79,19 @@ def normalize_text(problem: str) -> str | None:
         text = pattern.sub(repl, text)
     text = text.replace("\\displaystyle", "").replace("\\textstyle", "")
     text = re.sub(r"\s+", " ", text).strip()
-    if text.count("$") % 2:
+    parts = text.split("$")
+    if len(parts) % 2 == 0:
         return None
-    # "$3x+7=25$." -> punctuation stays outside; a trailing comma/period inside the math moves out
-    text = re.sub(r"\s*([.,;?!])\s*\$(?=\s|$|[.?!])", r"$\1", text)
-    return text
+    for i in range(1, len(parts), 2):  # "$3x+7=25.$" -> "$3x+7=25$.": trailing punctuation leaves the math
+        math = parts[i].strip()
+        m = re.search(r"\s*~?\s*([.,;?!])$", math)
+        if m is not None:
+            math = math[:m.start()].strip()
+            parts[i + 1] = m.group(1) + parts[i + 1]
+        if not math:
+            return None
+        parts[i] = math
+    return "$".join(parts)
 
 
 # ---------------------------------------------------------------------------
@@ -359,6 +369,15 @@ def read_claim(problem: str) -> Claim | None:
 
 
 def _read_main(main: str, tail: _Tail) -> Claim | None:
+    claim = _read_shape(main, tail)
+    if claim is not None and claim.shape == "equations" and re.search(r"\breal\b", main):
+        from dataclasses import replace
+
+        claim = replace(claim, real=True)
+    return claim
+
+
+def _read_shape(main: str, tail: _Tail) -> Claim | None:
     rnd = tail.rounding
     for name, pat in _RESIDUE:
         m = pat.fullmatch(main)

@@ -161,7 +161,7 @@ def check_claims(problem: str, answer: str, *, timeout_s: float = 5.0) -> list[C
         if all(_holds(need, verdicts, deadline) for need in outcome.needs):
             label = " (SMT-checked)" if outcome.needs else " (exact arithmetic)"
             return [Check(name, outcome.verdict, f"{claim.template}: {outcome.detail}{label}", formal=True)]
-    why = "; ".join(f"{k[1]}: {v}" for k, v in verdicts.items())[:400]
+    why = "; ".join(f"{k[1]} over {k[3]}: {v}" for k, v in verdicts.items())[:400]
     return [Check(name, "inconclusive", f"{claim.template}: {decision.statement}; not decided ({why})")]
 
 
@@ -182,12 +182,12 @@ def _holds(need, verdicts: dict, deadline: float) -> bool:
     """Whether the SMT backend's verdict on ``need`` is the one it wants (verdicts memoized per call)."""
     from mathagent.verifiers.formal.api import check_claim
 
-    key = (need.hyps, need.goal, need.variables)
+    key = (need.hyps, need.goal, need.variables, need.domain)
     if key not in verdicts:
         left = deadline - time.monotonic()
         if left <= 0.05:
             verdicts[key] = "no time left"
             return False
-        v = check_claim(list(need.hyps), need.goal, {name: "ℝ" for name in need.variables}, timeout_s=left)
+        v = check_claim(list(need.hyps), need.goal, {name: need.domain for name in need.variables}, timeout_s=left)
         verdicts[key] = v.kind
     return verdicts[key] == need.want

@@ -204,3 +204,16 @@ def test_fuzz_reader_on_arbitrary_text(text):
     claim = read_claim(text)
     assert claim is None or claim.shape in ("value", "residue", "equations", "roots", "count", "int_extreme",
                                             "int_sum", "numtheory")
+
+
+def test_equations_alone_may_be_meant_over_the_complex_numbers():
+    # MATH train/intermediate_algebra/1263: the gold is -2, 1+i√3, 1-i√3
+    p = "Find the solutions to $z^3 = -8.$  Enter the solutions, separated by commas."
+    assert verdict(p, "-2") == "fail"
+    assert verdict("Find all real solutions to $z^3 = -8$. Enter all the solutions, separated by commas.", "-2") == "pass"
+    assert verdict("If $x^3 = 1$, what is $x^2 + x + 1$?", "3") == "inconclusive"  # 0 for the non-real roots
+
+
+def test_odd_root_of_a_negative_number_is_refused():
+    # MATH train/algebra/2139: (-27)^(5/3) is -243 with the real cube root, not SymPy's principal value
+    assert verdict("Evaluate $(-27)^{5/3}$.", "-243") == "inconclusive"
