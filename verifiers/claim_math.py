@@ -88,6 +88,7 @@ _REJECT = [
     re.compile(r"(?<![A-Za-z\\])e(?![A-Za-z])"),     # e: Euler's number to the parser, a variable to a reader
     re.compile(r"\d\s*\.(?!\d)"),                     # 3. (a trailing point)
     re.compile(r"_"),                                 # subscripts: bases, sequences, log bases handled below
+    re.compile(r"[A-Za-z]\s*\^\s*\{?\s*-\s*1\s*\}?\s*\("),    # f^{-1}(x): an inverse function, not a power
 ]
 _LOG = re.compile(r"\\log_(?:\{(\d+)\}|(\d))\s*(?:\{([^{}]*)\}|\(([^()]*)\)|(\d+))(?=\s*(?:$|[-+=<>)]))")
 
@@ -636,9 +637,80 @@ def _domain_rel(var: Any, domain: str) -> list[Any]:
             "nonnegative": [sympy.Ge(var, 0)], "": []}[domain]
 
 
+_DEF = re.compile(r"([A-Za-z])\s*\(\s*([a-z])\s*\)\s*=(.+)")
+MAX_APPLICATIONS = 16
+
+
+def _apply_definitions(target: str, defs: dict[str, tuple[str, str]]) -> str:
+    """``f(g(-2))`` with ``f(x) = 3x+2``, ``g(x) = (x-1)^2`` -> the closed LaTeX expression, innermost first.
+
+    The parser cannot be trusted with applications (it reads ``f(f(1))`` as ``f·f(1)``), so they are
+    expanded in the text: an application whose argument holds no other application is replaced by
+    the definition's body with its variable replaced by the parenthesized argument.
+    """
+    for _ in range(MAX_APPLICATIONS):
+        best = None
+        for m in re.finditer(r"(?<![A-Za-z\\])([A-Za-z])\s*\(", target):
+            if m.group(1) not in defs:
+                continue
+            depth, end = 0, None
+            for j in range(m.end() - 1, len(target)):
+                depth += {"(": 1, ")": -1}.get(target[j], 0)
+                if depth == 0:
+                    end = j
+                    break
+            if end is None:
+                raise Refuse("unbalanced parentheses")
+            arg = target[m.end():end]
+            if not any(re.search(rf"(?<![A-Za-z\\]){f}\s*\(", arg) for f in defs):
+                best = (m.start(), end, m.group(1), arg)
+                break
+        if best is None:
+            break
+        start, end, f, arg = best
+        var, body = defs[f]
+        # 3x with x = (1) must stay a product: the parser reads 3(1) as 3 + 1
+        expanded = re.sub(rf"(?<![A-Za-z\\])(\s*){var}(?![A-Za-z])",
+                          lambda _m: " \\cdot (" + arg + ")", body)
+        expanded = re.sub(r"^\s*\\cdot|([-+=(\[{]|\\frac|\\sqrt)\s*\\cdot", r"\1", expanded.strip())
+        target = target[:start] + "(" + expanded + ")" + target[end + 1:]
+    if any(re.search(rf"(?<![A-Za-z\\]){f}(?![A-Za-z])", target) for f in defs):
+        raise Refuse("a defined function used other than applied to a value")
+    return target
+
+
+def _definitions(claim: Claim, answer: str) -> Decision | None:
+    """``If f(x) = <body in x> [and g(x) = ...], what is <expression of applications>?``; None if not that."""
+    defs: dict[str, tuple[str, str]] = {}
+    for h in claim.math[1:]:
+        m = _DEF.fullmatch(h.strip())
+        if m is None:
+            return None
+        f, var, body = m.groups()
+        if f in defs or f == var or re.search(r"(?<![A-Za-z\\])[A-Za-z]\s*\(", body):
+            raise Refuse("a definition that is not explicit")
+        letters = set(re.findall(r"(?<![A-Za-z\\])[A-Za-z](?![A-Za-z])", body))
+        if letters - {var}:
+            raise Refuse("a definition with parameters")
+        defs[f] = (var, body.strip())
+    if not defs:
+        return None
+    import sympy
+
+    closed = _apply_definitions(claim.math[0], defs)
+    e = parse_math(closed)
+    if not isinstance(e, sympy.Expr) or e.free_symbols:
+        raise Refuse("the asked value is not closed once the definitions are applied")
+    return _compare(claim, evaluate(e), answer, what=claim.math[0])
+
+
 def _equations(claim: Claim, answer: str) -> Decision:
     import sympy
 
+    if claim.math[0] and claim.template in ("if_what_t", "what_t_if"):
+        defined = _definitions(claim, answer)
+        if defined is not None:
+            return defined
     target_text, hyp_texts = claim.math[0], claim.math[1:]
     rels = _hyps(hyp_texts)
     variables = set().union(*(r.free_symbols for r in rels))

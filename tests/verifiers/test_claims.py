@@ -217,3 +217,22 @@ def test_equations_alone_may_be_meant_over_the_complex_numbers():
 def test_odd_root_of_a_negative_number_is_refused():
     # MATH train/algebra/2139: (-27)^(5/3) is -243 with the real cube root, not SymPy's principal value
     assert verdict("Evaluate $(-27)^{5/3}$.", "-243") == "inconclusive"
+
+
+@pytest.mark.parametrize("problem,right,wrong", [
+    ("If $f(x) = 3x^2-5$, what is the value of $f(f(1))$?", "7", "-2"),   # the parser alone reads f(f(1)) as f·f(1)
+    ("If $f(x) = 3x+2$ and $g(x) = (x-1)^2$, what is $f(g(-2))$?", "29", "11"),
+    ("Given that $f(x) = x^{2}-2x+5$ and $g(x) =x+3$, what is the value of $f(g(5)) -g(f(5))$?", "30", "31"),
+    ("If $f(x) = -\\dfrac{1}{x},$ what is $f(f(f(f(f(6)))))$?", "-\\frac{1}{6}", "6"),
+])
+def test_function_definitions_are_expanded(problem, right, wrong):
+    assert verdict(problem, right) == "pass"
+    assert verdict(problem, wrong) == "fail"
+
+
+@pytest.mark.parametrize("problem", [
+    "If $f(x)=4x^3+1$, find $f^{-1}(33)$.",                         # an inverse, not a power
+    "If $f(1)=5$, $f(2)=8$ and $f(x)=ax+bx+2$, what is the value of $f(3)$?",  # parameters
+])
+def test_function_definitions_refused(problem):
+    assert verdict(problem, "2") in (None, "inconclusive")
