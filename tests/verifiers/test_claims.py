@@ -236,3 +236,9 @@ def test_function_definitions_are_expanded(problem, right, wrong):
 ])
 def test_function_definitions_refused(problem):
     assert verdict(problem, "2") in (None, "inconclusive")
+
+
+def test_simplify_compares_rational_functions_as_identities():
+    assert verdict("Simplify $t^3\\cdot t^4$.", "t^7") == "pass"
+    assert verdict("Simplify $t^3\\cdot t^4$.", "t^{12}") == "fail"
+    assert verdict("Compute $t^3\\cdot t^4$.", "t^7") == "inconclusive"  # only 'Simplify' has unknowns
