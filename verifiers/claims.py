@@ -12,9 +12,8 @@ problem as stated, ``fail`` proved wrong; anything the checker could not decide 
 and a problem outside the shapes gets no check at all.  The builder refuses rather than guesses: a
 wrongly built claim that "proves" a wrong answer is the worst outcome.
 
-:func:`check_equation_claim` is the earlier one-equation check, kept for its callers; it reads an
-equation out of any text (extra words may add conditions it ignores), so new code should call
-:func:`check_claims`.
+It replaces an earlier one-equation check that read an equation out of any text (extra words could
+add conditions it ignored, so it could prove a wrong answer).
 """
 
 from __future__ import annotations
@@ -24,100 +23,8 @@ import time
 
 from mathagent.traces.records import Check
 
-NAME = "smt_equation_claim"
-_TOKEN = re.compile(r"^[-+*/^().\d]*[a-z]?[-+*/^().\d]*$")
-_ALLOWED = re.compile(r"^[-+*/^().\d\s]*$")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?(/\d+)?$")
-
-
-_PUNCT = ".,;:?!"
-
-
-def _left(tokens: list[str]) -> list[str]:
-    """Formula tokens immediately before '=' (walking backwards; punctuation ends it)."""
-    out = []
-    for tok in reversed(tokens):
-        if tok[-1:] in _PUNCT or not _TOKEN.match(tok):
-            break
-        out.append(tok)
-    return out[::-1]
-
-
-def _right(tokens: list[str]) -> list[str]:
-    """Formula tokens immediately after '=' (a token with trailing punctuation is the last)."""
-    out = []
-    for tok in tokens:
-        core = tok.rstrip(_PUNCT)
-        if not core or not _TOKEN.match(core):
-            break
-        out.append(core)
-        if core != tok:
-            break
-    return out
-
-
-def find_equation(problem: str) -> tuple[str, str] | None:
-    """The single one-variable equation in ``problem`` as (Lean-style formula, variable), or None."""
-    text = problem.replace("−", "-").replace("·", "*").replace("×", "*").replace("$", " ")
-    text = re.sub(r"\s*=\s*", " = ", text)
-    tokens = text.split()
-    found = []
-    for i, tok in enumerate(tokens):
-        if tok != "=":
-            continue
-        left, right = _left(tokens[:i]), _right(tokens[i + 1:])
-        if not left or not right:
-            continue
-        eq = " ".join(left) + " = " + " ".join(right)
-        letters = set(re.findall(r"[a-z]", eq))
-        if len(letters) != 1:
-            continue
-        var = letters.pop()
-        if not _ALLOWED.match(eq.replace(var, "").replace("=", "")):
-            continue
-        lean = re.sub(rf"(\d|\))\s*(?={var}|\()", r"\1*", eq)  # 3x -> 3*x, 2(x+1) -> 2*(x+1)
-        lean = re.sub(rf"{var}\s*\(", f"{var}*(", lean)
-        found.append((lean, var))
-    return found[0] if len(found) == 1 else None
-
-
-def check_equation_claim(problem: str, answer: str, timeout_s: float = 5.0) -> Check | None:
-    """A verdict for ``answer`` when the problem is one simple equation; None when not applicable."""
-    eq = find_equation(problem)
-    ans = answer.strip().replace(" ", "")
-    if eq is None or not _NUMBER.match(ans):
-        return None
-    lean, var = eq
-    import sympy
-
-    lhs, rhs = lean.split("=")
-    try:
-        x = sympy.Symbol(var)
-        expr = sympy.sympify(lhs.replace("^", "**"), locals={var: x}) - sympy.sympify(
-            rhs.replace("^", "**"), locals={var: x})
-        residual = sympy.simplify(expr.subs(x, sympy.Rational(ans)))
-    except (sympy.SympifyError, TypeError, ValueError, ZeroDivisionError, SyntaxError):
-        return None
-    if residual != 0:  # exact substitution: a decided check
-        return Check(NAME, "fail", f"{var} = {ans} does not satisfy {lean} (residual {residual})", formal=True)
-    from mathagent.verifiers.formal.api import check_claim
-
-    verdict = check_claim([lean], f"{var} = {ans}", {var: "ℝ"}, timeout_s=timeout_s)
-    if verdict.kind == "proved":
-        return Check(NAME, "pass", f"{verdict.label}: every real {var} with {lean} equals {ans}", formal=True)
-    if verdict.kind == "refuted":
-        return Check(NAME, "inconclusive",
-                     f"{var} = {ans} satisfies {lean} but is not its only solution ({verdict.reason})")
-    return Check(NAME, "inconclusive", f"{var} = {ans} satisfies {lean}; SMT: {verdict.kind} ({verdict.reason})")
-
-
-# ---------------------------------------------------------------------------
-# The claim builder
-# ---------------------------------------------------------------------------
-
 MAX_ANSWER_CHARS = 300
 WORKER_SHARE = 0.5
-"""Part of the budget the SymPy worker may use; the SMT obligations share the rest."""
 
 
 def build_claim(problem: str):
