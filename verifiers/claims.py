@@ -25,6 +25,7 @@ from mathagent.traces.records import Check
 
 MAX_ANSWER_CHARS = 300
 WORKER_SHARE = 0.5
+"""Part of the budget the SymPy worker may use; the SMT obligations share the rest."""
 
 
 def build_claim(problem: str):
