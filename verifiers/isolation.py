@@ -157,10 +157,12 @@ class _Pool:
                 self._cond.wait(left)
         try:
             worker = _Worker()
-        except Exception:
+        except Exception as exc:
             with self._cond:
                 self._total -= 1
-                self._broken = True
+                # A worker that started but was not ready in STARTUP_S (a starved machine) is not a sandbox
+                # that forbids processes: only a failed spawn sends every later call to the thread fallback.
+                self._broken = self._broken or not isinstance(exc, WorkerError)
                 self._cond.notify()
             raise
         with self._cond:
@@ -212,6 +214,8 @@ def run_isolated(target: str, args: tuple[Any, ...], timeout_s: float) -> Outcom
         return run_with_deadline(lambda: _resolve(target)(*args), timeout_s)
     try:
         worker = _pool.acquire(POOL_WAIT_S)
+    except WorkerError:  # started, but not ready in time: this call times out, the next starts a fresh one
+        return TimedOut()
     except Exception:  # noqa: BLE001 - no processes here: degrade to the thread deadline
         return run_with_deadline(lambda: _resolve(target)(*args), timeout_s)
     if worker is None:
