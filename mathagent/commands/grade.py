@@ -2,7 +2,7 @@
 
 ``PREDICTION`` is a model reply or a bare answer (its final answer is extracted: the last ``\\boxed{}``,
 ``#### N``, "the answer is X"); ``GOLD`` is read by ``--gold-format``.  Either argument may be ``-`` to
-read it from stdin (not both).  Prints ``correct``/``incorrect`` with the status and the rule that
+read it from stdin (not both); an answer starting with ``-`` (``-5``) is an argument, not an option.  Prints ``correct``/``incorrect`` with the status and the rule that
 decided, or with ``--json`` one object ``{"correct", "status", "detail", "prediction_answer",
 "gold_answer"}``.  Exit code 0 for either verdict; bad input (empty, not UTF-8, over
 ``MAX_GRADE_CHARS``, a gold without the answer its format promises) is a one-line error with exit code 2.
@@ -71,4 +71,5 @@ def grade_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("grade")(grade_command)
+    # answers often start with a minus (`-5`, `-2 < x < 5`): an unknown "option" is an argument here
+    app.command("grade", context_settings={"ignore_unknown_options": True})(grade_command)

@@ -38,6 +38,9 @@ CASES = [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").spl
 STATUSES = {"correct", "incorrect", "no_answer", "parse_error", "timeout"}
 ISSUE_14_KINDS = {"tolerance", "printout", "notation", "extraction", "normalization", "relation", "cross_check"}
 VERDICTS = [c for c in CASES if c["expected"] in ("correct", "incorrect")]
+# The verdicts are under test here, not the speed: a starved CI machine must not turn them into timeouts
+# (the deadline has its own tests below).
+TIMEOUT_S = 60.0
 
 
 def _ids(cases: list[dict]) -> list[str]:
@@ -66,7 +69,7 @@ def test_every_issue_14_case_and_several_own_members_per_kind() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 def test_golden_case(case: dict) -> None:
-    result = grade(case["prediction"], case["gold"], gold_format=case.get("gold_format", "auto"))
+    result = grade(case["prediction"], case["gold"], gold_format=case.get("gold_format", "auto"), timeout_s=TIMEOUT_S)
     assert isinstance(result, GradeResult)
     assert result.status == case["expected"], (result, case["note"])
     assert result.correct == (case["expected"] == "correct")
@@ -78,7 +81,7 @@ def _raw_gold(case: dict) -> str:
 
 @pytest.mark.parametrize("case", VERDICTS, ids=_ids(VERDICTS))
 def test_golden_case_on_the_eval_path(case: dict) -> None:
-    result = grade_attempt(prediction_answer(case["prediction"]), _raw_gold(case))
+    result = grade_attempt(prediction_answer(case["prediction"]), _raw_gold(case), timeout_s=TIMEOUT_S)
     assert result.correct == (case["expected"] == "correct"), (result, case["note"])
 
 
@@ -89,14 +92,14 @@ LEGACY = [c for c in VERDICTS if c["kind"] in ISSUE_14_KINDS]
 def test_golden_case_stored_normalized(case: dict) -> None:
     """Rows written before the raw answer was kept hold normalized answers and golds: still graded right."""
     raw = prediction_answer(case["prediction"])
-    result = grade(normalize_answer(raw) or raw, normalize_answer(_raw_gold(case)))
+    result = grade(normalize_answer(raw) or raw, normalize_answer(_raw_gold(case)), timeout_s=TIMEOUT_S)
     assert result.correct == (case["expected"] == "correct"), (result, case["note"])
 
 
 @pytest.mark.parametrize("case", VERDICTS, ids=_ids(VERDICTS))
 def test_golden_case_in_the_agents_cross_check(case: dict) -> None:
     claimed = extract_final_answer(case["prediction"]) or case["prediction"]
-    check = compare_answers("cot_cross_check", claimed, _raw_gold(case), how="chain of thought")
+    check = compare_answers("cot_cross_check", claimed, _raw_gold(case), how="chain of thought", timeout_s=TIMEOUT_S)
     assert check.verdict == ("pass" if case["expected"] == "correct" else "fail"), (check, case["note"])
 
 

@@ -39,12 +39,20 @@ def invoke(app: typer.Typer, *args: str, stdin: str | None = None):
 
 @pytest.mark.parametrize("case", RUNNABLE, ids=[c["id"] for c in RUNNABLE])
 def test_golden_case_through_the_command(app, case: dict) -> None:
-    res = invoke(app, case["prediction"], case["gold"], "--gold-format", case.get("gold_format", "auto"), "--json")
+    res = invoke(app, case["prediction"], case["gold"], "--gold-format", case.get("gold_format", "auto"), "--json",
+                 "--timeout", "60")  # verdicts under test, not speed
     assert res.exit_code == 0, (res.output, res.exception)
     got = json.loads(res.stdout)
     assert set(got) == {"correct", "status", "detail", "prediction_answer", "gold_answer"}
     assert got["status"] == case["expected"], (got, case["note"])
     assert got["correct"] is (case["expected"] == "correct")
+
+
+def test_answers_starting_with_a_minus_are_arguments(app) -> None:
+    res = invoke(app, "-5", "--json", "-\\frac{10}{2}")
+    assert res.exit_code == 0 and json.loads(res.stdout)["correct"] is True, res.output
+    typo = invoke(app, "5", "5", "--jsn")
+    assert typo.exit_code != 0
 
 
 def test_human_output_names_the_verdict_and_the_answers(app) -> None:
