@@ -39,10 +39,10 @@ MAX_NUMBER_CHARS = 400
 MAX_POWER_DIGITS = 2_000
 MAX_TOKENS = 200
 # A float matches a value within half a unit of its last shown digit, relatively, clamped to these bounds:
-# never looser than 1e-6 (3.14 is not pi, 0.333 is not 1/3) and never tighter than 1e-12 (a program's
-# float error: 0.30000000000000004 is 3/10).
+# never looser than 1e-6 (3.14 is not pi, 0.333 is not 1/3) and never tighter than 1e-9 (a program's
+# float arithmetic: 0.30000000000000004 is 3/10, a numeric solver's 1.9999999999 is 2).
 FLOAT_REL_TOL_MAX = Fraction(1, 10**6)
-FLOAT_REL_TOL_MIN = Fraction(1, 10**12)
+FLOAT_REL_TOL_MIN = Fraction(1, 10**9)
 
 
 # --------------------------------------------------------------------------------------------- forms
