@@ -159,8 +159,6 @@ _LABEL = re.compile(r"(?:\*\*)?\s*(?:the\s+)?(?:final\s+)?answer\s*(?:\*\*\s*)?(
                     re.IGNORECASE)
 _APPROX = re.compile(r"\s*(?:\\approx(?![A-Za-z])|\u2248|\\sim(?![A-Za-z])|about\s|approximately\s)\s*", re.IGNORECASE)
 _QUOTES = {"'": "'", '"': '"', "`": "`", "\u201c": "\u201d", "\u2018": "\u2019"}
-_SPACING = re.compile(r"\\[!,;: ]|\\quad|\\qquad|\\displaystyle|\\textstyle|\\(?:left|right)(?![A-Za-z])\.?|"
-                      r"\\[bB]igg?[lr]?(?![A-Za-z])|[\u00a0\u2009\u202f\u200b]")
 
 
 def _strip_once(s: str) -> str:
@@ -679,6 +677,7 @@ _PY_CALLS = {"sqrt": ("\\sqrt{", "}"), "Abs": ("|", "|"), "exp": ("\\exp(", ")")
 _PY_CALL = re.compile(r"(?<![\\A-Za-z.])(" + "|".join(re.escape(k) for k in sorted(_PY_CALLS, key=len, reverse=True))
                       + r")\(")
 _PY_CONSTANTS = re.compile(r"(?<![\\A-Za-z])(pi|oo|E|I)(?![A-Za-z(])")
+_PY_NAMES = re.compile(r"(?<![\\A-Za-z])(pi|oo)(?![A-Za-z(])")
 _CODE_HINT = re.compile(r"\*|sqrt\(|(?<![A-Za-z\\])(?:pi|oo|I|E)(?![A-Za-z])")
 _SCI = re.compile(r"(?<![\w.\\])(\d+(?:\.\d*)?|\.\d+)[eE]([-+]?)(\d+)(?![\w.])")
 _REPEATING = re.compile(r"(\d+)\.(\d*)\\(?:overline|bar|dot)\s*(?:\{(\d+)\}|(\d))")
@@ -796,7 +795,7 @@ def parser_latex(text: str) -> str:
         if looks_like_code or re.search(r"(?<![A-Za-z\\])[IE](?![A-Za-z])", s) and re.search(r"[-+*/^]", s):
             s = _PY_CONSTANTS.sub(lambda m: {"pi": "\\pi ", "oo": "\\infty ", "E": "e", "I": "i"}[m.group(1)], s)
         else:
-            s = re.sub(r"(?<![\\A-Za-z])(pi|oo)(?![A-Za-z(])", lambda m: {"pi": "\\pi ", "oo": "\\infty "}[m.group(1)], s)
+            s = _PY_NAMES.sub(lambda m: {"pi": "\\pi ", "oo": "\\infty "}[m.group(1)], s)
         s = s.replace("**", "^")
     stripped = strip_unit_suffix(s)
     return stripped or s

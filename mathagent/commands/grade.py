@@ -2,9 +2,9 @@
 
 ``PREDICTION`` is a model reply or a bare answer (its final answer is extracted: the last ``\\boxed{}``,
 ``#### N``, "the answer is X"); ``GOLD`` is read by ``--gold-format``.  Either argument may be ``-`` to
-read it from stdin (not both); an answer starting with ``-`` (``-5``) is an argument, not an option.  Prints ``correct``/``incorrect`` with the status and the rule that
-decided, or with ``--json`` one object ``{"correct", "status", "detail", "prediction_answer",
-"gold_answer"}``.  Exit code 0 for either verdict; bad input (empty, not UTF-8, over
+read it from stdin (not both); an answer starting with ``-`` (``-5``) is an argument, not an option.
+Prints ``correct``/``incorrect`` with the status and the rule that decided, or with ``--json`` one object
+``{"correct", "status", "detail", "prediction_answer", "gold_answer"}``.  Exit code 0 for either verdict; bad input (empty, not UTF-8, over
 ``MAX_GRADE_CHARS``, a gold without the answer its format promises) is a one-line error with exit code 2.
 """
 
