@@ -46,7 +46,7 @@ from mathagent.agent import methods, vote as voting
 from mathagent.agent.methods import Plan
 from mathagent.agent.state import AgentConfig, AgentContext, AgentState
 from mathagent.traces.records import Check, Step
-from mathagent.verifiers.answers import equivalent
+from mathagent.verifiers.equivalence import equivalent
 from mathagent.verifiers.claims import check_claims
 from mathagent.verifiers.plausibility import expectation
 

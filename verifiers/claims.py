@@ -18,7 +18,6 @@ add conditions it ignored, so it could prove a wrong answer).
 
 from __future__ import annotations
 
-import re
 import time
 
 from mathagent.traces.records import Check
