@@ -15,8 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mathagent.traces.coltypes import StoredDateTime, StoredJSON  # rows that hold garbage read as None / {}
 
 
 def utcnow() -> datetime:
@@ -31,11 +33,11 @@ class EvalRun(Base):
     __tablename__ = "eval_runs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(StoredDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(StoredDateTime())
     dataset: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default="running")
-    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(StoredJSON(dict), default=dict)
 
     traces: Mapped[list[Trace]] = relationship(back_populates="run")
 
@@ -45,7 +47,7 @@ class Trace(Base):
     __table_args__ = (UniqueConstraint("run_id", "problem_id", "strategy", "sample_index", name="uq_trace_run_item"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(StoredDateTime(), default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(16), default="solve")
     run_id: Mapped[str | None] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
     dataset: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -65,7 +67,7 @@ class Trace(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(StoredJSON(dict), default=dict)
 
     run: Mapped[EvalRun | None] = relationship(back_populates="traces")
     steps: Mapped[list[Step]] = relationship(
@@ -116,7 +118,7 @@ class LLMCall(Base):
     trace_id: Mapped[str] = mapped_column(ForeignKey("traces.id", ondelete="CASCADE"), index=True)
     step_index: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(String(32))
-    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(StoredJSON(list))
     response: Mapped[str] = mapped_column(Text)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
