@@ -22,10 +22,10 @@ Outputs (:func:`output_path`, :class:`AtomicOutput`):
 * the data is written to a temporary file beside the target and renamed into
   place only when complete, so a failure leaves the old file (or none).
 
-Every problem is a :class:`FileProblem`, which carries a one-line ``message``, a
-``fix`` and exit code 2, as every user-facing error does.  This module uses the
-standard library only, so the lower layers (``verifiers``, ``tools``) may use it
-without depending on anything above them.
+Every problem is a :class:`FileProblem`, an :class:`~mathagent.errors.InputError`
+with a one-line ``message``, a ``fix`` and exit code 2.  This module depends on
+the standard library and the dependency-free ``mathagent.errors`` only, so the
+lower layers (``verifiers``) may use it without depending on anything above them.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from mathagent.errors import InputError
+
 MAX_TEXT_BYTES = 1_000_000  # a program, a statement: read whole
 MAX_DATA_BYTES = 2 * 1024**3  # a benchmark, a corpus, an exclude file: streamed
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -46,15 +48,11 @@ MAX_JSON_DEPTH = 64
 BOM = "\ufeff"
 
 
-class FileProblem(Exception):
+class FileProblem(InputError):
     """An input or output path the command cannot use (exit code 2, like every bad input)."""
 
-    exit_code = 2
-
     def __init__(self, message: str, fix: str):
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+        super().__init__(message, fix)
 
 
 class JsonProblem(ValueError):

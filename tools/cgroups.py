@@ -74,6 +74,24 @@ def pids_parent() -> Path | None:
     return None
 
 
+def _remove_stale(parent: Path) -> None:
+    """Remove the empty cgroups of owners that are gone (an owner killed with kill -9 cannot clean up)."""
+    try:
+        entries = list(parent.glob("mathagent-calc-*"))
+    except OSError:
+        return
+    for path in entries[:1000]:
+        try:
+            owner = int(path.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if owner != os.getpid() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                path.rmdir()  # fails while a process is still inside: then it is not stale yet
+            except OSError:
+                pass
+
+
 class TaskLimit:
     """One pids cgroup with ``pids.max`` = ``max_tasks``; :meth:`add` moves processes in, :meth:`close` removes it."""
 
@@ -86,6 +104,7 @@ class TaskLimit:
         parent = pids_parent()
         if parent is None:
             return None
+        _remove_stale(parent)
         path = parent / f"mathagent-calc-{os.getpid()}-{next(_COUNTER)}"
         try:
             path.mkdir()

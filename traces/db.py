@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mathagent.errors import DatabaseError
+from mathagent.errors import DatabaseError, InputError
 from mathagent.files import kind_of
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -113,9 +113,9 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        if not create:
-            raise DatabaseError(f"no trace database at {path}",
-                                "run `mathagent solve` or `mathagent eval` first, or point --db at the database") \
+        if not create:  # a wrong path is bad input (exit 2), as it always was for export
+            raise InputError(f"no trace database at {path}",
+                             "run `mathagent solve` or `mathagent eval` first, or point --db at the database") \
                 from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
