@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mathagent.errors import DatabaseError, InputError
 from mathagent.files import kind_of
+from mathagent.traces.coltypes import lenient_sqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -105,6 +106,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
                             "install the driver (e.g. pip install 'psycopg[binary]') or fix the URL") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        lenient_sqlite(engine.dialect)  # a row holding garbage reads as None / 0 / text, never a crash
     return engine
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mathagent.traces.coltypes import StoredDateTime, StoredJSON  # rows that hold garbage read as None / {}
+from mathagent.traces.coltypes import StoredJSON  # a non-object (or malformed) JSON value reads as {} / []
 
 
 def utcnow() -> datetime:
@@ -33,8 +33,8 @@ class EvalRun(Base):
     __tablename__ = "eval_runs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(StoredDateTime(), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(StoredDateTime())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dataset: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default="running")
     config: Mapped[dict[str, Any]] = mapped_column(StoredJSON(dict), default=dict)
@@ -47,7 +47,7 @@ class Trace(Base):
     __table_args__ = (UniqueConstraint("run_id", "problem_id", "strategy", "sample_index", name="uq_trace_run_item"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(StoredDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(16), default="solve")
     run_id: Mapped[str | None] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
     dataset: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -109,7 +109,7 @@ def test_neutralise_keeps_newlines_tabs_and_text():
 
 # -- rows that hold garbage ---------------------------------------------------------------------------
 
-BROKEN_ROWS = {
+BROKEN_ROWS = {  # SQLite stores any value in any column
     "created-not-a-date": "UPDATE traces SET created_at = 'not a date'",
     "created-a-number": "UPDATE traces SET created_at = 12345",
     "run-created-garbage": "UPDATE eval_runs SET created_at = 'yesterday', finished_at = '31/02/2026'",
@@ -118,6 +118,11 @@ BROKEN_ROWS = {
     "config-wrong-types": "UPDATE eval_runs SET config = '{\"samples\": \"many\", \"strategies\": \"agent\"}'",
     "meta-a-string": "UPDATE traces SET meta = '\"just text\"'",
     "messages-not-json": "UPDATE llm_calls SET messages = '[[['",
+    "numbers-that-are-words": "UPDATE traces SET seconds = 'fast', prompt_tokens = 'many', sample_index = 'first'",
+    "truth-values-that-are-words": "UPDATE traces SET verified = 'maybe', correct = 'perhaps'",
+    "text-that-is-a-blob": "UPDATE traces SET problem = x'00ff41', answer = x'c3', model = 5",
+    "step-fields": "UPDATE steps SET ms = 'slow', \"index\" = 'a', output = x'ff'",
+    "tool-call-fields": "UPDATE tool_calls SET stdout = x'1b5b324a', ms = 'x', step_index = 2.5",
 }
 
 
