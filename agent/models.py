@@ -122,12 +122,18 @@ def resolve_model_path(model: str | None, cache_dir: Path) -> Path:
     """``model`` is a path to a .gguf file, or None for the embedded default."""
     if not model:
         return ensure_packaged_model(DEFAULT_MODEL, cache_dir)
+    from mathagent.files import FileProblem, open_input
+
     path = Path(model).expanduser()
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ModelUnavailable(f"model file not found: {path}",
                                "pass an existing .gguf file with --model, or omit it for the embedded default")
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open_input(path, "model file", max_bytes=1 << 50) as f:  # a regular file: a FIFO would block
+            magic = f.read(4)
+    except FileProblem as exc:
+        raise ModelUnavailable(exc.message, "pass an existing .gguf file with --model, or omit it for the "
+                                            "embedded default") from None
     if magic != b"GGUF":
         raise ModelUnavailable(f"{path} is not a GGUF model file", "pass a .gguf file (llama.cpp format)")
     return path

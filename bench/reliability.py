@@ -18,8 +18,11 @@ per-test outcomes, never typed in:
   ``$RELIABILITY_FIGURES_DIR/crash.json`` (keys ``kill_rounds``, ``rows_lost``,
   ``rows_duplicated``); otherwise rounds are counted as one kill per passing
   test and 0 lost / 0 duplicated is what a passing test asserts.
-* bad inputs tried / clean errors: tests/mathagent/test_bad_input_all.py, one
-  test per (command, input); the breakdown per command comes from its table.
+* bad inputs tried / clean errors: every ``tests/*/test_bad_input*.py`` file.
+  tests/mathagent/test_bad_input_all.py has one test per (command, input) and
+  the breakdown per command and kind comes from its table; the other files
+  (files read and written, stored rows and text, database URLs) count one test
+  per input.
 * owner death: the process-table tests that kill -9 the owner of a worker
   pool (the sandboxed calculator's and the Lean REPL pool's) and check that no
   worker process is left.
@@ -52,6 +55,8 @@ GRAPH = "tests/agent/test_graph.py"
 EVAL_DIR = "tests/eval"
 CRASH = "tests/eval/test_eval_crash.py"
 BAD_INPUT = "tests/mathagent/test_bad_input_all.py"
+BAD_INPUT_GLOB = "tests/*/test_bad_input*.py"
+BAD_INPUT_META = "test_every_registered_command_has_bad_input_cases"  # checks the table, is no input
 FUZZ = ["tests/tools/test_fuzz_framing.py", "tests/tools/test_fuzz_calculator.py",
         "tests/verifiers/formal/test_fuzz_parser.py", "tests/verifiers/test_answers.py",
         "tests/datasets/test_export_unicode.py"]
@@ -66,6 +71,12 @@ PYTEST_TIMEOUT_S = 3600
 
 def _existing(paths: list[str]) -> list[str]:
     return [p for p in paths if (REPO / p).exists()]
+
+
+def bad_input_files() -> list[str]:
+    """Every bad-input test file, the CLI table first."""
+    found = sorted(p.relative_to(REPO).as_posix() for p in REPO.glob(BAD_INPUT_GLOB))
+    return [BAD_INPUT] * (BAD_INPUT in found) + [p for p in found if p != BAD_INPUT]
 
 
 def run_pytest(paths: list[str], junit: Path, figures_dir: Path) -> int:
@@ -165,8 +176,10 @@ def compute(cases: list[dict], figures_dir: Path) -> dict:
     owner = [c for c in cases if any(c["file"] == p.split("::")[0] and (("::" not in p) or c["name"] == p.split("::")[1])
                                      for p in OWNER_DEATH)]
     faults = _tally(llm + agent_eval)
-    bad = _tally(_in(cases, BAD_INPUT))
+    bad_all = [c for p in bad_input_files() for c in _in(cases, p) if c["name"] != BAD_INPUT_META]
+    bad = _tally(bad_all)
     bad_cases = [c for c in _in(cases, BAD_INPUT) if c["name"].startswith("test_bad_input_gives_a_clean_error")]
+    bad_other = {p: _tally(_in(cases, p)) for p in bad_input_files() if p != BAD_INPUT}
     fuzz = {p: _tally(_in(cases, p)) for p in FUZZ}
     return {
         "attacks": {"tried": attacks["run"], "contained": attacks["passed"], "escaped_or_failed": attacks["failed"],
@@ -175,13 +188,15 @@ def compute(cases: list[dict], figures_dir: Path) -> dict:
         "faults": {"injected": faults["run"], "survived": faults["passed"], "failed_names": faults["failed_names"],
                    "skipped": faults["skipped"], "llm_http": len(llm), "agent_and_eval": len(agent_eval)},
         "crash": crash_figures(cases, figures_dir),
-        "bad_input": {"tried": sum(c["outcome"] != "skipped" for c in bad_cases),
-                      "clean": sum(c["outcome"] == "passed" for c in bad_cases),
-                      "failed_names": bad["failed_names"], "by_command": bad_input_breakdown()},
+        "bad_input": {"tried": sum(c["outcome"] != "skipped" for c in bad_all),
+                      "clean": sum(c["outcome"] == "passed" for c in bad_all),
+                      "cli_cases": sum(c["outcome"] != "skipped" for c in bad_cases),
+                      "failed_names": bad["failed_names"], "by_command": bad_input_breakdown(),
+                      "other_files": bad_other},
         "owner_death": _tally(owner),
         "fuzz": fuzz,
         "other_failures": sorted(f"{c['file']}::{c['name']}" for c in cases if c["outcome"] == "failed"
-                                 and c["file"] not in (ATTACKS, LLM_FAULTS, BAD_INPUT, CRASH)
+                                 and c["file"] not in (ATTACKS, LLM_FAULTS, CRASH, *bad_input_files())
                                  and c not in agent_eval and c not in owner),
     }
 
@@ -237,7 +252,13 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         "",
         "## Attacks on the sandbox",
         "",
-        f"`{ATTACKS}`: one test per attack; {a['skipped']} skipped (environment).",
+        f"`{ATTACKS}`: one test per attack; {a['skipped']} skipped (environment). Besides escapes (processes, "
+        "exec, network, files, secrets, signals, raw syscalls), they cover state that would outlive a call "
+        "(renicing or rescheduling the worker, umask, signal mask and limits left for the next call, "
+        "`fchmodat2` on the sandbox root, syscalls outside the allow list), effects that reach the host while a "
+        "call runs (file leases and locks on bound host files, AIO contexts, inotify instances, thread bombs, "
+        "locked memory, queued signals, `sync`) and statuses that must say what happened (a self-sent SIGXCPU "
+        "is a signal, not a timeout).",
     ]
     if a["partial"]:
         lines.append("Contained only partially, as the tests themselves state (see docs/sandbox.md): "
@@ -269,10 +290,14 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         "",
         "## Bad input",
         "",
-        f"`{BAD_INPUT}`: every registered command gets empty, huge (10 MB), binary, invalid UTF-8, wrong-type, "
-        "malformed-file, unreachable or read-only database and missing/corrupt model inputs as they apply. "
-        "Clean = non-zero exit, one `error:` line (+ `fix:`), no traceback, no locals, and the trace stored "
-        "before the command is still there.",
+        f"`{BAD_INPUT}` ({b['cli_cases']} cases): every registered command gets empty, huge (10 MB), binary, "
+        "invalid UTF-8, wrong-type, malformed-file, unreachable, hung or read-only database and missing/corrupt "
+        "model inputs as they apply, and (issue 16) special files where a file is read (FIFO, device, folder), "
+        "outputs that are inputs, the database or special files, JSON with oversized numbers, deep nesting, "
+        "lone surrogates or wrong field types, malformed database URLs, problems with nothing visible in them "
+        "and stdout on a full disk. Clean = non-zero exit, one `error:` line (+ `fix:`), no traceback, no "
+        "locals, the trace stored before the command is still there, every file the command was given is "
+        "unchanged (a FIFO still a FIFO), nothing was created, and a bounded run time where it could hang.",
         "",
         "| command | cases | kinds |",
         "|---|---|---|",
@@ -280,6 +305,11 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
     for cmd, kinds in b["by_command"].items():
         lines.append(f"| {cmd} | {sum(kinds.values())} | "
                      + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) + " |")
+    if b["other_files"]:
+        lines += ["", "Inputs tested through the library and the stored data, one test per input:", "",
+                  "| file | passed / run |", "|---|---|"]
+        for path, t in b["other_files"].items():
+            lines.append(f"| `{path}` | {t['passed']} / {t['run']} |")
     if b["failed_names"]:
         lines += ["", "Not clean: " + ", ".join(f"`{n}`" for n in b["failed_names"]) + "."]
     lines += ["", "## Fuzzing (hypothesis)", "", "| suite | tests passed / run |", "|---|---|"]
@@ -295,11 +325,11 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "reliability.md")
+    ap.add_argument("--out", default=str(REPO / "docs" / "reliability.md"))
     ap.add_argument("--json", action="store_true", help="Also print the figures as one JSON object.")
     args = ap.parse_args()
     started = dt.datetime.now(dt.timezone.utc)
-    paths = _existing([ATTACKS, LLM_FAULTS, GRAPH, EVAL_DIR, BAD_INPUT, *FUZZ, *BOUNDS])
+    paths = _existing([ATTACKS, LLM_FAULTS, GRAPH, EVAL_DIR, *bad_input_files(), *FUZZ, *BOUNDS])
     paths += [p for p in OWNER_DEATH if (REPO / p.split("::")[0]).exists()]
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
         junit, figures_dir = Path(tmp) / "junit.xml", Path(tmp) / "figures"
@@ -310,8 +340,10 @@ def main() -> int:
             return 2
         fig = compute(parse_junit(junit), figures_dir)
     seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(fig, started, seconds, rc), encoding="utf-8")
+    from mathagent.files import output_path, write_text
+
+    target = output_path(args.out, "--out", create_parent=True)  # never a special file; replaced when complete
+    write_text(target, render(fig, started, seconds, rc))
     print(f"wrote {args.out}", file=sys.stderr)
     if args.json:
         print(json.dumps(fig, indent=1))

@@ -8,10 +8,13 @@ it is listed as "unknown - check before redistributing").
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from mathagent.files import FileProblem, open_input
 
 CARD_MARKER = "<!-- written by `mathagent export` -->"
 
@@ -110,10 +113,11 @@ def card_path(output: Path) -> Path:
     """``README.md`` next to the output, unless that file exists and was not written by us."""
     folder = output if output.is_dir() else output.parent
     readme = folder / "README.md"
-    if readme.exists():
-        try:
-            head = readme.read_text(encoding="utf-8", errors="replace")[:200]
-        except OSError:
+    if os.path.lexists(readme):
+        try:  # a FIFO or a device named README.md is not ours either (and must not block the export)
+            with open_input(readme, "README.md") as f:
+                head = f.read(800).decode("utf-8", errors="replace")[:200]
+        except (OSError, FileProblem):
             head = ""
         if CARD_MARKER not in head:
             return folder / f"{output.stem if not output.is_dir() else output.name}.README.md"

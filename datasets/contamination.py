@@ -17,13 +17,15 @@ is a few megabytes.
 from __future__ import annotations
 
 import hashlib
-import json
+import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mathagent.errors import InputError
+from mathagent.files import MAX_LINE_BYTES, JsonProblem, loads_json, open_input, read_lines
 
 NGRAM = 13
 TEXT_FIELDS = ("question", "problem", "prompt", "input", "text", "informal_statement")
@@ -73,15 +75,15 @@ class ContaminationIndex:
         return bool(self.grams or self.short) and self.overlap(text) >= self.threshold
 
 
-def _jsonl_texts(path: Path, lines: Iterator[str]) -> Iterator[str]:
-    for lineno, line in enumerate(lines, 1):
+def _jsonl_texts(path: Path, lines: Iterator[tuple[int, str]]) -> Iterator[str]:
+    for lineno, line in lines:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{lineno}: not a JSON object ({exc.msg})",
-                             "give a JSONL file (one object a line) or a plain-text file") from exc
+            obj = loads_json(line)
+        except JsonProblem as exc:
+            raise InputError(f"{path}:{lineno}: {exc.reason}",
+                             "give a JSONL file (one object a line) or a plain-text file") from None
         if isinstance(obj, dict):
             for key in TEXT_FIELDS:
                 if isinstance(obj.get(key), str):
@@ -89,16 +91,20 @@ def _jsonl_texts(path: Path, lines: Iterator[str]) -> Iterator[str]:
                     break
 
 
-def _is_json_object(line: str) -> bool:
+def _is_json_object(path: Path, line: str) -> bool:
+    """Whether the first line is a JSON object (then the file is JSONL); JSON no reader should hold is an error."""
     try:
-        return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
+        return isinstance(loads_json(line), dict)
+    except JsonProblem as exc:
+        if line.lstrip().startswith(("{", "[")) and not exc.reason.startswith("invalid JSON"):
+            raise InputError(f"{path}:1: {exc.reason}", "give a JSONL file (one object a line) or a plain-text file") \
+                from None
         return False
 
 
 def _refuse_binary(path: Path) -> None:
     """A binary or non-UTF-8 file would index garbage and exclude nothing, silently: refuse it."""
-    with path.open("rb") as fh:
+    with open_input(path, "exclude file", max_bytes=MAX_EXCLUDE_BYTES) as fh:
         head = fh.read(64 * 1024)
     try:
         head.decode("utf-8")
@@ -111,6 +117,15 @@ def _refuse_binary(path: Path) -> None:
                          "pass the benchmark file itself (JSONL or plain text), not an archive or parquet")
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(number, text)`` of each line (bounded: :func:`mathagent.files.read_lines`); an over-long line is refused."""
+    for number, raw in read_lines(path, "exclude file", max_bytes=MAX_EXCLUDE_BYTES):
+        if raw is None:
+            raise InputError(f"{path}:{number}: line longer than {MAX_LINE_BYTES} bytes",
+                             "pass the benchmark file itself (JSONL or plain text)")
+        yield number, raw.decode("utf-8", errors="replace")
+
+
 def load_exclusions(paths: Iterable[Path], threshold: float) -> ContaminationIndex:
     """Index the problems of every file in ``paths`` (streamed line by line)."""
     if not 0.0 < threshold <= 1.0:
@@ -118,21 +133,20 @@ def load_exclusions(paths: Iterable[Path], threshold: float) -> ContaminationInd
     index = ContaminationIndex(threshold=threshold)
     for path in paths:
         path = Path(path)
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise InputError(f"exclude file not found: {path}", "pass benchmark test files (JSONL or text)")
-        if path.stat().st_size > MAX_EXCLUDE_BYTES:
-            raise InputError(f"exclude file too large: {path}", "pass the benchmark's test split only")
-        _refuse_binary(path)
+        _refuse_binary(path)  # a folder, a FIFO, a device or a file past MAX_EXCLUDE_BYTES is refused here
         before = index.problems
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            first = fh.readline()
-            fh.seek(0)
-            if path.suffix.lower() in (".jsonl", ".ndjson") or _is_json_object(first):
-                for text in _jsonl_texts(path, fh):
+        lines = _lines(path)
+        first = next(lines, None)
+        if first is not None:
+            lines = itertools.chain([first], lines)
+            if path.suffix.lower() in (".jsonl", ".ndjson") or _is_json_object(path, first[1]):
+                for text in _jsonl_texts(path, lines):
                     index.add_text(text)
             else:
                 stream: list[str] = []
-                for line in fh:
+                for _, line in lines:
                     if line.strip():
                         index.add_text(line)   # per line: short problems and per-problem counts
                         stream.extend(tokens(line))

@@ -6,7 +6,8 @@ counted under one reason, then the dataset card.  Memory stays flat in the
 number of traces: the database streams in batches (:mod:`export_source`), the
 deduplicator keeps only the current problem's kept solutions, the writers
 append as they go.  The output is written to a temporary file in the target
-folder and renamed at the end, so a failed export leaves no half-written file.
+folder and renamed at the end, so a failed export leaves no half-written file; it is never an input
+of the export (the database, an --exclude file) nor a special file (:mod:`mathagent.files`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mathagent.datasets.export_formats import FORMATS
 from mathagent.datasets.export_source import ExportFilters, count_matching, stream_traces
 from mathagent.datasets.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
+from mathagent.files import AtomicOutput, output_path, write_text
 
 Progress = Callable[[int, int | None], None]  # (traces processed, total or None)
 
@@ -35,7 +37,7 @@ Progress = Callable[[int, int | None], None]  # (traces processed, total or None
 @dataclass(frozen=True)
 class ExportOptions:
     fmt: str
-    out: Path
+    out: str | Path  # as typed: a trailing slash means a folder
     filters: ExportFilters = field(default_factory=ExportFilters)
     exclude: tuple[Path, ...] = ()
     overlap_threshold: float = 0.5
@@ -63,17 +65,15 @@ class ExportResult:
                 **self.stats.to_dict()}
 
 
-def output_file(fmt: str, out: Path) -> Path:
-    """A folder (existing, or spelled with a trailing slash, or without a suffix for parquet) gets a file name."""
+def output_file(fmt: str, out: str | Path, inputs: tuple[tuple[Path, str], ...] = ()) -> Path:
+    """The data file ``--out`` names: a folder (existing, spelled with a trailing slash, or without a suffix
+    for parquet) gets ``<format>.<ext>`` inside it (created).  Checked by :func:`mathagent.files.output_path`:
+    never one of ``inputs`` (the database, the --exclude files), never a special file."""
     ext = ".parquet" if fmt == "parquet" else ".jsonl"
-    as_dir = out.is_dir() or str(out).endswith(("/", os.sep)) or (fmt == "parquet" and not out.suffix)
-    path = out / f"{fmt}{ext}" if as_dir else out
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder {path.parent}: {exc.strerror}",
-                         "choose a writable --out path") from exc
-    return path
+    text = os.fspath(out)
+    if fmt == "parquet" and text.strip() and not Path(text).suffix and not text.endswith(("/", os.sep)):
+        text += os.sep
+    return output_path(text, "--out", default_name=f"{fmt}{ext}", inputs=inputs, create_parent=True)
 
 
 def _check_options(opts: ExportOptions) -> None:
@@ -88,16 +88,10 @@ def _check_options(opts: ExportOptions) -> None:
 
 
 def _open_engine(db_url: str):
-    """The engine on a checked schema; a missing SQLite file is an input error, not a new empty database."""
+    """The engine on a checked schema; a missing SQLite file is an error, never a new empty database."""
     from mathagent.traces.db import make_engine, prepare_database
 
-    engine = make_engine(db_url)  # words an invalid URL as a DatabaseError
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not url.query.get("uri") and not Path(url.database).expanduser().exists():
-        engine.dispose()
-        raise InputError(f"no trace database at {url.database}",
-                         "run `mathagent solve` or `mathagent eval` first, or point --db at the database")
+    engine = make_engine(db_url, create=False)  # words an invalid URL as a DatabaseError
     try:
         prepare_database(engine)
     except BaseException:
@@ -108,17 +102,21 @@ def _open_engine(db_url: str):
 
 def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = None) -> ExportResult:
     """Export the traces of ``db_url`` selected by ``opts``; writes the data file and its card."""
+    from mathagent.traces.db import database_files
+
     _check_options(opts)
     t0 = time.perf_counter()
+    inputs = (*database_files(db_url), *((Path(p), "--exclude file this command reads") for p in opts.exclude))
+    path = output_file(opts.fmt, opts.out, inputs)  # before any work: an output is never an input
+    card = output_path(card_path(path), "the dataset card", inputs=inputs)
     index: ContaminationIndex | None = load_exclusions(opts.exclude, opts.overlap_threshold) if opts.exclude else None
     with_metadata = opts.with_metadata if opts.with_metadata is not None else opts.fmt != "openai-chat"
-    path = output_file(opts.fmt, opts.out)
-    tmp = path.with_name(f".{path.name}.partial")
     stats = ExportStats()
     dedup = Deduplicator(opts.max_per_problem, opts.solution_similarity)
     engine = _open_engine(db_url)
+    output = AtomicOutput(path, inputs=inputs)
     try:
-        writer = open_writer(opts.fmt, tmp, with_metadata)
+        writer = open_writer(opts.fmt, output.tmp, with_metadata)
         try:
             with engine.connect() as conn:
                 total = count_matching(conn, opts.filters) if progress else None
@@ -152,16 +150,15 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
                     progress(stats.matched, total)
         finally:
             writer.close()
-        os.replace(tmp, path)
+        output.commit()
     except OperationalError as exc:
         raise DatabaseError(f"database error while exporting: {str(getattr(exc, 'orig', exc)).splitlines()[0]}",
                             "check that the database is reachable (--db / MATHAGENT_DB_URL)") from exc
     finally:
         engine.dispose()
-        if tmp.exists():
-            tmp.unlink()
-    card = card_path(path)
-    card.write_text(render_card(fmt=opts.fmt, output=path, stats=stats, filters=opts.filters.describe(),
-                                options=opts.describe(), exclusions=index.sources if index else []),
-                    encoding="utf-8")
+        if not output.done:
+            output.discard()
+    write_text(card, render_card(fmt=opts.fmt, output=path, stats=stats, filters=opts.filters.describe(),
+                                 options=opts.describe(), exclusions=index.sources if index else []),
+               inputs=inputs, flag="the dataset card")
     return ExportResult(path, card, stats, time.perf_counter() - t0)

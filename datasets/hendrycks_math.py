@@ -15,7 +15,6 @@ over the solution's box.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,8 @@ from typing import Any
 
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import field_str, iter_jsonl
+from mathagent.datasets.reading import field_str, file_text, iter_jsonl
+from mathagent.files import loads_json
 from mathagent.verifiers.answers import extract_boxed, normalize_answer
 
 NAME = "math"
@@ -101,12 +101,9 @@ def _folder_records(root: Path) -> Iterator[tuple[str, int | None, Problem | Rec
     for path in files:
         file = str(path)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError(f"file larger than {MAX_FILE_BYTES} bytes")
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
-            msg = f"invalid JSON: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            yield file, None, RecordError(file, None, msg)
+            obj = loads_json(file_text(path, MAX_FILE_BYTES))
+        except ValueError as exc:  # not a regular file, too large, not UTF-8, not usable JSON
+            yield file, None, RecordError(file, None, str(exc))
             continue
         if not isinstance(obj, dict):
             yield file, None, RecordError(file, None, f"expected a JSON object, got {type(obj).__name__}")

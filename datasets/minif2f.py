@@ -18,7 +18,7 @@ from pathlib import Path
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.lean_statements import formal_problem, split_lean_file
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import jsonl_records
+from mathagent.datasets.reading import file_text, jsonl_records
 
 NAME = "minif2f"
 MAX_FILE_BYTES = 1024 * 1024
@@ -31,10 +31,8 @@ def _folder_records(root: Path) -> Iterator[tuple[str, int | None, Problem | Rec
     for path in files:
         file = str(path)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError(f"file larger than {MAX_FILE_BYTES} bytes")
-            text = path.read_text(encoding="utf-8")
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            text = file_text(path, MAX_FILE_BYTES)
+        except ValueError as exc:
             yield file, None, RecordError(file, None, f"unreadable: {exc}")
             continue
         parts = split_lean_file(text)

@@ -8,22 +8,31 @@ benchmark, so each loader module only knows its own format.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.problem import LoadResult, Problem
+from mathagent.files import (
+    FileProblem,
+    JsonProblem,
+    decode_text,
+    loads_json,
+    open_input,
+    read_bytes,
+    read_lines,
+    regular_files,
+)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, or of a folder's files (relative POSIX paths and contents, sorted)."""
+    """SHA-256 of a file, or of a folder's regular files (relative POSIX paths and contents, sorted)."""
     if path.is_dir():
         h = hashlib.sha256()
-        for p in sorted(q for q in path.rglob("*") if q.is_file()):
+        for p in sorted(regular_files(path.rglob("*"))):
             h.update(p.relative_to(path).as_posix().encode() + b"\0")
             h.update(_file_digest(p).encode() + b"\n")
         return h.hexdigest()
@@ -32,7 +41,7 @@ def sha256_of(path: Path) -> str:
 
 def _file_digest(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_input(path, "dataset file") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -41,32 +50,40 @@ def _file_digest(path: Path) -> str:
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
     """``(line_number, object)`` for each non-blank line, or a :class:`RecordError`.
 
-    Reads bytes line by line (constant memory); a line that is not UTF-8, not
-    JSON, or not a JSON object becomes an error for that line only.
+    Reads a regular file line by line (bounded memory, see :func:`mathagent.files.read_lines`); a
+    line that is too long, not UTF-8, not JSON (or JSON with a number, a nesting or a string no
+    reader should have to hold: :func:`mathagent.files.loads_json`), or not a JSON object becomes an
+    error for that line only.
     """
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                yield number, RecordError(str(path), number, f"line longer than {MAX_LINE_BYTES} bytes")
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, RecordError(str(path), number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-                continue
-            if number == 1:
-                text = text.lstrip("\ufeff")
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, RecordError(str(path), number, f"invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            if not isinstance(obj, dict):
-                yield number, RecordError(str(path), number, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield number, obj
+    for number, raw in read_lines(path, "dataset file", max_line_bytes=MAX_LINE_BYTES):
+        if raw is None:
+            yield number, RecordError(str(path), number, f"line longer than {MAX_LINE_BYTES} bytes")
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, RecordError(str(path), number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+            continue
+        if not text.strip():
+            continue
+        try:
+            obj = loads_json(text)
+        except JsonProblem as exc:
+            yield number, RecordError(str(path), number, exc.reason)
+            continue
+        if not isinstance(obj, dict):
+            yield number, RecordError(str(path), number, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield number, obj
+
+
+def file_text(path: Path, max_bytes: int) -> str:
+    """One whole file of a folder-format benchmark as text: ``ValueError`` (the RecordError message) when it is
+    not a regular file, larger than ``max_bytes`` or not UTF-8."""
+    try:
+        return decode_text(read_bytes(path, "file", max_bytes=max_bytes), str(path), "file")
+    except FileProblem as exc:
+        raise ValueError(exc.message) from None
 
 
 def jsonl_records(path: Path, build: Callable[[dict[str, Any], int], Problem]
@@ -100,6 +117,7 @@ def field_str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | 
 
 
 def require_file(path: Path, dataset: str, what: str) -> None:
+    """``path`` must be a regular file (:func:`mathagent.files.open_input` refuses the rest when reading)."""
     if not path.is_file():
         raise DatasetError(
             f"{dataset}: expected {what}, but {path} is a folder" if path.is_dir() else f"{dataset}: not a file: {path}",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from mathagent.datasets.errors import DatasetError
 from mathagent.datasets.synth import SeedOutcome, SynthReport
+from mathagent.files import AtomicOutput, write_text
 
 SAMPLE_SEEDS = 10
 
@@ -16,19 +18,24 @@ SAMPLE_SEEDS = 10
 class JsonlWriter(contextlib.AbstractContextManager):
     """Writes records to ``path``, one JSON object a line, flushing each so an interrupted run keeps them.
 
-    The file is created with the first record, or by :meth:`finish` (empty) when
-    the run ends without one; a run that fails before either leaves no file.
+    The records go to a temporary file beside ``path`` (:class:`mathagent.files.AtomicOutput`), renamed
+    onto it by :meth:`finish` (an empty file when the run kept nothing) or, when the run stops early
+    (an error, Ctrl-C), as soon as one record was kept; a run that fails before either leaves no file and
+    the old one untouched.  ``inputs`` are files the output may never replace.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, inputs: Iterable[tuple[str | Path, str]] = ()):
         self.path = path
+        self.inputs = tuple(inputs)
+        self.out: AtomicOutput | None = None
         self.fh: IO[str] | None = None
         self.written = 0
 
     def _open(self) -> IO[str]:
         if self.fh is None:
             try:
-                self.fh = self.path.open("w", encoding="utf-8")
+                self.out = AtomicOutput(self.path, inputs=self.inputs)
+                self.fh = self.out.open("w", encoding="utf-8")
             except OSError as exc:
                 raise DatasetError(f"cannot write {self.path}: {exc.strerror or exc}", "choose a writable --out file") \
                     from exc
@@ -46,10 +53,20 @@ class JsonlWriter(contextlib.AbstractContextManager):
 
     def finish(self) -> None:
         self._open()
+        self._close(keep=True)
 
-    def __exit__(self, *exc) -> None:
+    def _close(self, *, keep: bool) -> None:
         if self.fh is not None:
             self.fh.close()
+            self.fh = None
+        if self.out is not None and not self.out.done:
+            if keep:
+                self.out.commit()
+            else:
+                self.out.discard()
+
+    def __exit__(self, *exc) -> None:
+        self._close(keep=self.written > 0)
 
 
 def _quote(text: str) -> str:
@@ -85,5 +102,5 @@ def samples_markdown(report: SynthReport, *, max_seeds: int = SAMPLE_SEEDS) -> s
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_samples(path: Path, report: SynthReport) -> None:
-    path.write_text(samples_markdown(report), encoding="utf-8")
+def write_samples(path: Path, report: SynthReport, inputs: Iterable[tuple[str | Path, str]] = ()) -> None:
+    write_text(path, samples_markdown(report), inputs=inputs, flag="--samples-file")

@@ -49,7 +49,7 @@ def parse_side(factory: sessionmaker[Session], text: str) -> Side:
     if not run_id:
         raise InputError("no run id given", "name a run: RUN_ID or RUN_ID:STRATEGY (ids are in `mathagent traces list`)")
     info = load_run(factory, run_id)
-    strategies = [s for s in info.config.get("strategies", []) if isinstance(s, str)]
+    strategies = info.strategies
     if not strategy:
         strategy = "agent" if "agent" in strategies or not strategies else strategies[0]
     elif strategies and strategy not in strategies:
@@ -63,7 +63,7 @@ def _outcomes(factory: sessionmaker[Session], side: Side) -> tuple[dict[str, boo
     with session_scope(factory) as s:
         hashes = dict(s.execute(select(Trace.problem_id, Trace.problem_hash).distinct()
                                 .where(Trace.run_id == side.run.id, Trace.strategy == side.strategy)).all())
-    samples = int(side.run.config.get("samples") or 1)
+    samples = side.run.samples
     return problem_outcomes(rows, samples).get(side.strategy, {}), hashes
 
 

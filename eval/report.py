@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -244,15 +245,22 @@ def render_trace(t: dict[str, Any], run_id: str) -> str:
     return _page(f"trace {t['id']}", "".join(parts))
 
 
-def write_report(data: ReportData, out_dir: Path) -> Path:
-    """Write index.html, report.md (the same tables as Markdown) and one page per trace; return the index path."""
-    trace_dir = out_dir / "traces"
-    trace_dir.mkdir(parents=True, exist_ok=True)
-    for t in data.traces:
-        (trace_dir / f"{safe_name(t['id'])}.html").write_text(render_trace(t, data.run.id), encoding="utf-8")
-    index = out_dir / "index.html"
-    index.write_text(render_index(data), encoding="utf-8")
-    from mathagent.eval.report_markdown import markdown_report
+def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | Path, str]] = ()) -> Path:
+    """Write index.html, report.md (the same tables as Markdown) and one page per trace; return the index path.
 
-    (out_dir / "report.md").write_text(markdown_report(data), encoding="utf-8")
+    Each file goes through :func:`mathagent.files.write_text` (a temporary file renamed into place; never one of
+    ``inputs``, e.g. the trace database, never a special file)."""
+    from mathagent.eval.report_markdown import markdown_report
+    from mathagent.files import output_folder, output_path, write_text
+
+    inputs = tuple(inputs)
+    trace_dir = output_folder(out_dir / "traces", "--out")
+
+    def put(path: Path, text: str) -> Path:
+        return write_text(output_path(path, "--out", inputs=inputs), text, inputs=inputs)
+
+    for t in data.traces:
+        put(trace_dir / f"{safe_name(t['id'])}.html", render_trace(t, data.run.id))
+    index = put(out_dir / "index.html", render_index(data))
+    put(out_dir / "report.md", markdown_report(data))
     return index

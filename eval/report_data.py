@@ -35,7 +35,7 @@ def config_items(config: dict[str, Any]) -> list[tuple[str, Any]]:
 
     try:
         values = EvalSpec.from_config(config).to_config()
-    except (InputError, TypeError):
+    except (InputError, TypeError, ValueError, AttributeError):  # a hand-edited or foreign row
         values = config
     return [(k, values[k]) for k in CONFIG_KEYS if k in values]
 
@@ -59,9 +59,9 @@ def load_report_data(factory, run_id: str) -> ReportData:
     for t in traces:
         t["category"] = classify(t)
     seen = list(dict.fromkeys(t["strategy"] for t in traces))
-    configured = [s for s in info.config.get("strategies", []) if isinstance(s, str)]
+    configured = info.strategies
     strategies = configured + [s for s in seen if s not in configured]
-    samples = int(info.config.get("samples") or 1)
+    samples = info.samples
     summary = summarize((row_of(t) for t in traces), strategies, samples)
     return ReportData(info, strategies, samples, summary, traces)
 

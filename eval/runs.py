@@ -37,9 +37,23 @@ class RunInfo:
     created_at: datetime | None
     finished_at: datetime | None
 
+    # The stored config is read defensively: a row written by hand or another tool may hold anything.
+    @property
+    def strategies(self) -> list[str]:
+        """The run's configured strategies (names only; a malformed value reads as none)."""
+        value = self.config.get("strategies")
+        return [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
+
+    @property
+    def samples(self) -> int:
+        """Samples per problem and strategy; 1 when the stored value is missing or not a positive integer."""
+        value = self.config.get("samples")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+
 
 def _info(run: EvalRun) -> RunInfo:
-    return RunInfo(run.id, run.dataset, run.status, dict(run.config or {}), run.created_at, run.finished_at)
+    config = run.config if isinstance(run.config, dict) else {}
+    return RunInfo(run.id, run.dataset, run.status, dict(config), run.created_at, run.finished_at)
 
 
 def create_run(factory: sessionmaker[Session], dataset: str, config: dict[str, Any]) -> RunInfo:
@@ -73,8 +87,9 @@ def set_status(factory: sessionmaker[Session], run_id: str, status: str, *, fini
 
 def record_history(run: EvalRun, note: dict[str, Any], **changes: Any) -> None:
     """Append ``note`` to the run's history (and apply ``changes`` to its config); a new dict so the JSON column saves."""
-    config = {**(run.config or {}), **changes}
-    config["history"] = [*config.get("history", []), note]
+    config = {**(run.config if isinstance(run.config, dict) else {}), **changes}
+    history = config.get("history")
+    config["history"] = [*(history if isinstance(history, list) else []), note]
     run.config = config
 
 

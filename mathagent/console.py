@@ -10,6 +10,7 @@ local variables, which may hold secrets).
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -22,10 +23,20 @@ INTERNAL_ERROR_EXIT = 70
 
 
 def print_error(message: str, fix: str | None = None) -> None:
+    """``error: <first line>`` and ``fix: ...`` on stderr; a message quoting input shows its control characters."""
+    from mathagent.terminal import neutralise
+
     first_line = (message.strip().splitlines() or [""])[0]
-    print(f"error: {first_line}", file=sys.stderr)
+    _write_err(f"error: {neutralise(first_line)}")
     if fix:
-        print(f"fix: {fix}", file=sys.stderr)
+        _write_err(f"fix: {neutralise(fix)}")
+
+
+def _write_err(line: str) -> None:
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):  # stderr itself is gone or full: the exit code still says it
+        pass
 
 
 def error_exit_code(exc: BaseException) -> int:
@@ -64,12 +75,48 @@ def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
         print_error("an argument is not valid UTF-8", "pass arguments encoded as UTF-8")
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if _output_failed(exc):
+            _output_error(exc)
         fix = getattr(exc, "fix", None)
         if isinstance(fix, str):
             print_error(str(exc) or type(exc).__name__, fix)
             sys.exit(error_exit_code(exc))
         _internal_error(exc)
+    try:  # what is still buffered must reach stdout now, while a failure can still be reported
+        sys.stdout.flush()
+    except OSError as exc:
+        _output_error(exc)
     sys.exit(rv if type(rv) is int else 0)  # typer.Exit(code) returns its code when not standalone
+
+
+# errors of a stream write (no file name): the output went to a full disk, /dev/full, a closed pipe
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE, errno.EBADF, errno.EROFS}
+OUTPUT_ERROR_EXIT = 74  # EX_IOERR
+
+
+def _output_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is standard output failing (and not, say, a file the command was writing)."""
+    if not isinstance(exc, OSError) or exc.errno not in OUTPUT_ERRNOS or exc.filename is not None:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    # a large write bypasses the buffer, so a flush after it can succeed: trust the write-only errors
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) and getattr(exc, "fix", None) is None
+
+
+def _output_error(exc: OSError) -> None:
+    """Report that stdout cannot be written, and leave nothing buffered for the interpreter's exit to trip on."""
+    print_error(f"cannot write the output to standard output: {exc.strerror or exc}",
+                "free some space, or send the output somewhere writable")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    sys.exit(OUTPUT_ERROR_EXIT)
 
 
 def _internal_error(exc: BaseException) -> None:

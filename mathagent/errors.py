@@ -7,7 +7,9 @@ fix.  The CLI prints ``error: <message>`` and ``fix: <fix>`` and exits with
 
 The lower layers (``tools``, ``verifiers``) import nothing above them, so they
 raise their own exception types; those carry the same ``fix`` attribute and the
-CLI treats any exception with a ``fix`` attribute the same way.
+CLI treats any exception with a ``fix`` attribute the same way.  This module
+imports nothing, so ``mathagent.files`` (the one input reader and output writer,
+which ``verifiers`` use too) can raise an :class:`InputError` of its own.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading user text from arguments or stdin, strictly as UTF-8."""
+"""Reading user text from arguments, stdin or a file, strictly as UTF-8 (files through :mod:`mathagent.files`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from mathagent.errors import InputError
+from mathagent.files import BOM, MAX_TEXT_BYTES, read_text
 
-MAX_INPUT_BYTES = 1_000_000
+MAX_INPUT_BYTES = MAX_TEXT_BYTES
 
 
 def text_argument(value: str | None, what: str) -> str:
@@ -19,10 +20,11 @@ def text_argument(value: str | None, what: str) -> str:
         if len(data) > MAX_INPUT_BYTES:
             raise InputError(f"the {what} on stdin is larger than {MAX_INPUT_BYTES} bytes", f"pass a shorter {what}")
         try:
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"the {what} on stdin is not valid UTF-8 (byte {exc.start})",
                              "send UTF-8 text") from exc
+        return text.removeprefix(BOM)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:  # undecodable argv bytes arrive as lone surrogates
@@ -31,15 +33,5 @@ def text_argument(value: str | None, what: str) -> str:
 
 
 def text_file(path: Path, what: str) -> str:
-    """The whole file as strict UTF-8, refused past MAX_INPUT_BYTES."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", "check the path") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path} is larger than {MAX_INPUT_BYTES} bytes", f"pass a shorter {what}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not valid UTF-8 (byte {exc.start})", f"save the {what} as UTF-8 text") from None
+    """The whole file as strict UTF-8 (BOM dropped): a regular file of at most MAX_INPUT_BYTES."""
+    return read_text(path, what, max_bytes=MAX_INPUT_BYTES)

@@ -6,7 +6,16 @@ import typer
 
 from mathagent.config import env
 
-DbOption = typer.Option(None, "--db", envvar=env("db_url"),
+
+
+def _db_url(value: str | None) -> str | None:
+    """``--db ''`` is a mistake (a variable that expanded to nothing), never a request for the default database."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("the database URL is empty (leave --db out for the default database)")
+    return value
+
+
+DbOption = typer.Option(None, "--db", envvar=env("db_url"), callback=_db_url,
                         help="SQLAlchemy URL of the trace database [default: SQLite in the user data dir]")
 JsonOption = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object.")
 BackendOption = typer.Option("local", "--backend", envvar=env("backend"), help="LLM backend: local | openai")

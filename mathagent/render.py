@@ -1,4 +1,5 @@
-"""Rich rendering shared by the commands that show a solve: steps, checks."""
+"""Rich rendering shared by the commands that show a solve: steps, checks (stored or model-written text,
+printed through :func:`mathagent.terminal.neutralise`)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ def print_steps(con, steps: list[dict[str, Any]]) -> None:
     from rich.syntax import Syntax
     from rich.text import Text
 
+    from mathagent.terminal import neutralise as n
+
     for step in steps:
-        title = f"step {step['index']} · {step['route']} · {step['status']} · {step['ms']:.0f} ms"
+        title = Text(f"step {step['index']} · {n(step['route'])} · {n(step['status'])} · {step['ms']:.0f} ms")
         if step["route"] == "calc":
-            con.print(Panel(Syntax(step["input"], "python", word_wrap=True), title=title, title_align="left"))
-            con.print(Text("output: ", style="dim") + Text(step["output"].strip()[:2000]))
+            con.print(Panel(Syntax(n(step["input"]), "python", word_wrap=True), title=title, title_align="left"))
+            con.print(Text("output: ", style="dim") + Text(n(step["output"].strip()[:2000])))
         else:
-            con.print(Panel(Text(step["output"].strip()[:3000]), title=title, title_align="left"))
+            con.print(Panel(Text(n(step["output"].strip()[:3000])), title=title, title_align="left"))
 
 
 def print_checks(con, checks: list[dict[str, Any]]) -> None:
     from rich.text import Text
 
+    from mathagent.terminal import neutralise as n
+
     for check in checks:
         color = {"pass": "green", "fail": "red"}.get(check["verdict"], "yellow")
-        con.print(Text("check ") + Text(check["name"], style="bold") + Text(": ")
-                  + Text(check["verdict"], style=color) + Text(" - " + check["detail"]))
+        con.print(Text("check ") + Text(n(check["name"]), style="bold") + Text(": ")
+                  + Text(n(check["verdict"]), style=color) + Text(" - " + n(check["detail"])))

@@ -26,7 +26,17 @@ after flushing its output, so the answer does not wait for the kernel to
 tear down a large address space.
 
 Each call runs in a fresh fork of the pristine worker, so nothing a call does
-(globals, monkey-patched modules, sys.modules) survives into the next one.
+(globals, monkey-patched modules, sys.modules) survives into the next one, and
+each child also sets the process state it inherits (nice value, scheduling
+policy, CPU affinity, every rlimit, umask, signal mask) back to the baseline the
+worker recorded when it started; the seccomp filter refuses every way to change
+the worker's state from a child (setpriority, sched_set*, ioprio_set, prlimit,
+signals).
+
+Threads and processes per worker are bounded (:func:`tasks_mode`): by a pids
+cgroup around the whole sandbox when the client could create one, else by
+RLIMIT_NPROC when the kernel enforces it for this user (not for root), else a
+call may not start threads at all.
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ READ_CHUNK = 65536
 EXIT_OK = 0
 EXIT_ERROR = 1
 PREDEFINED_SYMBOLS = ("x", "y", "z", "t", "n", "k", "m")
+MAX_TASKS = 64  # processes + threads of one worker's sandbox (RLIMIT_NPROC mode; the cgroup's pids.max)
+SIGPENDING = 64  # queued signals a call may hold (the count is per user, shared with the host's root)
+CPU_SLACK_S = 0.1  # rusage and the kernel's RLIMIT_CPU check may differ by a tick
 
 
 def _setup_fds() -> None:
@@ -170,7 +183,6 @@ def _child_setup(cfg: dict, fds: tuple[int, int, int, int], sc, filt) -> None:
     """
     import fcntl
     import io
-    import resource
 
     os.setsid()
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 200) for fd in fds]
@@ -183,18 +195,7 @@ def _child_setup(cfg: dict, fds: tuple[int, int, int, int], sc, filt) -> None:
     os.dup2(status, 4)
     os.closerange(5, 1 << 16)
     os.environ.clear()
-
-    mem = int(cfg["memory_mb"]) * 1024 * 1024
-    # RLIMIT_CPU is set per call by the worker (prlimit) right before the code is sent.
-    limits = (
-        (resource.RLIMIT_AS, mem, mem),
-        (resource.RLIMIT_FSIZE, 1 << 20, 1 << 20),
-        (resource.RLIMIT_NOFILE, 32, 32),
-        (resource.RLIMIT_CORE, 0, 0),
-    )
-    for which, soft, hard in limits:
-        resource.setrlimit(which, (soft, hard))
-
+    _reset_state(cfg)
     sys.modules["seccomp_filter"].lock_down(sc, filt, os.getpid())
 
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
@@ -205,6 +206,69 @@ def _child_setup(cfg: dict, fds: tuple[int, int, int, int], sc, filt) -> None:
         )
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
+
+
+BASELINE: dict = {}
+
+
+def record_baseline() -> None:
+    """The worker's own process state at start, which every call's child is set back to."""
+    import resource
+
+    BASELINE["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
+    BASELINE["affinity"] = os.sched_getaffinity(0)
+    BASELINE["rlimits"] = {
+        which: resource.getrlimit(which) for which in
+        (getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_"))
+    }
+
+
+def call_limits(cfg: dict) -> dict[int, tuple[int, int]]:
+    """Every rlimit of a call: the worker's baseline, with the sandbox's own bounds on top.
+
+    RLIMIT_CPU is set per call by the worker (prlimit) right before the code is sent.
+    """
+    import resource
+
+    mem = int(cfg["memory_mb"]) * 1024 * 1024
+    limits = dict(BASELINE.get("rlimits", {}))
+    limits.update({
+        resource.RLIMIT_AS: (mem, mem),
+        resource.RLIMIT_FSIZE: (1 << 20, 1 << 20),
+        resource.RLIMIT_NOFILE: (32, 32),
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_MEMLOCK: (0, 0),
+        resource.RLIMIT_MSGQUEUE: (0, 0),
+        resource.RLIMIT_SIGPENDING: (SIGPENDING, SIGPENDING),
+        resource.RLIMIT_NICE: (0, 0),
+        resource.RLIMIT_RTPRIO: (0, 0),
+    })
+    if cfg.get("tasks_mode") == "nproc":
+        limits[resource.RLIMIT_NPROC] = (MAX_TASKS, MAX_TASKS)
+    return limits
+
+
+def _reset_state(cfg: dict) -> None:
+    """Set what a fork inherits back to the worker's baseline (and the sandbox's limits), before any code."""
+    import resource
+    import signal
+
+    for action in (
+        lambda: os.setpriority(os.PRIO_PROCESS, 0, BASELINE["nice"]),
+        lambda: os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0)),
+        lambda: os.sched_setaffinity(0, BASELINE["affinity"]),
+    ):
+        try:  # best effort: lowering nice needs a privilege the sandbox lacks, and nothing can raise it now
+            action()
+        except (OSError, KeyError):
+            pass
+    os.umask(0o022)
+    os.chdir("/tmp")
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for which, (soft, hard) in call_limits(cfg).items():
+        if which == resource.RLIMIT_CPU:
+            continue
+        resource.setrlimit(which, (soft, hard))
 
 
 def _child_run(code: str, ns: dict) -> int:
@@ -343,7 +407,8 @@ def _verdict(reported: bytes, wstatus: int | None, killed_for: str, out: bytes, 
     elif code is None and wstatus is not None and os.WIFSIGNALED(wstatus):
         sig = os.WTERMSIG(wstatus)
         cpu_limit = math.ceil(timeout_s) + 1
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= cpu_limit - 0.05):
+        # a timeout only when the CPU limit was really reached: the code can send itself SIGXCPU or SIGKILL
+        if sig in (signal.SIGXCPU, signal.SIGKILL) and cpu_s >= cpu_limit - CPU_SLACK_S:
             status = "timeout"
             detail = f"CPU time exceeded {cpu_limit} s"
         else:
@@ -398,9 +463,11 @@ def _call(spare: Spare, req: dict, cfg: dict) -> dict:
 
 
 def _self_test(sc, filt, cfg: dict, ns: dict) -> tuple[bool, str]:
-    """Prove in a child that the filter loads and refuses fork and sockets."""
+    """Prove in a child that the filter loads, refuses fork and sockets (EPERM) and a syscall it does not
+    list (ENOSYS: the filter is an allow list)."""
+    unlisted = sc.resolve_syscall(sc.Arch.NATIVE, "vhangup")  # in neither list; EPERM without a filter
     probe = (
-        "import os, socket\n"
+        "import ctypes, errno, os, socket\n"
         "for what, fn in (('fork', os.fork), ('socket', socket.socket)):\n"
         "    try:\n"
         "        fn()\n"
@@ -408,6 +475,10 @@ def _self_test(sc, filt, cfg: dict, ns: dict) -> tuple[bool, str]:
         "        pass\n"
         "    else:\n"
         "        raise SystemExit(what + ' was allowed')\n"
+        f"if {unlisted} >= 0:\n"
+        "    libc = ctypes.CDLL(None, use_errno=True)\n"
+        f"    if libc.syscall({unlisted}) != -1 or ctypes.get_errno() != errno.ENOSYS:\n"
+        "        raise SystemExit('a syscall outside the allow list was not refused')\n"
         "print('seccomp-ok')\n"
     )
     spare = fork_spare(cfg, ns, sc, filt)
@@ -416,8 +487,69 @@ def _self_test(sc, filt, cfg: dict, ns: dict) -> tuple[bool, str]:
     finally:
         spare.dispose()
     if res["status"] == "ok" and res["stdout"].strip() == "seccomp-ok":
-        return True, "filter loaded; fork and socket refused"
+        return True, "allow-list filter loaded; fork, socket and unlisted syscalls refused"
     return False, (res["detail"] or res["stderr"] or res["status"])[-500:]
+
+
+def tasks_mode(cfg: dict) -> str:
+    """How the processes and threads of this sandbox are bounded.
+
+    ``cgroup``: the client put the sandbox in a pids cgroup (``pids.max``), which counts every thread;
+    ``nproc``: RLIMIT_NPROC, checked here by a probe, since the kernel ignores it for root (also for root
+    mapped into a user namespace); ``single``: neither works, so a call may not start threads at all
+    (the seccomp filter refuses ``clone`` of threads): a bound that always holds.
+    """
+    if cfg.get("tasks_limit") == "cgroup":
+        return "cgroup"
+    import resource
+
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))  # this user already has two: worker and probe
+            try:
+                grandchild = os.fork()
+            except BlockingIOError:
+                code = 0  # refused: the kernel enforces it
+            else:
+                if grandchild == 0:
+                    os._exit(0)
+                os.waitpid(grandchild, 0)
+                code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return "nproc" if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "single"
+
+
+def _reap_now(spare: Spare, timeout_s: float = 5.0) -> None:
+    """Dispose of ``spare`` and wait (bounded) until it is gone, so its processes and threads are freed."""
+    import time
+
+    spare.dispose()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(spare.pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done:
+            break
+        time.sleep(0.005)
+    _DISPOSED.discard(spare.pid)
+
+
+def next_spare(old: Spare, cfg: dict, ns: dict, sc, filt) -> Spare:
+    """Fork the next call's child, then dispose of ``old``; when the task limit is used up (the old call's
+    threads still count), dispose of ``old`` first and try again."""
+    try:
+        spare = fork_spare(cfg, ns, sc, filt)
+    except BlockingIOError:
+        _reap_now(old)
+        return fork_spare(cfg, ns, sc, filt)
+    old.dispose()
+    return spare
 
 
 def main() -> None:
@@ -431,10 +563,13 @@ def main() -> None:
 
     hello: dict = {"type": "hello", "ok": False, "pid": os.getpid()}
     try:
+        record_baseline()
+        cfg["tasks_mode"] = tasks_mode(cfg)
         import seccomp_filter
 
         sc = seccomp_filter.import_pyseccomp(cfg["libseccomp"])
-        filt = seccomp_filter.PreparedFilter(sc, seccomp_filter.build_filter(sc))
+        filt = seccomp_filter.PreparedFilter(
+            sc, seccomp_filter.build_filter(sc, threads=cfg["tasks_mode"] != "single"))
     except Exception as exc:  # noqa: BLE001 - reported to the client, which refuses to start
         hello.update(stage="seccomp", error=f"{type(exc).__name__}: {exc}")
         framing.write_frame(PROTO_OUT, hello)
@@ -450,7 +585,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     ok, detail = _self_test(sc, filt, cfg, ns)
-    hello.update(ok=ok, stage="ready" if ok else "seccomp", error="" if ok else detail, seccomp=detail)
+    hello.update(ok=ok, stage="ready" if ok else "seccomp", error="" if ok else detail, seccomp=detail,
+                 tasks=cfg["tasks_mode"])
     framing.write_frame(PROTO_OUT, hello)
     if not ok:
         return
@@ -465,8 +601,7 @@ def main() -> None:
             return
         framing.write_frame(PROTO_OUT, _call(spare, req, cfg))
         # Fork and lock down the next call's child now, between calls, off the critical path.
-        old, spare = spare, fork_spare(cfg, ns, sc, filt)
-        old.dispose()
+        spare = next_spare(spare, cfg, ns, sc, filt)
         reap_zombies()
 
 

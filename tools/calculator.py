@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 from typing import IO, Literal
 
 from mathagent.tools import framing
+from mathagent.tools._worker import MAX_TASKS
+from mathagent.tools.cgroups import TaskLimit
 from mathagent.tools.sandbox import (
     SandboxUnavailable,
     bwrap_argv,
@@ -47,6 +49,11 @@ __all__ = ["CalcResult", "CalcStatus", "Calculator", "SandboxCheck", "SandboxUna
 
 CalcStatus = Literal["ok", "error", "timeout", "signal", "output_limit"]
 
+TASK_BOUNDS = {
+    "cgroup": f"each worker's processes and threads capped at {MAX_TASKS} by a pids cgroup",
+    "nproc": f"each worker's processes and threads capped at {MAX_TASKS} by RLIMIT_NPROC",
+    "single": "calls may not start threads (no pids cgroup here, and RLIMIT_NPROC does not bind root)",
+}
 MAX_CODE_BYTES = 1 << 20
 START_TIMEOUT_S = 120.0  # importing and warming sympy on a busy 2-core machine
 ANSWER_GRACE_S = 5.0  # beyond the call's timeout, before a worker counts as hung
@@ -112,12 +119,14 @@ class _Spawner:
 
 
 class _Worker:
-    """One sandboxed worker process (bwrap plus the Python worker inside it)."""
+    """One sandboxed worker process (bwrap plus the Python worker inside it), in its pids cgroup if any."""
 
-    def __init__(self, proc: subprocess.Popen, errlog: IO[bytes]):
+    def __init__(self, proc: subprocess.Popen, errlog: IO[bytes], limit: TaskLimit | None = None):
         self.proc = proc
         self.errlog = errlog
+        self.limit = limit
         self.sandbox_pid: int | None = None
+        self.tasks = ""  # how its processes and threads are bounded: cgroup | nproc | single
 
     @property
     def alive(self) -> bool:
@@ -144,6 +153,8 @@ class _Worker:
             except OSError:
                 pass
         self.errlog.close()
+        if self.limit is not None:
+            self.limit.close()
 
 
 _LIVE: "weakref.WeakSet[Calculator]" = weakref.WeakSet()
@@ -184,7 +195,8 @@ class Calculator:
         self.output_limit = output_limit
         self.python = python
         self.bwrap = bwrap
-        self._argv: list[str] | None = None
+        self._argv_parts: tuple | None = None  # (bwrap, layout, worker config)
+        self._use_cgroups = True
         self._spawner: _Spawner | None = None
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
@@ -214,7 +226,7 @@ class Calculator:
             config = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb,
                       "output_limit": self.output_limit, "libseccomp": "libseccomp.so.2",
                       "max_code_bytes": MAX_CODE_BYTES}
-            self._argv = bwrap_argv(bwrap, layout, config)
+            self._argv_parts = (bwrap, layout, config)
             self._spawner = _Spawner()
             _register_atexit(self)
             try:
@@ -251,22 +263,69 @@ class Calculator:
         """Host pids of the bwrap processes (for tests and diagnostics)."""
         return [w.proc.pid for w in list(self._all)]
 
+    def task_bounds(self) -> list[str]:
+        """How each worker's processes and threads are bounded: ``cgroup`` (a pids cgroup), ``nproc``
+        (RLIMIT_NPROC) or ``single`` (no threads at all)."""
+        return [w.tasks for w in list(self._all)]
+
+    def task_limits(self) -> list[TaskLimit | None]:
+        """The pids cgroup of each worker (None where there is none); for tests and diagnostics."""
+        return [w.limit for w in list(self._all)]
+
     # -- workers -----------------------------------------------------------
 
     def _spawn(self) -> _Worker:
+        """Start one worker; in a pids cgroup when this machine lets us make one (see ``cgroups.py``).
+
+        With a cgroup, bwrap is started with ``--block-fd``: its sandbox waits until both bwrap
+        processes (the outer one and the sandbox's pid 1, reported on ``--info-fd``) are in the
+        cgroup, so every process and thread the sandbox ever makes is counted.
+        """
+        limit = TaskLimit.create(MAX_TASKS) if self._use_cgroups else None
+        bwrap, layout, config = self._argv_parts  # type: ignore[misc]
         errlog = tempfile.TemporaryFile()
+        fds: dict[str, int] = {}
+        extra: tuple[str, ...] = ()
+        if limit is not None:
+            fds["info_r"], fds["info_w"] = os.pipe()
+            fds["block_r"], fds["block_w"] = os.pipe()
+            extra = ("--info-fd", str(fds["info_w"]), "--block-fd", str(fds["block_r"]))
+        argv = bwrap_argv(bwrap, layout, dict(config, tasks_limit="cgroup" if limit else None), extra)
         try:
             proc = self._spawner.spawn(  # type: ignore[union-attr]
-                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
-                env={"PATH": os.defpath}, close_fds=True)
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
+                env={"PATH": os.defpath}, close_fds=True, pass_fds=(fds["info_w"], fds["block_r"]) if fds else ())
         except FileNotFoundError:
             errlog.close()
+            _close_fds(fds.values())
+            if limit is not None:
+                limit.close()
             raise SandboxUnavailable(f"bubblewrap not found ({self.bwrap!r})",
                                      "apt-get install bubblewrap") from None
         except OSError as exc:
             errlog.close()
+            _close_fds(fds.values())
+            if limit is not None:
+                limit.close()
             raise SandboxUnavailable(f"cannot start bubblewrap: {exc}", "apt-get install bubblewrap") from None
-        return _Worker(proc, errlog)
+        worker = _Worker(proc, errlog, limit)
+        if limit is None:
+            return worker
+        _close_fds((fds.pop("info_w"), fds.pop("block_r")))
+        try:
+            for pid in (proc.pid, _sandbox_init_pid(fds["info_r"])):
+                limit.add(pid)
+        except (OSError, ValueError):  # no cgroup after all: start this worker again without one
+            worker.kill()
+            self._use_cgroups = False
+            return self._spawn()
+        finally:
+            try:
+                os.write(fds["block_w"], b"1")  # let the sandbox go on
+            except OSError:
+                pass
+            _close_fds(fds.values())
+        return worker
 
     def _await_hello(self, w: _Worker, deadline: float) -> None:
         try:
@@ -288,6 +347,7 @@ class Calculator:
                    "sympy": "pip install sympy"}.get(str(stage), "run `mathagent doctor`")
             raise SandboxUnavailable(f"sandbox self-test failed at {stage}: {error}", fix)
         w.sandbox_pid = hello.get("pid")
+        w.tasks = str(hello.get("tasks") or "")
 
     def _replace(self, w: _Worker) -> _Worker:
         """Kill ``w`` and start a fresh worker in its place (once; raises if that fails)."""
@@ -353,6 +413,36 @@ class Calculator:
         return result, w
 
 
+def _close_fds(fds) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _sandbox_init_pid(info_fd: int) -> int:
+    """The host pid of the sandbox's pid 1, from bwrap's ``--info-fd`` JSON (bounded wait)."""
+    import json
+    import select
+
+    deadline = time.monotonic() + SPAWN_TIMEOUT_S
+    data = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([info_fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(info_fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+        try:
+            return int(json.loads(data)["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    raise ValueError(f"bwrap reported no child pid: {data[:200]!r}")
+
+
 def _ms(t0: float) -> float:
     return round((time.monotonic() - t0) * 1000.0, 3)
 
@@ -379,7 +469,13 @@ def probe_sandbox(bwrap: str = "bwrap", python: str | None = None) -> list[Sandb
         return checks
     try:
         with Calculator(workers=1, timeout_s=20, python=python, bwrap=bwrap) as calc:
-            checks.append(SandboxCheck("seccomp", True, "filter loads in the sandbox; fork and socket refused"))
+            checks.append(SandboxCheck("seccomp", True, "allow-list filter loads in the sandbox; fork, socket "
+                                                        "and unlisted syscalls refused"))
+            bound = (calc.task_bounds() or [""])[0]
+            checks.append(SandboxCheck("threads", bound in TASK_BOUNDS, TASK_BOUNDS.get(bound, f"unknown: {bound}"),
+                                       "" if bound != "single" else
+                                       "run as a user other than root, or let this process create pids cgroups, "
+                                       "to allow threads in calculator calls"))
             res = calc.run("print(sympy.factorint(360))")
     except SandboxUnavailable as exc:
         checks.append(SandboxCheck("seccomp", False, str(exc), exc.fix))

@@ -125,10 +125,12 @@ def bwrap_prefix(bwrap: str, layout: PythonLayout) -> list[str]:
     return argv + ["--chdir", "/tmp", "--"]
 
 
-def bwrap_argv(bwrap: str, layout: PythonLayout, worker_config: dict) -> list[str]:
-    """The full argv: bwrap options, then the worker started in isolated mode."""
+def bwrap_argv(bwrap: str, layout: PythonLayout, worker_config: dict, extra: tuple[str, ...] = ()) -> list[str]:
+    """The full argv: bwrap options (``extra`` first, e.g. ``--info-fd``/``--block-fd``), then the worker
+    started in isolated mode."""
     config = dict(worker_config, paths=[SANDBOX_DIR, *layout.package_dirs])
-    return bwrap_prefix(bwrap, layout) + [
+    prefix = bwrap_prefix(bwrap, layout)
+    return prefix[:1] + list(extra) + prefix[1:] + [
         layout.executable, "-I", "-S", "-B", f"{SANDBOX_DIR}/_worker.py", json.dumps(config)]
 
 

@@ -10,49 +10,144 @@ on a schema newer than this code knows.
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
+from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mathagent.errors import DatabaseError
+from mathagent.errors import DatabaseError, InputError
+from mathagent.files import kind_of
+from mathagent.traces.coltypes import lenient_sqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite parent folders are created."""
+CONNECT_TIMEOUT_S = 10  # a server that accepts connections but never answers fails in seconds, not minutes
+STATEMENT_TIMEOUT_MS = 300_000  # PostgreSQL cancels any one statement past this (migrations and exports included)
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a SQLite writer waits for another one's lock
+
+
+def parse_url(url: str) -> URL:
+    """``url`` parsed, or a :class:`DatabaseError` saying what is wrong with it (never a raw ValueError)."""
+    fix = "use an SQLAlchemy URL such as sqlite:///path/traces.db or postgresql+psycopg://user@host:5432/db"
+    if not isinstance(url, str) or not url.strip():
+        raise DatabaseError("the database URL is empty", "leave --db out for the default database, or " + fix)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseError(f"invalid database URL {url!r}",
-                            "use an SQLAlchemy URL such as sqlite:///path/traces.db or "
-                            "postgresql+psycopg://user@host/db") from exc
+        port = parsed.port
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise DatabaseError(f"invalid database URL ({_url_problem(exc)})", fix) from None
+    if port is not None and not 0 < port < 65536:
+        raise DatabaseError(f"invalid database URL (port {port} is not in 1..65535)", fix)
+    return parsed
+
+
+def _url_problem(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return "the port is not a number" if "invalid literal for int()" in text else text
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (``file:`` URIs too); None for other databases and in-memory ones."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    db = parsed.database
+    if parsed.query.get("uri") and db and db.startswith("file:"):
+        db = db[len("file:"):].split("?", 1)[0]
+        if parsed.query.get("mode") == "memory":
+            return None
+    if not db or db == ":memory:":
+        return None
+    return Path(db).expanduser()
+
+
+def database_files(url: str) -> list[tuple[Path, str]]:
+    """The files a SQLite database lives in (``(path, what)``), which no command may write over."""
+    path = sqlite_path(url)
+    if path is None:
+        return []
+    return [(path, "trace database")] + [(Path(f"{path}{suffix}"), f"trace database's {suffix[1:]} file")
+                                         for suffix in ("-wal", "-shm", "-journal")]
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``, with bounded waits on every backend.
+
+    ``create=False`` (read-only commands): a SQLite file that does not exist is an error, and no
+    folder is created for it.  A SQLite path that is not a regular file (a folder, a FIFO, a device)
+    is refused.  PostgreSQL connections get a connect timeout, TCP keepalives and a statement
+    timeout; SQLite a busy timeout.
+    """
+    parsed = parse_url(url)
     kwargs: dict = {}
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        if db and db != ":memory:":
-            try:
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(f"cannot create the folder for {db}: {exc.strerror}",
-                                    "choose a writable path with --db / MATHAGENT_DB_URL") from exc
-        kwargs["connect_args"] = {"timeout": 30}
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            _check_sqlite_file(path, create=create and parsed.query.get("mode") != "ro")
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs["pool_timeout"] = CONNECT_TIMEOUT_S * 3
+        if backend == "postgresql":
+            kwargs["connect_args"] = _postgres_args(parsed)
     try:
-        engine = create_engine(url, **kwargs)
-    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError, SQLAlchemyError, ValueError) as exc:
         raise DatabaseError(f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}",
                             "install the driver (e.g. pip install 'psycopg[binary]') or fix the URL") from exc
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        lenient_sqlite(engine.dialect)  # a row holding garbage reads as None / 0 / text, never a crash
     return engine
+
+
+def _check_sqlite_file(path: Path, *, create: bool) -> None:
+    where = "choose a database file with --db / MATHAGENT_DB_URL"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if not create:  # a wrong path is bad input (exit 2), as it always was for export
+            raise InputError(f"no trace database at {path}",
+                             "run `mathagent solve` or `mathagent eval` first, or point --db at the database") \
+                from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}",
+                                "choose a writable path with --db / MATHAGENT_DB_URL") from exc
+        return
+    except OSError as exc:
+        raise DatabaseError(f"cannot open the trace database {path}: {exc.strerror}", where) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DatabaseError(f"the trace database {path} is {kind_of(st.st_mode)}, not a database file", where)
+
+
+def _postgres_args(parsed: URL) -> dict:
+    """libpq settings that bound every wait; a value given in the URL's query wins."""
+    given = set(parsed.query)
+    args: dict = {}
+    defaults = {"connect_timeout": CONNECT_TIMEOUT_S, "keepalives": 1, "keepalives_idle": 30,
+                "keepalives_interval": 10, "keepalives_count": 3}
+    for key, value in defaults.items():
+        if key not in given:
+            args[key] = value
+    timeout = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    options = parsed.query.get("options")
+    if isinstance(options, str):
+        if "statement_timeout" not in options:
+            args["options"] = f"{options} {timeout}"
+    else:
+        args["options"] = timeout
+    return args
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -193,9 +288,11 @@ def _check_and_upgrade(engine: Engine, head: str, auto_upgrade: bool) -> str:
 
 
 @contextlib.contextmanager
-def open_database(url: str, *, auto_upgrade: bool = True) -> Iterator[sessionmaker[Session]]:
-    """Engine + checked schema + session factory, disposed on exit."""
-    engine = make_engine(url)
+def open_database(url: str, *, auto_upgrade: bool = True, create: bool = True) -> Iterator[sessionmaker[Session]]:
+    """Engine + checked schema + session factory, disposed on exit.
+
+    Read-only commands pass ``create=False``: they never create a database (or its folder)."""
+    engine = make_engine(url, create=create)
     try:
         prepare_database(engine, auto_upgrade=auto_upgrade)
         yield make_session_factory(engine)

@@ -20,11 +20,12 @@ import typing
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text,
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text,
                         UniqueConstraint, false, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from mathagent.traces import records
+from mathagent.traces.coltypes import StoredJSON  # a non-object (or malformed) JSON value reads as {} / []
 
 
 def utcnow() -> datetime:
@@ -43,7 +44,7 @@ class EvalRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dataset: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default="running")
-    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(StoredJSON(dict), default=dict)
 
     traces: Mapped[list[Trace]] = relationship(back_populates="run")
 
@@ -76,7 +77,7 @@ class Trace(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(StoredJSON(dict), default=dict)
 
     run: Mapped[EvalRun | None] = relationship(back_populates="traces")
     steps: Mapped[list[StepRow]] = relationship(
@@ -109,7 +110,7 @@ def _sql_type(f: dataclasses.Field, hint: Any) -> tuple[Any, bool]:
     if hint is str:
         return Text(), nullable
     if origin in (list, dict):
-        return JSON(), nullable
+        return StoredJSON(origin), nullable
     raise TypeError(f"no column type for field {f.name}: {hint!r}")
 
 

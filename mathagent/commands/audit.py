@@ -36,13 +36,16 @@ def audit_minif2f(
                           "results": [r.to_dict() for r in results]}, ensure_ascii=False))
         return
     from rich.console import Console
+    from rich.markup import escape
+
+    from mathagent.terminal import neutralise as n
 
     con = Console(highlight=False)
     flagged = [r for r in results if r.flagged]
     con.print(f"[bold]{len(results)} statements, {len(flagged)} flagged[/] (SMT-checked, z3)")
     for r in flagged:
-        con.print(f"  [red]{r.verdict.kind:8}[/] {r.name}: {r.verdict.reason}")
-    con.print(markdown_table(summary))
+        con.print(f"  [red]{r.verdict.kind:8}[/] {escape(n(r.name))}: {escape(n(str(r.verdict.reason)))}")
+    con.print(escape(n(markdown_table(summary))))
     con.print(f"median {summary['median_ms']} ms, p90 {summary['p90_ms']} ms per statement")
 
 

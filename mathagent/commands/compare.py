@@ -23,21 +23,23 @@ def compare_command(
     from mathagent.eval.compare import compare_runs
     from mathagent.traces.db import open_database
 
-    with open_database(db or default_db_url()) as factory:
+    with open_database(db or default_db_url(), create=False) as factory:
         cmp = compare_runs(factory, a, b)
     if json_out:
         typer.echo(json.dumps(cmp.to_dict(), ensure_ascii=False))
         return
+    from mathagent.terminal import echo
+
     r = cmp.result
-    typer.echo(f"A = {r.a}\nB = {r.b}\n{r.n} problems in common "
+    echo(f"A = {r.a}\nB = {r.b}\n{r.n} problems in common "
                f"(only in A: {cmp.unmatched_a}, only in B: {cmp.unmatched_b})")
-    typer.echo(f"A right {r.both + r.only_a}/{r.n}, B right {r.both + r.only_b}/{r.n}: both {r.both}, "
+    echo(f"A right {r.both + r.only_a}/{r.n}, B right {r.both + r.only_b}/{r.n}: both {r.both}, "
                f"only A {r.only_a}, only B {r.only_b}, neither {r.neither}")
-    typer.echo(f"exact McNemar p = {r.p_value:.3g} (two-sided, on the {r.only_a + r.only_b} problems only one got right)")
+    echo(f"exact McNemar p = {r.p_value:.3g} (two-sided, on the {r.only_a + r.only_b} problems only one got right)")
     for name, ids in (("only A right", r.only_a_ids), ("only B right", r.only_b_ids)):
         if ids:
             more = f" … and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
-            typer.echo(f"{name}: {', '.join(ids[:SHOWN_IDS])}{more}")
+            echo(f"{name}: {', '.join(ids[:SHOWN_IDS])}{more}")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,7 +34,7 @@ def current_command(db: str = options.DbOption, json_out: bool = options.JsonOpt
     """Show the schema revision of the database and the one this code expects."""
     from mathagent.traces.db import current_revision, head_revision, make_engine
 
-    engine = make_engine(db or default_db_url())
+    engine = make_engine(db or default_db_url(), create=False)
     try:
         current = current_revision(engine)
     finally:

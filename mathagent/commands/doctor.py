@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -109,10 +110,13 @@ def _check_lean() -> list[Check]:
 
 def _check_db(url: str) -> Check:
     from mathagent.errors import MathAgentError
-    from mathagent.traces.db import current_revision, head_revision, make_engine
+    from mathagent.traces.db import current_revision, head_revision, make_engine, sqlite_path
 
     try:
-        engine = make_engine(url)
+        path = sqlite_path(url)
+        if path is not None and not os.path.lexists(path):  # doctor looks, it never creates a database
+            return Check("database", True, f"{path} (not created yet; created on first use)")
+        engine = make_engine(url, create=False)
         try:
             rev = current_revision(engine)
         finally:

@@ -33,11 +33,12 @@ def run_minif2f(data: Path | None, *, limit: int | None, json_out: bool) -> None
     from rich.console import Console
     from rich.markup import escape
 
+    from mathagent.terminal import neutralise as n
     from mathagent.verifiers.formal.audit import markdown_table
 
     con = Console(highlight=False)
     flagged = [r for r in results if r.flagged]
     con.print(f"[bold]minif2f: {len(results)} statements, {len(flagged)} flagged[/] (SMT-checked, z3)")
     for r in flagged:
-        con.print(f"  [red]{r.verdict.kind:8}[/] {escape(r.name)}: {escape(str(r.verdict.reason))}")
-    con.print(escape(markdown_table(summary)))
+        con.print(f"  [red]{r.verdict.kind:8}[/] {escape(n(r.name))}: {escape(n(str(r.verdict.reason)))}")
+    con.print(escape(n(markdown_table(summary))))

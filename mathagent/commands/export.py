@@ -30,8 +30,9 @@ def _parse_date(value: Optional[str], name: str, *, end: bool) -> Optional[datet
 def export_command(
     fmt: str = typer.Option(..., "--format", "-f", envvar=env("format"),
                             help="openai-chat | sharegpt | trl | parquet"),
-    out: Path = typer.Option(..., "--out", "-o", envvar=env("out"),
-                             help="Output file, or a folder (parquet: data/ -> data/parquet.parquet)."),
+    out: str = typer.Option(..., "--out", "-o", envvar=env("out"),
+                            help="Output file, or a folder: an existing one or one spelled with a trailing slash "
+                                 "(data/ -> data/<format>.jsonl; parquet: data/parquet.parquet)."),
     verified_only: bool = typer.Option(False, "--verified-only", envvar=env("verified_only"),
                                        help="Only traces whose answer passed the agent's own verification."),
     correct_only: bool = typer.Option(False, "--correct-only", envvar=env("correct_only"),

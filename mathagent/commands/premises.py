@@ -17,24 +17,27 @@ premises_app = typer.Typer(help="Build and search a premise corpus from Lean sou
 @premises_app.command("index")
 def index(
     project: Path = typer.Argument(..., help="Root of a Lean project (its .lean files are parsed)."),
-    out: Path = typer.Option(Path("premises.jsonl"), "--out", envvar=env("out"), help="Corpus file to write."),
+    out: str = typer.Option("premises.jsonl", "--out", envvar=env("out"), help="Corpus file to write."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Write a LeanDojo-compatible corpus.jsonl (files, imports, premises)."""
+    from mathagent.files import output_path
     from mathagent.verifiers.premises import PremiseError, build_corpus, write_corpus
 
+    target = output_path(out, "--out")  # a folder, a FIFO or a device is refused before any work
     try:
         corpus = build_corpus(project)
-        write_corpus(corpus, out)
+        sources = [(project / e.path, "Lean source") for e in corpus]
+        write_corpus(corpus, output_path(target, "--out", inputs=sources), inputs=sources)
     except PremiseError as exc:
         raise InputError(exc.message, exc.fix) from None
     except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}", "choose a writable --out path") from None
+        raise InputError(f"cannot write {target}: {exc.strerror}", "choose a writable --out path") from None
     n = sum(len(e.premises) for e in corpus)
     if as_json:
-        print(json.dumps({"out": str(out), "files": len(corpus), "premises": n}))
+        print(json.dumps({"out": str(target), "files": len(corpus), "premises": n}))
     else:
-        print(f"{n} premises from {len(corpus)} files written to {out}")
+        print(f"{n} premises from {len(corpus)} files written to {target}")
 
 
 @premises_app.command("search")
@@ -66,8 +69,10 @@ def search(
                                                   "code": h.premise.code, "score": round(h.score, 4)}
                                                  for h in hits]}, ensure_ascii=False))
         return
+    from mathagent.terminal import neutralise as n
+
     for i, h in enumerate(hits, 1):
-        print(f"{i:3}. {h.score:7.3f}  {h.premise.full_name}  ({h.premise.path}:{h.premise.start[0]})")
+        print(f"{i:3}. {h.score:7.3f}  {n(h.premise.full_name)}  ({n(h.premise.path)}:{h.premise.start[0]})")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,18 +22,20 @@ def regrade_command(
     from mathagent.eval.regrade import regrade_run
     from mathagent.traces.db import open_database
 
-    with open_database(db or default_db_url()) as factory:
+    with open_database(db or default_db_url(), create=False) as factory:
         result = regrade_run(factory, run_id.strip(), dry_run=dry_run)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
+    from mathagent.terminal import echo
+
     for c in result.changes:
         was = {True: "right", False: "wrong", None: "ungraded"}[c.was_correct]
         now = "right" if c.now_correct else "wrong"
-        typer.echo(f"{c.problem_id} {c.strategy}#{c.sample_index}: {c.answer!r} vs gold {c.gold!r}: "
+        echo(f"{c.problem_id} {c.strategy}#{c.sample_index}: {c.answer!r} vs gold {c.gold!r}: "
                    f"{was} ({c.was_status}) -> {now} ({c.now_status})")
     verb = "would change" if dry_run else "changed"
-    typer.echo(f"run {result.run_id}: {result.graded} answers graded, {len(result.changes)} verdicts {verb}")
+    echo(f"run {result.run_id}: {result.graded} answers graded, {len(result.changes)} verdicts {verb}")
 
 
 def register(app: typer.Typer) -> None:

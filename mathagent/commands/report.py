@@ -14,7 +14,7 @@ from mathagent.errors import InputError
 
 def report_command(
     run_id: str = typer.Argument(..., help="The eval run id (printed by `mathagent eval`)."),
-    out: Path = typer.Option(Path("report"), "--out", envvar=env("out"), help="Output folder (created)."),
+    out: str = typer.Option("report", "--out", envvar=env("out"), help="Output folder (created)."),
     db: str = options.DbOption,
     json_out: bool = options.JsonOption,
     markdown: bool = typer.Option(False, "--markdown", envvar=env("markdown"),
@@ -23,25 +23,29 @@ def report_command(
     """Write index.html (accuracy with 95% CIs, levels, subjects, tools, failures, latency) and one page per trace."""
     from mathagent.eval.report import write_report
     from mathagent.eval.report_data import load_report_data
-    from mathagent.traces.db import open_database
+    from mathagent.files import output_folder
+    from mathagent.terminal import echo
+    from mathagent.traces.db import database_files, open_database
 
-    if out.exists() and not out.is_dir():
+    db_url = db or default_db_url()
+    folder = Path(out).expanduser()
+    if not markdown and folder.exists() and not folder.is_dir():
         raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
-    with open_database(db or default_db_url()) as factory:
+    with open_database(db_url, create=False) as factory:
         data = load_report_data(factory, run_id.strip())
     if markdown:
         from mathagent.eval.report_markdown import markdown_report
 
-        typer.echo(markdown_report(data))
+        echo(markdown_report(data))
         return
     try:
-        index = write_report(data, out)
+        index = write_report(data, output_folder(out, "--out"), inputs=database_files(db_url))
     except OSError as exc:
         raise InputError(f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder") from exc
     if json_out:
         typer.echo(json.dumps({"run_id": data.run.id, "index": str(index), "traces": len(data.traces)}))
     else:
-        typer.echo(f"wrote {index} ({len(data.traces)} trace pages)")
+        echo(f"wrote {index} ({len(data.traces)} trace pages)")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,27 +38,24 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def check_request(req: SynthRequest) -> None:
-    """Fail on unusable paths before anything expensive (a model, a database) is opened."""
+def check_request(req: SynthRequest, inputs: tuple[tuple[Path, str], ...] = ()) -> tuple[tuple[Path, str], ...]:
+    """Fail on unusable paths before anything expensive (a model, a database) is opened.
+
+    Returns what the outputs may never overwrite: the --from file, ``inputs`` (the trace database's
+    files) and, for --samples-file, --out (:func:`mathagent.files.output_path`).
+    """
+    from mathagent.files import output_path
+
     if req.dataset.strip().lower() not in ANSWER_DATASETS:
         raise InputError(f"synth needs word problems with answers; {req.dataset!r} is not supported",
                          f"use --dataset {' or --dataset '.join(ANSWER_DATASETS)}")
     if not req.source.exists():
         raise InputError(f"--from file not found: {req.source}", "pass the path of a gsm8k/math .jsonl file")
-    for flag, path in (("--out", req.out), ("--samples-file", req.samples_file)):
-        if path is None:
-            continue
-        if path.is_dir():
-            raise InputError(f"{flag} {path} is a folder", f"give {flag} a file name, e.g. {path / 'synthetic.jsonl'}")
-        parent = path.parent if str(path.parent) else Path(".")
-        if not parent.is_dir():
-            raise InputError(f"{flag}: folder {parent} does not exist", f"create it first: mkdir -p {parent}")
-        if not os.access(parent, os.W_OK):
-            raise InputError(f"{flag}: folder {parent} is not writable", "choose a writable location")
-        if path.exists() and req.source.exists() and path.resolve() == req.source.resolve():
-            raise InputError(f"{flag} would overwrite the --from file {req.source}", "write to a different file")
-    if req.samples_file is not None and req.samples_file.resolve() == req.out.resolve():
-        raise InputError("--samples-file and --out are the same file", "give the sample its own .md file")
+    protected = ((req.source, "--from file this command reads"), *inputs)
+    output_path(req.out, "--out", inputs=protected)
+    if req.samples_file is not None:
+        output_path(req.samples_file, "--samples-file", inputs=(*protected, (req.out, "--out file")))
+    return protected
 
 
 def load_seeds(req: SynthRequest) -> list:
@@ -76,8 +72,10 @@ def load_seeds(req: SynthRequest) -> list:
             errors.append(f"{req.source}: problem {p.id}: {exc.message}")
             continue
         problems.append(p)
+    from mathagent.terminal import neutralise
+
     for msg in errors[:MAX_WARNINGS]:
-        _err(f"warning: skipped record: {msg}")
+        _err(neutralise(f"warning: skipped record: {msg}"))
     if len(errors) > MAX_WARNINGS:
         _err(f"warning: {len(errors) - MAX_WARNINGS} more records skipped")
     if not problems:
@@ -86,7 +84,7 @@ def load_seeds(req: SynthRequest) -> list:
 
 
 def run_synth(req: SynthRequest, session, config, *, problems: list | None = None,
-              progress=None) -> dict[str, Any]:
+              progress=None, inputs: tuple[tuple[Path, str], ...] = ()) -> dict[str, Any]:
     """The pipeline over ``req``'s seeds with an open :class:`AgentSession`; returns the summary.
 
     ``--out`` is created with the first kept record (or empty at the end), so
@@ -95,8 +93,8 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
     from mathagent.datasets.synth import SynthSettings, synthesize
     from mathagent.datasets.synth_output import JsonlWriter, write_samples
 
+    protected = check_request(req, inputs)
     if problems is None:
-        check_request(req)
         problems = load_seeds(req)
     settings = SynthSettings(variants=req.variants, max_attempts=req.max_attempts, seed=req.seed, words=req.words,
                              keep_order=req.keep_order)
@@ -111,13 +109,13 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
         if progress is not None:
             progress(outcome)
 
-    with JsonlWriter(req.out) as writer:
+    with JsonlWriter(req.out, protected) as writer:
         report = synthesize(problems, session.context(config), settings, on_record=writer, on_seed=on_seed)
         writer.finish()
     summary = {"out": str(req.out), **report.to_dict()}
     if req.samples_file is not None:
         try:
-            write_samples(req.samples_file, report)
+            write_samples(req.samples_file, report, (*protected, (req.out, "--out file")))
         except OSError as exc:
             raise InputError(f"cannot write {req.samples_file}: {exc.strerror or exc}",
                              "choose a writable --samples-file") from exc
@@ -127,7 +125,7 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
 
 def synth_command(
     source: Path = typer.Option(..., "--from", envvar=env("from"), help="Seed problems (a gsm8k or math file)."),
-    out: Path = typer.Option(..., "--out", "-o", envvar=env("out"), help="Output JSONL, one variant per line."),
+    out: str = typer.Option(..., "--out", "-o", envvar=env("out"), help="Output JSONL, one variant per line."),
     dataset: str = typer.Option("gsm8k", "--dataset", envvar=env("dataset"), help="Format of --from: gsm8k | math"),
     variants: int = typer.Option(5, "--variants", envvar=env("variants"), min=1, max=100,
                                  help="Variants kept per seed problem (at most)."),
@@ -136,7 +134,7 @@ def synth_command(
                              help="Perturbation seed (not the LLM's seed)."),
     max_attempts: int = typer.Option(None, "--max-attempts", envvar=env("max_attempts"), min=1, max=1000,
                                      help="Perturbations tried per seed (default: 3 x --variants)."),
-    samples_file: Path = typer.Option(None, "--samples-file", envvar=env("samples_file"),
+    samples_file: str = typer.Option(None, "--samples-file", envvar=env("samples_file"),
                                       help="Also write a readable markdown sample (seeds next to variants)."),
     words: bool = typer.Option(True, "--words/--no-words", envvar=env("words"),
                                help="Also perturb numbers written as words (three, twenty)."),
@@ -156,9 +154,16 @@ def synth_command(
                                        help="Seconds per calculator call."),
 ) -> None:
     """Make verified variants of seed problems: perturb their numbers, recompute, re-solve, keep what checks."""
-    req = SynthRequest(source=source, out=out, dataset=dataset, variants=variants, limit=limit, seed=seed,
-                       max_attempts=max_attempts, samples_file=samples_file, words=words, keep_order=keep_order)
-    check_request(req)
+    from mathagent.config import default_db_url
+    from mathagent.files import output_path
+    from mathagent.traces.db import database_files
+
+    req = SynthRequest(source=source, out=output_path(out, "--out"), dataset=dataset, variants=variants,
+                       limit=limit, seed=seed, max_attempts=max_attempts,
+                       samples_file=None if samples_file is None else output_path(samples_file, "--samples-file"),
+                       words=words, keep_order=keep_order)
+    inputs = tuple(database_files(db or default_db_url()))
+    check_request(req, inputs)
     problems = load_seeds(req)  # bad data fails here, before the model loads
 
     from mathagent.agent.session import AgentSession
@@ -170,7 +175,7 @@ def synth_command(
     config = AgentConfig(calc_timeout_s=calc_timeout)
     with AgentSession(settings) as session:
         summary = run_synth(req, session, config, problems=problems,
-                            progress=None if json_out else _progress)
+                            progress=None if json_out else _progress, inputs=inputs)
     if json_out:
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -178,10 +183,12 @@ def synth_command(
 
 
 def _progress(outcome) -> None:
+    from mathagent.terminal import neutralise
+
     if outcome.rejected is not None:
-        _err(f"{outcome.problem.id}: seed skipped ({outcome.rejected.reason})")
+        _err(neutralise(f"{outcome.problem.id}: seed skipped ({outcome.rejected.reason})"))
     else:
-        _err(f"{outcome.problem.id}: kept {len(outcome.variants)} of {outcome.attempted}")
+        _err(neutralise(f"{outcome.problem.id}: kept {len(outcome.variants)} of {outcome.attempted}"))
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ def list_command(
     from mathagent.traces.db import open_database, session_scope
     from mathagent.traces.store import list_traces, trace_summary
 
-    with open_database(db or default_db_url()) as factory, session_scope(factory) as s:
+    with open_database(db or default_db_url(), create=False) as factory, session_scope(factory) as s:
         rows = [trace_summary(t) for t in list_traces(s, limit=limit, run_id=run, verified_only=verified_only)]
     if json_out:
         typer.echo(json.dumps({"traces": rows}, ensure_ascii=False))
@@ -34,8 +34,10 @@ def list_command(
     from rich.console import Console
     from rich.table import Table
 
+    from mathagent.terminal import safe
+
     table = Table("id", "created", "status", "answer", "verified", "model", "problem")
-    for r in rows:
+    for r in safe(rows):  # stored text: control characters shown, never obeyed
         table.add_row(r["id"][:12], (r["created_at"] or "")[:19], r["status"], str(r["answer"]),
                       "yes" if r["verified"] else "no", r["model"], r["problem"][:60].replace("\n", " "))
     Console().print(table)
@@ -53,7 +55,7 @@ def show_command(
 
     if len(trace_id.strip()) > MAX_TRACE_ID_CHARS:
         raise InputError(f"not a trace id: {len(trace_id.strip())} characters", "list ids with `mathagent traces list`")
-    with open_database(db or default_db_url()) as factory, session_scope(factory) as s:
+    with open_database(db or default_db_url(), create=False) as factory, session_scope(factory) as s:
         found = find_trace(s, trace_id.strip())
         if found is None:
             raise InputError(f"no trace with id {trace_id!r}", "list ids with `mathagent traces list`")
@@ -64,7 +66,9 @@ def show_command(
     if json_out:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    _print_trace(data)
+    from mathagent.terminal import safe
+
+    _print_trace(safe(data))  # stored text: control characters shown, never obeyed
 
 
 def _print_trace(d: dict) -> None:

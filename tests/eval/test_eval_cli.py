@@ -51,6 +51,10 @@ def invoke(app, args, db_url):
     (["eval", "minif2f", "--data", "{data}", "--order", "shuffled"], "select gsm8k and math problems"),
 ])
 def test_bad_input_is_an_input_error(app, args, needle, db_url, small_data):
+    from mathagent.traces.db import open_database
+
+    with open_database(db_url):  # report only reads: it never creates the database
+        pass
     res = invoke(app, [a.replace("{data}", str(small_data)) for a in args], db_url)
     assert isinstance(res.exception, InputError), res.output
     assert needle in res.exception.message and res.exception.fix

@@ -24,9 +24,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import socket
 import sqlite3
+import stat
+import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +40,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cli_helpers import run_cli  # noqa: E402
+from cli_helpers import MATHAGENT, run_cli  # noqa: E402
 
 from mathagent.cli import COMMAND_MODULES  # noqa: E402
 
@@ -44,7 +50,7 @@ PG_UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:9/none"
 CLOSED_LLM = ["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--llm-retries", "0",
               "--llm-timeout", "2"]
 SEED_PROBLEM = "What is 2+2? (seeded before the bad input)"
-CASE_TIMEOUT_S = 180
+CASE_TIMEOUT_S = float(os.environ.get("MATHAGENT_TEST_CASE_TIMEOUT", "180"))  # raise it on a crowded machine
 PARALLEL = 4
 
 
@@ -54,15 +60,26 @@ class Case:
 
     id: str
     command: str  # the top-level command (the module name in COMMAND_MODULES)
-    kind: str  # empty | huge | binary | utf8 | type | file | db-unreachable | db-readonly | model
+    # empty | huge | binary | utf8 | type | file | db-unreachable | db-readonly | model, and (round two)
+    # special (a FIFO, a device, a folder where a file is read) | data-loss (an output that is an input, the
+    # database or a special file) | json (oversized numbers, deep nesting, lone surrogates, wrong field types)
+    # | db-url | invisible | stdout (a full disk)
+    kind: str
     args: tuple[str, ...]
     stdin: bytes | None = None
     needle: str = ""  # must appear in the error line
     env: tuple[tuple[str, str], ...] = ()
+    # round two: files given as {own_<name>} are the case's own copies of world file <name>, which must be
+    # unchanged afterwards (a FIFO still a FIFO); `absent` paths must not exist afterwards; `within_s` bounds
+    # the run time; stdout="full" sends stdout to /dev/full
+    absent: tuple[str, ...] = ()
+    within_s: float | None = None
+    stdout: str = ""
 
 
-def C(id, command, kind, *args, stdin=None, needle="", env=()):  # noqa: N802 - a table row
-    return Case(id, command, kind, tuple(args), stdin, needle, tuple(env))
+def C(id, command, kind, *args, stdin=None, needle="", env=(), absent=(), within_s=None,  # noqa: N802 - a table row
+      stdout=""):
+    return Case(id, command, kind, tuple(args), stdin, needle, tuple(env), tuple(absent), within_s, stdout)
 
 
 CASES = [
@@ -224,6 +241,125 @@ CASES = [
       needle="LLM"),
     C("synth-model-missing", "synth", "model", "synth", "--from", "{gsm8k}", "--out", "{out}", "--model",
       "{missing}.gguf", needle="not found"),
+    # == round two (issue 16) ==========================================================================
+    # -- special files read as input: a FIFO would block forever, a device never ends, a folder is no file
+    C("calc-fifo-file", "calc", "special", "calc", "--file", "{fifo}", needle="FIFO", within_s=20),
+    C("calc-dev-zero", "calc", "special", "calc", "--file", "/dev/zero", needle="character device", within_s=20),
+    C("prove-fifo-file", "prove", "special", "prove", "{fifo}", needle="FIFO", within_s=20),
+    C("audit-dev-zero", "audit", "special", "audit", "minif2f", "--data", "/dev/zero", needle="character device",
+      within_s=20),
+    C("audit-fifo", "audit", "special", "audit", "minif2f", "--data", "{fifo}", needle="FIFO", within_s=20),
+    C("audit-dir-named-lean", "audit", "special", "audit", "minif2f", "--data", "{lean_dir_of_dirs}",
+      needle="no .lean files"),
+    C("premises-search-fifo-corpus", "premises", "special", "premises", "search", "x", "--corpus", "{fifo}",
+      needle="FIFO", within_s=20),
+    C("premises-index-fifo-source", "premises", "special", "premises", "index", "{lean_project_fifo}", "--out",
+      "{out}", needle="no .lean files", within_s=20),
+    C("export-exclude-folder", "export", "special", "export", "--format", "trl", "--out", "{out}", "--exclude",
+      "{dir}", needle="folder"),
+    C("export-exclude-fifo", "export", "special", "export", "--format", "trl", "--out", "{out}", "--exclude",
+      "{fifo}", needle="FIFO", within_s=20),
+    C("eval-data-fifo", "eval", "special", "eval", "gsm8k", "--data", "{fifo}", *CLOSED_LLM, within_s=20),
+    C("eval-data-dev-zero", "eval", "special", "eval", "gsm8k", "--data", "/dev/zero", *CLOSED_LLM, within_s=20),
+    C("synth-from-fifo", "synth", "special", "synth", "--from", "{fifo}", "--out", "{out}", within_s=20),
+    C("traces-db-is-folder", "traces", "special", "traces", "list", "--db", "sqlite:///{dir}", needle="folder"),
+    C("traces-db-is-fifo", "traces", "special", "traces", "list", "--db", "sqlite:///{fifo}", needle="FIFO",
+      within_s=20),
+    # -- outputs that would destroy what the command reads (or replace a special file)
+    C("export-out-is-the-db", "export", "data-loss", "export", "--format", "openai-chat", "--out", "{db}",
+      "--db", "sqlite:///{db}", needle="trace database"),
+    C("export-out-is-the-db-wal", "export", "data-loss", "export", "--format", "trl", "--out", "{db}-wal",
+      "--db", "sqlite:///{db}", needle="trace database"),
+    C("export-out-is-the-exclude", "export", "data-loss", "export", "--format", "trl", "--out", "{own_gsm8k}",
+      "--exclude", "{own_gsm8k}", needle="overwrite"),
+    C("export-out-is-a-fifo", "export", "data-loss", "export", "--format", "trl", "--out", "{own_fifo}",
+      needle="FIFO", within_s=20),
+    C("export-out-links-to-a-fifo", "export", "data-loss", "export", "--format", "trl", "--out",
+      "{own_fifo_link}", needle="FIFO", within_s=20),
+    C("export-out-is-a-char-device", "export", "data-loss", "export", "--format", "trl", "--out",
+      "{own_chardev}", needle="device"),
+    C("export-out-is-a-socket", "export", "data-loss", "export", "--format", "trl", "--out", "{own_socket}",
+      needle="socket"),
+    C("synth-out-is-the-db", "synth", "data-loss", "synth", "--from", "{gsm8k}", "--out", "{db}", *CLOSED_LLM,
+      needle="trace database"),
+    C("synth-samples-file-is-from", "synth", "data-loss", "synth", "--from", "{own_gsm8k}", "--out", "{out}",
+      "--samples-file", "{own_gsm8k}", *CLOSED_LLM, needle="overwrite"),
+    C("synth-out-is-a-fifo", "synth", "data-loss", "synth", "--from", "{gsm8k}", "--out", "{own_fifo}",
+      *CLOSED_LLM, needle="FIFO", within_s=20),
+    C("synth-out-trailing-slash", "synth", "data-loss", "synth", "--from", "{gsm8k}", "--out", "{out}/",
+      *CLOSED_LLM, needle="folder", absent=("{out}",)),
+    C("premises-out-is-a-source", "premises", "data-loss", "premises", "index", "{own_lean_project}", "--out",
+      "{own_lean_project}/A.lean", needle="overwrite"),
+    C("premises-out-is-a-fifo", "premises", "data-loss", "premises", "index", "{lean_project}", "--out",
+      "{own_fifo}", needle="FIFO", within_s=20),
+    C("report-out-file-is-a-fifo", "report", "data-loss", "report", "nosuchrun", "--out", "{own_fifo}",
+      needle="not a folder", within_s=20),
+    # -- JSON a reader must not have to hold: numbers past 4,300 digits, 100,000 levels, lone surrogates, types
+    C("audit-huge-number", "audit", "json", "audit", "minif2f", "--data", "{bignum_minif2f}", needle="number"),
+    C("audit-deep-nesting", "audit", "json", "audit", "minif2f", "--data", "{deep_jsonl}", needle="nested"),
+    C("audit-lone-surrogate", "audit", "json", "audit", "minif2f", "--data", "{surrogate_minif2f}",
+      needle="surrogate"),
+    C("premises-huge-number", "premises", "json", "premises", "search", "x", "--corpus", "{bignum_corpus}",
+      needle="number"),
+    C("premises-deep-nesting", "premises", "json", "premises", "search", "x", "--corpus", "{deep_jsonl}",
+      needle="nested"),
+    C("premises-field-type", "premises", "json", "premises", "search", "x", "--corpus", "{badtype_corpus}",
+      needle="must be"),
+    C("premises-premise-type", "premises", "json", "premises", "search", "x", "--corpus", "{badtype2_corpus}",
+      needle="must be"),
+    C("export-exclude-huge-number", "export", "json", "export", "--format", "trl", "--out", "{out}", "--exclude",
+      "{bignum_jsonl}", needle="number"),
+    C("export-exclude-deep-nesting", "export", "json", "export", "--format", "trl", "--out", "{out}", "--exclude",
+      "{deep_jsonl}", needle="nested"),
+    C("export-exclude-lone-surrogate", "export", "json", "export", "--format", "trl", "--out", "{out}",
+      "--exclude", "{surrogate_jsonl}", needle="surrogate"),
+    C("eval-lone-surrogate", "eval", "json", "eval", "gsm8k", "--data", "{surrogate_jsonl}", *CLOSED_LLM,
+      needle="no usable problems"),
+    C("eval-huge-number", "eval", "json", "eval", "gsm8k", "--data", "{bignum_jsonl}", *CLOSED_LLM,
+      needle="no usable problems"),
+    C("synth-deep-nesting", "synth", "json", "synth", "--from", "{deep_jsonl}", "--out", "{out}", *CLOSED_LLM,
+      needle="no usable problems"),
+    # -- database URLs and read-only commands
+    C("traces-db-empty-url", "traces", "db-url", "traces", "list", "--db", "", needle="--db"),
+    C("report-db-empty-url", "report", "db-url", "report", "r", "--db", "", needle="--db"),
+    C("traces-db-port-not-a-number", "traces", "db-url", "traces", "list", "--db",
+      "postgresql+psycopg://u:pw@127.0.0.1:notaport/db", needle="port"),
+    C("compare-db-port-out-of-range", "compare", "db-url", "compare", "a", "b", "--db",
+      "postgresql+psycopg://u@127.0.0.1:99999/db", needle="port"),
+    C("db-current-port-not-a-number", "db", "db-url", "db", "current", "--db",
+      "postgresql+psycopg://u@h:notaport/db", needle="port"),
+    C("traces-db-silent-server", "traces", "db-unreachable", "traces", "list", "--db",
+      "postgresql+psycopg://u@127.0.0.1:{silent_port}/db", needle="timeout", within_s=30),
+    C("regrade-db-silent-server", "regrade", "db-unreachable", "regrade", "r", "--db",
+      "postgresql+psycopg://u@127.0.0.1:{silent_port}/db", needle="timeout", within_s=30),
+    C("traces-list-creates-nothing", "traces", "db-readonly", "traces", "list", "--db", "sqlite:///{new_dir}/x.db",
+      needle="no trace database", absent=("{new_dir}",)),
+    C("traces-show-creates-nothing", "traces", "db-readonly", "traces", "show", "abcdef", "--db",
+      "sqlite:///{new_dir}/x.db", needle="no trace database", absent=("{new_dir}",)),
+    C("report-creates-no-db", "report", "db-readonly", "report", "r", "--out", "{out}", "--db",
+      "sqlite:///{new_dir}/x.db", needle="no trace database", absent=("{new_dir}",)),
+    C("compare-creates-no-db", "compare", "db-readonly", "compare", "a", "b", "--db", "sqlite:///{new_dir}/x.db",
+      needle="no trace database", absent=("{new_dir}",)),
+    C("db-current-creates-no-db", "db", "db-readonly", "db", "current", "--db", "sqlite:///{new_dir}/x.db",
+      needle="no trace database", absent=("{new_dir}",)),
+    C("export-creates-no-db", "export", "db-readonly", "export", "--format", "trl", "--out", "{out}", "--db",
+      "sqlite:///{new_dir}/x.db", needle="no trace database", absent=("{new_dir}",)),
+    # -- problems with nothing visible in them
+    C("solve-zero-width-only", "solve", "invisible", "solve", "\u200b\u2060\ufeff", needle="visible"),
+    C("solve-controls-only", "solve", "invisible", "solve", "\x01\x02\x1b\x7f", needle="visible"),
+    C("solve-invisible-stdin", "solve", "invisible", "solve", "-", stdin="\u2063\u3164\u00a0\u200d".encode(),
+      needle="visible"),
+    C("eval-invisible-problems", "eval", "invisible", "eval", "gsm8k", "--data", "{invisible_jsonl}", *CLOSED_LLM,
+      needle="no usable problems"),
+    C("synth-invisible-problems", "synth", "invisible", "synth", "--from", "{invisible_jsonl}", "--out", "{out}",
+      *CLOSED_LLM, needle="no usable problems"),
+    # -- standard output on a full disk
+    C("traces-list-stdout-full", "traces", "stdout", "traces", "list", needle="standard output", stdout="full"),
+    C("traces-list-json-stdout-full", "traces", "stdout", "traces", "list", "--json", needle="standard output",
+      stdout="full"),
+    C("db-current-stdout-full", "db", "stdout", "db", "current", needle="standard output", stdout="full"),
+    C("audit-stdout-full", "audit", "stdout", "audit", "minif2f", "--data", "{minif2f_ok}", "--json",
+      needle="standard output", stdout="full"),
 ]
 
 
@@ -284,7 +420,90 @@ def _build_files(root: Path) -> dict[str, Path]:
     model.parent.mkdir(parents=True)
     model.write_bytes(b"GGUF" + b"\x00" * 4096)
     files["fake_cache"] = fake_cache
+    files.update(_round_two_files(root))
     return files
+
+
+def _round_two_files(root: Path) -> dict[str, Path]:
+    """Special files, JSON no reader should hold, invisible problems (issue 16)."""
+    names = {"fifo": "pipe.jsonl", "fifo_link": "link_to_pipe.jsonl", "chardev": "null_device", "socket": "sock",
+             "lean_dir_of_dirs": "lean_dir_of_dirs", "lean_project_fifo": "lean_project_fifo",
+             "lean_project": "lean_project", "bignum_minif2f": "bignum_minif2f.jsonl", "deep_jsonl": "deep.jsonl",
+             "surrogate_minif2f": "surrogate_minif2f.jsonl", "bignum_corpus": "bignum_corpus.jsonl",
+             "badtype_corpus": "badtype_corpus.jsonl", "badtype2_corpus": "badtype2_corpus.jsonl",
+             "bignum_jsonl": "bignum.jsonl", "surrogate_jsonl": "surrogate.jsonl", "invisible_jsonl": "invisible.jsonl",
+             "minif2f_ok": "minif2f_ok.jsonl"}
+    files = {key: root / name for key, name in names.items()}
+    os.mkfifo(files["fifo"])
+    files["fifo_link"].symlink_to(files["fifo"])
+    _make_char_device(files["chardev"])
+    _make_socket(files["socket"])
+    (files["lean_dir_of_dirs"] / "x.lean").mkdir(parents=True)
+    os.mkfifo(files["lean_dir_of_dirs"] / "y.lean")
+    files["lean_project_fifo"].mkdir()
+    os.mkfifo(files["lean_project_fifo"] / "A.lean")
+    files["lean_project"].mkdir()
+    (files["lean_project"] / "A.lean").write_text("theorem a_add (a b : Nat) : a + b = b + a := by omega\n", "utf-8")
+    digits = "1" * 5000
+    statement = '"formal_statement": "theorem t (x : Nat) : x = x"'
+    files["bignum_minif2f"].write_text(f'{{"name": "t", {statement}, "n": {digits}}}\n', "utf-8")
+    files["deep_jsonl"].write_text("[" * 100_000 + "]" * 100_000 + "\n", "utf-8")
+    files["surrogate_minif2f"].write_text('{"name": "t\\ud800", "formal_statement": "theorem t (x : \\ud800) : '
+                                          'x = x"}\n', "utf-8")
+    files["bignum_corpus"].write_text('{"path": "A.lean", "imports": [], "premises": [{"full_name": "a", '
+                                      f'"start": [{digits}, 1]}}]}}\n', "utf-8")
+    files["badtype_corpus"].write_text('{"path": 5, "imports": [], "premises": []}\n', "utf-8")
+    files["badtype2_corpus"].write_text('{"path": "A.lean", "imports": "Mathlib", "premises": []}\n', "utf-8")
+    question = '"question": "Tom has 12 apples and buys 6 more. How many?", "answer": "#### 18"'
+    files["bignum_jsonl"].write_text(f'{{{question}, "n": {digits}}}\n', "utf-8")
+    files["surrogate_jsonl"].write_text('{"question": "Tom has \\ud800 apples. How many?", "answer": "#### 1"}\n',
+                                        "utf-8")
+    files["invisible_jsonl"].write_text('{"question": "\\u200b\\u2060 \\u00a0", "answer": "#### 1"}\n'
+                                        '{"question": "\\u0001\\u001b\\u007f\\u200e", "answer": "#### 2"}\n', "utf-8")
+    files["minif2f_ok"].write_text(f'{{"name": "t", {statement}}}\n', "utf-8")
+    return files
+
+
+def _make_char_device(path: Path) -> None:
+    """A character device node (the null device's numbers) where mknod is allowed; a FIFO elsewhere."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except OSError:
+        os.mkfifo(path)
+
+
+def _make_socket(path: Path) -> None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))  # the node stays after close
+    finally:
+        sock.close()
+
+
+class SilentServer:
+    """A TCP port that accepts connections and never says a word (a hung database server)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +511,19 @@ def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad_input")
     seed = root / "seed.db"
     trace_id = _seed_database(seed)
-    return {"root": root, "seed": seed, "trace_id": trace_id, "files": _build_files(root)}
+    server = SilentServer()
+    try:
+        yield {"root": root, "seed": seed, "trace_id": trace_id, "files": _build_files(root),
+               "silent_port": server.port, "startup_s": _startup_seconds(root)}
+    finally:
+        server.close()
+
+
+def _startup_seconds(root: Path) -> float:
+    """How long a command that fails right after start-up takes here (time bounds scale with the machine's load)."""
+    t0 = time.monotonic()
+    run_cli(["traces", "list", "--db", f"sqlite:///{root}/nowhere/x.db"], timeout=CASE_TIMEOUT_S)
+    return time.monotonic() - t0
 
 
 @dataclass
@@ -302,6 +533,38 @@ class Outcome:
     stdout: str
     stderr: str
     db: Path
+    seconds: float = 0.0
+    damaged: tuple[str, ...] = ()  # {own_*} files that changed
+    present: tuple[str, ...] = ()  # `absent` paths that exist
+
+
+def _fingerprint(path: Path):
+    """What must not change: a file's bytes, a folder's files, a special file's kind (and a link's target)."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        return ("link", os.readlink(path), _fingerprint(path.resolve()) if path.exists() else None)
+    if stat.S_ISDIR(st.st_mode):
+        return ("dir", tuple((p.relative_to(path).as_posix(), _fingerprint(p)) for p in sorted(path.rglob("*"))))
+    if stat.S_ISREG(st.st_mode):
+        return ("file", path.read_bytes())
+    return ("special", stat.S_IFMT(st.st_mode), st.st_rdev)
+
+
+def _own_copy(source: Path, target: Path) -> None:
+    """The case's own copy of a world file: special files are made anew with the same kind."""
+    st = os.lstat(source)
+    if stat.S_ISLNK(st.st_mode):
+        target.symlink_to(os.readlink(source))
+    elif stat.S_ISDIR(st.st_mode):
+        shutil.copytree(source, target, symlinks=True)
+    elif stat.S_ISFIFO(st.st_mode):
+        os.mkfifo(target)
+    elif stat.S_ISCHR(st.st_mode):
+        _make_char_device(target)
+    elif stat.S_ISSOCK(st.st_mode):
+        _make_socket(target)
+    else:
+        shutil.copyfile(source, target)
 
 
 def _run_case(case: Case, world: dict) -> Outcome:
@@ -316,15 +579,39 @@ def _run_case(case: Case, world: dict) -> Outcome:
         ro=f"sqlite:///file:{db}?mode=ro&uri=true",
         ro_empty=f"sqlite:///file:{ro_empty}?mode=ro&uri=true",
         ro_missing=f"sqlite:///file:{work / 'absent.db'}?mode=ro&uri=true",
-        missing=str(work / "does_not_exist"), out=str(work / "out"),
+        missing=str(work / "does_not_exist"), out=str(work / "out"), db=str(db), new_dir=str(work / "new"),
+        silent_port=str(world["silent_port"]),
     )
+    own: dict[str, object] = {}
+    for name in sorted({m for a in case.args for m in re.findall(r"\{own_(\w+)\}", a)}):
+        copy = work / "own" / world["files"][name].name
+        copy.parent.mkdir(exist_ok=True)
+        _own_copy(world["files"][name], copy)
+        names[f"own_{name}"] = str(copy)
+        own[str(copy)] = _fingerprint(copy)
     fill = lambda s: s.format(**names) if "{" in s else s  # noqa: E731
     env = {"MATHAGENT_DB_URL": f"sqlite:///{db}", "XDG_DATA_HOME": str(work / "data"),
            "XDG_CACHE_HOME": str(work / "cache")}
     env.update({k: fill(v) for k, v in case.env})
-    proc = run_cli([fill(a) for a in case.args], stdin=case.stdin, env=env, timeout=CASE_TIMEOUT_S, cwd=str(work))
+    args = [fill(a) for a in case.args]
+    t0 = time.monotonic()
+    try:
+        if case.stdout == "full":
+            full_env = {k: v for k, v in os.environ.items() if not k.startswith("MATHAGENT_")}
+            full_env.update(env)
+            with open("/dev/full", "wb") as sink:
+                proc = subprocess.run([MATHAGENT, *args], input=case.stdin or b"", stdout=sink,
+                                      stderr=subprocess.PIPE, env=full_env, timeout=CASE_TIMEOUT_S, cwd=str(work))
+            proc.stdout = b""
+        else:
+            proc = run_cli(args, stdin=case.stdin, env=env, timeout=CASE_TIMEOUT_S, cwd=str(work))
+    except subprocess.TimeoutExpired:  # this case fails (a hang is a finding), the others still run
+        proc = subprocess.CompletedProcess(args, -9, b"", f"timed out after {CASE_TIMEOUT_S:.0f} s".encode())
+    seconds = time.monotonic() - t0
+    damaged = tuple(p for p, before in own.items() if not os.path.lexists(p) or _fingerprint(Path(p)) != before)
+    present = tuple(fill(p) for p in case.absent if os.path.lexists(fill(p)))
     return Outcome(case, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                   proc.stderr.decode("utf-8", "replace"), db)
+                   proc.stderr.decode("utf-8", "replace"), db, seconds, damaged, present)
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +661,11 @@ def test_bad_input_gives_a_clean_error(case, outcomes, world):
     o = outcomes[case.id]
     assert not clean_error_problems(o), (clean_error_problems(o), o.returncode, o.stderr[-2000:], o.stdout[-500:])
     assert seeded_trace_present(o.db, world["trace_id"]), "the trace stored before the failing command is gone"
+    assert not o.damaged, f"files the command was given were changed or replaced: {o.damaged}"
+    assert not o.present, f"a command that failed created {o.present}"
+    if case.within_s is not None:  # the bound, plus what plain start-up costs on this machine right now
+        bound = case.within_s + 3 * world["startup_s"]
+        assert o.seconds < bound, f"took {o.seconds:.0f} s (bound {bound:.0f} s)"
 
 
 def test_every_registered_command_has_bad_input_cases():

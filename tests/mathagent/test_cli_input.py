@@ -79,6 +79,10 @@ def test_unreachable_database(env):
 
 def test_traces_show_unknown_id(env):
     proc = run_cli(["traces", "show", "doesnotexist"], env=env, timeout=60)
+    assert_clean_error(proc, "no trace database")  # a read-only command creates no database
+    assert db_rows(env) == 0 and not Path(env["MATHAGENT_DB_URL"].removeprefix("sqlite:///")).exists()
+    assert run_cli(["db", "upgrade"], env=env, timeout=60).returncode == 0
+    proc = run_cli(["traces", "show", "doesnotexist"], env=env, timeout=60)
     assert_clean_error(proc, "no trace with id")
 
 

@@ -436,3 +436,289 @@ def test_concurrent_attack_does_not_block_other_worker():
         assert time.monotonic() - t0 < 1.5
         t.join(10)
         assert box["r"].status == "timeout"
+
+
+# -- round two: state that would outlive a call ---------------------------------
+# Each call must start from the same worker state, and no call may change the worker.
+
+STATE_PROBE = (
+    "import os, resource, signal\n"
+    "mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
+    "old = os.umask(0o022)\n"
+    "limits = [resource.getrlimit(getattr(resource, n)) for n in sorted(dir(resource)) if n.startswith('RLIMIT_')]\n"
+    "print(os.getpriority(os.PRIO_PROCESS, 0), os.getpriority(os.PRIO_PROCESS, os.getppid()),\n"
+    "      os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)), sorted(os.sched_getaffinity(os.getppid())),\n"
+    "      oct(old), sorted(mask), limits, [oct(os.stat(p).st_mode) for p in ('/', '/tmp', '/dev')])\n"
+)
+
+
+@pytest.fixture
+def state(calc):
+    """What the next call sees of its own process state and the worker's, before the attack."""
+    before = calc.run(STATE_PROBE)
+    assert before.status == "ok", before
+
+    def unchanged():
+        after = calc.run(STATE_PROBE)
+        assert (after.status, after.stdout) == ("ok", before.stdout)
+
+    return unchanged
+
+
+def test_renice_the_worker(attack, state):
+    res = attack("import os\nos.setpriority(os.PRIO_PROCESS, os.getppid(), 19)")
+    assert (res.status, res.detail) == ("error", EPERM_LINE)
+    state()
+
+
+def test_renice_itself_or_everyone(attack, state):
+    code = (
+        "import os\n"
+        "out = []\n"
+        "for which, who in ((os.PRIO_PROCESS, 0), (os.PRIO_PGRP, 0), (os.PRIO_USER, 0), (os.PRIO_PROCESS, 1)):\n"
+        "    try:\n"
+        "        os.setpriority(which, who, 19)\n"
+        "        out.append('allowed')\n"
+        "    except PermissionError:\n"
+        "        out.append('denied')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "denied denied denied denied\n")
+    state()
+
+
+def test_scheduling_policy_and_affinity_of_the_worker(attack, state):
+    code = (
+        "import os\n"
+        "out = []\n"
+        "for fn in (lambda: os.sched_setaffinity(os.getppid(), {0}), lambda: os.sched_setaffinity(0, {0}),\n"
+        "           lambda: os.sched_setscheduler(os.getppid(), os.SCHED_IDLE, os.sched_param(0)),\n"
+        "           lambda: os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0)),\n"
+        "           lambda: os.sched_setparam(os.getppid(), os.sched_param(0))):\n"
+        "    try:\n"
+        "        fn()\n"
+        "        out.append('allowed')\n"
+        "    except PermissionError:\n"
+        "        out.append('denied')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "denied denied denied denied denied\n")
+    state()
+
+
+@X86_64
+def test_io_priority_of_the_worker(attack, state):
+    # ioprio_set(IOPRIO_WHO_PROCESS, worker, IOPRIO_CLASS_IDLE << 13)
+    res = attack("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                 "print(libc.syscall(251, 1, os.getppid(), 3 << 13), ctypes.get_errno())")
+    assert (res.status, res.stdout) == ("ok", "-1 1\n")
+    state()
+
+
+def test_umask_signal_mask_and_limits_start_fresh(attack, state):
+    code = (
+        "import os, resource, signal\n"
+        "os.umask(0o777)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGUSR1})\n"
+        "try:\n"
+        "    resource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))\n"
+        "except ValueError:\n"
+        "    print('limits are not its to change')\n"
+        "print('changed')\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "limits are not its to change\nchanged\n")
+    state()
+
+
+@X86_64
+def test_fchmodat2_on_the_sandbox_root(attack, state):
+    # fchmodat2 (Linux 6.6) was missing from the old deny list: it changed the modes of /, /tmp and /dev
+    # for every later call of the worker.
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "out = []\n"
+        "for path in (b'/', b'/tmp', b'/dev'):\n"
+        "    out.append(f'{libc.syscall(452, -100, path, 0o777, 0)}/{ctypes.get_errno()}')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "-1/1 -1/1 -1/1\n")
+    state()
+
+
+@X86_64
+def test_syscalls_outside_the_allow_list(attack):
+    # Deny by default: syscalls nobody listed (old, obscure or newer than this code) are refused with ENOSYS.
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "out = []\n"
+        "for name, nr, args in (('vhangup', 153, ()), ('syslog', 103, (10, 0, 0)), ('sysfs', 139, (3,)),\n"
+        "                       ('iopl', 172, (3,)), ('ioperm', 173, (0, 1024, 1)), ('cachestat', 451, (0, 0, 0, 0)),\n"
+        "                       ('timerfd_create', 283, (1, 0)), ('signalfd4', 289, (-1, 0, 8, 0)),\n"
+        "                       ('future', 470, ())):\n"
+        "    out.append(f'{name}={libc.syscall(nr, *args)}/{ctypes.get_errno()}')\n"
+        "print(' '.join(out))\n"
+    )
+    res = attack(code)
+    assert res.status == "ok"
+    assert res.stdout == ("vhangup=-1/38 syslog=-1/38 sysfs=-1/38 iopl=-1/38 ioperm=-1/38 cachestat=-1/38 "
+                          "timerfd_create=-1/38 signalfd4=-1/38 future=-1/38\n")
+
+
+# -- round two: effects that reach the host while a call runs -------------------
+
+SYMPY_INIT = "__import__('sympy').__file__"  # a host file bound read-only into the sandbox
+
+
+def test_file_lease_on_a_bound_host_file(attack):
+    # A read lease on a host file would block host writers of that file (for lease-break-time seconds).
+    code = (
+        "import fcntl, os\n"
+        f"fd = os.open({SYMPY_INIT}, os.O_RDONLY)\n"
+        "fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.detail) == ("error", EPERM_LINE)
+
+
+def test_locks_on_bound_host_files(attack):
+    code = (
+        "import fcntl, os, struct\n"
+        f"fd = os.open({SYMPY_INIT}, os.O_RDONLY)\n"
+        "out = []\n"
+        "for fn in (lambda: fcntl.flock(fd, fcntl.LOCK_SH), lambda: fcntl.lockf(fd, fcntl.LOCK_SH),\n"
+        "           lambda: fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack('hhqqi', fcntl.F_RDLCK, 0, 0, 0, 0)),\n"
+        "           lambda: fcntl.fcntl(fd, fcntl.F_NOTIFY, 0)):\n"
+        "    try:\n"
+        "        fn()\n"
+        "        out.append('allowed')\n"
+        "    except PermissionError:\n"
+        "        out.append('denied')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "denied denied denied denied\n")
+
+
+@X86_64
+def test_aio_contexts_and_inotify_instances(attack):
+    # fs.aio-max-nr and the inotify instance count are shared by the whole host (per user: root's).
+    aio_before = Path("/proc/sys/fs/aio-nr").read_text() if Path("/proc/sys/fs/aio-nr").exists() else None
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "ctx = ctypes.c_ulong(0)\n"
+        "out = [libc.syscall(206, 32768, ctypes.byref(ctx)), ctypes.get_errno(),\n"
+        "       libc.syscall(206, 32768, ctypes.byref(ctx)), ctypes.get_errno(),\n"
+        "       libc.syscall(294, 0), ctypes.get_errno(), libc.syscall(253), ctypes.get_errno()]\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "-1 1 -1 1 -1 1 -1 1\n")
+    if aio_before is not None:
+        assert Path("/proc/sys/fs/aio-nr").read_text() == aio_before
+
+
+def test_thread_count_is_bounded():
+    # Small stacks fit thousands of threads into any address-space limit; each is a host pid and kernel
+    # memory.  The bound: a pids cgroup, else RLIMIT_NPROC, else no threads at all.  (Its own pool with the
+    # default memory limit: at 512 MiB glibc's per-thread malloc arenas exhaust the address space first.)
+    from mathagent.tools._worker import MAX_TASKS
+
+    code = (
+        "import threading\n"
+        "threading.stack_size(65536)\n"
+        "stop = threading.Event()\n"
+        "n = 0\n"
+        "try:\n"
+        "    while n < 20000:\n"
+        "        threading.Thread(target=stop.wait, daemon=True).start()\n"
+        "        n += 1\n"
+        "except RuntimeError as exc:\n"
+        "    print(exc)\n"
+        "stop.set()\n"
+        "print(n)\n"
+    )
+    with Calculator(workers=1, timeout_s=10.0) as pool:
+        res = pool.run(code)
+        assert res.status == "ok", res
+        first, count = res.stdout.splitlines()
+        assert first == "can't start new thread"
+        bound = pool.task_bounds()[0]
+        assert bound in ("cgroup", "nproc", "single")
+        assert int(count) < MAX_TASKS if bound != "single" else int(count) == 0
+        follow = pool.run("print(sympy.solve(3*x + 7 - 25, x))")
+        assert (follow.status, follow.stdout, pool.restarts) == ("ok", "[6]\n", 0)
+
+
+def test_locked_memory_and_memory_files(attack):
+    code = (
+        "import ctypes, mmap, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "out = [libc.mlockall(3), ctypes.get_errno()]\n"
+        "buf = mmap.mmap(-1, 1 << 20)\n"
+        "out += [libc.mlock(ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(buf))), 1 << 20),\n"
+        "        ctypes.get_errno()]\n"
+        "try:\n"
+        "    os.memfd_create('x')\n"
+        "    out.append('memfd')\n"
+        "except PermissionError:\n"
+        "    out.append('denied')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "-1 1 -1 1 denied\n")
+
+
+def test_queued_signals_are_bounded(attack):
+    # Queued real-time signals count against a per-user quota (the host's root shares it).
+    code = (
+        "import ctypes, os, signal\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGRTMIN})\n"
+        "class Value(ctypes.Union):\n"
+        "    _fields_ = [('i', ctypes.c_int), ('p', ctypes.c_void_p)]\n"
+        "n = 0\n"
+        "while n < 100000 and libc.sigqueue(os.getpid(), signal.SIGRTMIN, Value(0)) == 0:\n"
+        "    n += 1\n"
+        "print(n <= 64, ctypes.get_errno())\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "True 11\n")
+
+
+@X86_64
+def test_sync_every_filesystem_and_resize_pipes(attack):
+    code = (
+        "import ctypes, fcntl\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "out = [libc.syscall(162), ctypes.get_errno(), libc.syscall(306, 1), ctypes.get_errno()]\n"
+        "try:\n"
+        "    fcntl.fcntl(1, fcntl.F_SETPIPE_SZ, 1 << 20)\n"
+        "    out.append('resized')\n"
+        "except PermissionError:\n"
+        "    out.append('denied')\n"
+        "print(*out)\n"
+    )
+    res = attack(code)
+    assert (res.status, res.stdout) == ("ok", "-1 1 -1 1 denied\n")
+
+
+# -- round two: a status says what really happened --------------------------------
+
+def test_self_sent_sigxcpu_is_a_signal_not_a_timeout(attack):
+    res = attack("import os, signal\nprint(42)\nos.kill(os.getpid(), signal.SIGXCPU)")
+    assert (res.status, res.detail, res.stdout) == ("signal", "SIGXCPU", "42\n")
+    assert res.ms < 1000
+
+
+def test_self_sent_sigkill_and_sigsegv(attack):
+    res = attack("import os, signal\nprint(1)\nos.kill(os.getpid(), signal.SIGKILL)")
+    assert (res.status, res.detail, res.stdout) == ("signal", "SIGKILL", "1\n")
+    res = attack("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")
+    assert (res.status, res.detail) == ("signal", "SIGSEGV")

@@ -167,8 +167,11 @@ def test_worker_restart_after_crash():
 
 def _children(pid: int) -> list[int]:
     out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        out += [int(p) for p in (task / "children").read_text().split()]
+    try:  # a call's child may exit (and be reaped) while we look
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(p) for p in (task / "children").read_text().split()]
+    except FileNotFoundError:
+        pass
     return out
 
 
@@ -212,8 +215,8 @@ def test_refuses_when_bwrap_fails():
 def test_refuses_when_seccomp_cannot_load(monkeypatch):
     real = calculator_mod.bwrap_argv
 
-    def broken_libseccomp(bwrap, layout, config):
-        return real(bwrap, layout, dict(config, libseccomp="libseccomp-missing.so.9"))
+    def broken_libseccomp(bwrap, layout, config, extra=()):
+        return real(bwrap, layout, dict(config, libseccomp="libseccomp-missing.so.9"), extra)
 
     monkeypatch.setattr(calculator_mod, "bwrap_argv", broken_libseccomp)
     with pytest.raises(SandboxUnavailable) as info:
@@ -296,7 +299,103 @@ def test_python_layout_of_another_interpreter_path():
 
 def test_probe_sandbox_reports_every_layer():
     checks = probe_sandbox()
-    assert [c.name for c in checks] == ["bubblewrap", "seccomp", "calculator"]
+    assert [c.name for c in checks] == ["bubblewrap", "seccomp", "threads", "calculator"]
     assert all(c.ok for c in checks), checks
     missing = probe_sandbox(bwrap="/nonexistent/bwrap")
     assert len(missing) == 1 and not missing[0].ok and "bubblewrap" in missing[0].fix
+
+
+# -- issue 16: threads bounded, state reset, statuses that say what happened ---------------------------------
+
+THREAD_BOMB = (
+    "import threading\n"
+    "threading.stack_size(65536)\n"
+    "stop = threading.Event()\n"
+    "n = 0\n"
+    "try:\n"
+    "    while n < 5000:\n"
+    "        threading.Thread(target=stop.wait, daemon=True).start()\n"
+    "        n += 1\n"
+    "except RuntimeError:\n"
+    "    pass\n"
+    "stop.set()\n"
+    "print(n)\n"
+)
+
+
+def test_workers_live_in_a_pids_cgroup_when_the_machine_allows_it():
+    from mathagent.tools._worker import MAX_TASKS
+    from mathagent.tools.cgroups import TaskLimit
+
+    probe = TaskLimit.create(4)
+    if probe is None:
+        pytest.skip("no writable pids cgroup here (the workers use RLIMIT_NPROC or no threads instead)")
+    probe.close()
+    with Calculator(workers=1, timeout_s=10) as calc:
+        assert calc.task_bounds() == ["cgroup"]
+        limit = calc.task_limits()[0]
+        assert (limit.path / "pids.max").read_text().strip() == str(MAX_TASKS)
+        assert str(calc.worker_pids()[0]) in (limit.path / "cgroup.procs").read_text().split()
+        res = calc.run(THREAD_BOMB)
+        assert res.status == "ok" and 0 < int(res.stdout) < MAX_TASKS
+        assert calc.run("print(1)").stdout == "1\n" and calc.restarts == 0
+    assert not limit.path.exists()
+
+
+def test_without_a_pids_cgroup_threads_are_still_bounded(monkeypatch):
+    from mathagent.tools._worker import MAX_TASKS
+
+    monkeypatch.setattr(calculator_mod.TaskLimit, "create", classmethod(lambda cls, n: None))
+    with Calculator(workers=1, timeout_s=10) as calc:
+        bound = calc.task_bounds()[0]
+        assert bound == ("single" if os.geteuid() == 0 else "nproc")
+        res = calc.run(THREAD_BOMB)
+        assert res.status == "ok"
+        assert int(res.stdout) == 0 if bound == "single" else int(res.stdout) < MAX_TASKS
+        assert calc.run("print(sympy.factorint(360))").stdout == "{2: 3, 3: 2, 5: 1}\n"
+
+
+@pytest.mark.parametrize("sig,cpu_s,expected", [
+    ("SIGXCPU", 0.01, ("signal", "SIGXCPU")),  # sent by the code itself
+    ("SIGKILL", 0.2, ("signal", "SIGKILL")),
+    ("SIGXCPU", 3.0, ("timeout", "CPU time exceeded 3 s")),  # the kernel: the soft limit was reached
+    ("SIGKILL", 3.95, ("timeout", "CPU time exceeded 3 s")),  # the hard limit (soft + 1 s)
+    ("SIGSEGV", 5.0, ("signal", "SIGSEGV")),
+], ids=["self-sigxcpu", "self-sigkill", "cpu-soft-limit", "cpu-hard-limit", "segv"])
+def test_a_timeout_is_reported_only_when_a_limit_was_reached(sig, cpu_s, expected):
+    import signal
+
+    from mathagent.tools._worker import _verdict
+
+    wstatus = getattr(signal, sig)  # the wait status of a process killed by that signal
+    res = _verdict(b"", wstatus, "", b"42\n", b"", 65536, cpu_s, 2.0, 10.0)
+    assert (res["status"], res["detail"]) == expected
+    assert res["stdout"] == "42\n"
+
+
+def test_each_call_gets_the_sandbox_limits_on_top_of_the_worker_baseline():
+    import resource
+
+    from mathagent.tools import _worker
+
+    _worker.BASELINE.clear()
+    _worker.record_baseline()
+    limits = _worker.call_limits({"memory_mb": 256, "tasks_mode": "nproc"})
+    assert limits[resource.RLIMIT_AS] == (256 << 20, 256 << 20)
+    assert limits[resource.RLIMIT_NPROC] == (_worker.MAX_TASKS, _worker.MAX_TASKS)
+    assert limits[resource.RLIMIT_MEMLOCK] == (0, 0) and limits[resource.RLIMIT_SIGPENDING][0] <= 64
+    assert limits[resource.RLIMIT_STACK] == resource.getrlimit(resource.RLIMIT_STACK)
+    assert {getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_")} <= set(limits)
+
+
+def test_the_filter_is_an_allow_list():
+    from mathagent.tools import seccomp_filter as sf
+
+    assert not set(sf.ALLOW) & set(sf.DENY)
+    assert "fchmodat2" not in sf.ALLOW and "clone3" not in sf.ALLOW and "io_setup" in sf.DENY
+    sc = sf.import_pyseccomp()
+    f = sf.build_filter(sc)
+    import errno
+
+    # the default action (what an unlisted syscall gets) is ENOSYS, never ALLOW
+    assert f.get_attr(sc.Attr.ACT_DEFAULT) == sc.ERRNO(errno.ENOSYS)

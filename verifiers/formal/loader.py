@@ -9,13 +9,14 @@ dependency.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from mathagent.files import FileProblem, JsonProblem, loads_json, read_lines, read_text, regular_files
 from mathagent.verifiers.formal.errors import FormalInputError
 
 MAX_RECORDS = 100_000
+MAX_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -26,31 +27,49 @@ class StatementRecord:
 
 
 def load_statements(path: str | Path) -> list[StatementRecord]:
+    """Every statement of a folder of ``.lean`` files or of a JSONL file (read through :mod:`mathagent.files`:
+    regular files only, bounded sizes and lines, JSON without oversized numbers or nesting)."""
     p = Path(path)
     if not p.exists():
         raise FormalInputError(f"{p} does not exist", "pass a folder of .lean files or a .jsonl file")
-    if p.is_dir():
-        files = sorted(p.glob("*.lean"))[:MAX_RECORDS]
-        if not files:
-            raise FormalInputError(f"no .lean files in {p}", "point --data at the folder holding the .lean files")
-        return [StatementRecord(f.stem, f.read_text(encoding="utf-8"), str(f)) for f in files]
+    try:
+        return _folder(p) if p.is_dir() else _jsonl(p)
+    except FileProblem as exc:
+        raise FormalInputError(exc.message, exc.fix) from None
+
+
+def _folder(p: Path) -> list[StatementRecord]:
+    files = regular_files(sorted(p.glob("*.lean"))[:MAX_RECORDS])  # a folder or FIFO named x.lean is no statement
+    if not files:
+        raise FormalInputError(f"no .lean files in {p}", "point --data at the folder holding the .lean files")
+    return [StatementRecord(f.stem, read_text(f, ".lean file", max_bytes=MAX_FILE_BYTES), str(f)) for f in files]
+
+
+def _jsonl(p: Path) -> list[StatementRecord]:
     out: list[StatementRecord] = []
-    with p.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if i > MAX_RECORDS:
-                break
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise FormalInputError(f"{p}:{i}: invalid JSON ({e.msg})",
-                                       "each line must be one JSON object") from None
-            stmt = rec.get("formal_statement") if isinstance(rec, dict) else None
-            if not isinstance(stmt, str):
-                raise FormalInputError(f"{p}:{i}: no 'formal_statement' string",
-                                       "use miniF2F JSONL with 'name' and 'formal_statement'")
-            out.append(StatementRecord(str(rec.get("name") or rec.get("id") or f"line{i}"), stmt, f"{p}:{i}"))
+    for i, raw in read_lines(p, "statements file"):
+        if i > MAX_RECORDS:
+            break
+        if raw is None:
+            raise FormalInputError(f"{p}:{i}: line too long", "each line must be one JSON object")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormalInputError(f"{p}:{i}: not valid UTF-8 (byte {exc.start})", "save the file as UTF-8") \
+                from None
+        if not line.strip():
+            continue
+        try:
+            rec = loads_json(line)
+        except JsonProblem as exc:
+            raise FormalInputError(f"{p}:{i}: {exc.reason}", "each line must be one JSON object") from None
+        stmt = rec.get("formal_statement") if isinstance(rec, dict) else None
+        if not isinstance(stmt, str):
+            raise FormalInputError(f"{p}:{i}: no 'formal_statement' string",
+                                   "use miniF2F JSONL with 'name' and 'formal_statement'")
+        name = rec.get("name") or rec.get("id")
+        name = str(name).strip() if isinstance(name, (str, int)) and not isinstance(name, bool) else ""
+        out.append(StatementRecord(name or f"line{i}", stmt, f"{p}:{i}"))
     if not out:
         raise FormalInputError(f"{p} holds no statements", "use a non-empty JSONL file")
     return out

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mathagent.files import AtomicOutput, FileProblem, JsonProblem, loads_json, read_bytes, read_lines, regular_files
 from mathagent.verifiers.premises.errors import PremiseError
 
 MAX_FILES = 50_000
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
 DECL_KINDS = ("theorem", "lemma", "def", "abbrev", "instance", "structure", "class", "inductive", "axiom")
 _DECL_RE = re.compile(
     r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec|partial|unsafe|scoped)\s+)*"
@@ -140,44 +143,88 @@ def parse_file(text: str, path: str) -> FileEntry:
 
 
 def build_corpus(project: str | Path) -> list[FileEntry]:
-    """Parse every `.lean` file under `project` (skipping `.lake/` build folders)."""
+    """Parse every `.lean` file under `project` (skipping `.lake/` build folders; regular files only, each
+    at most MAX_SOURCE_BYTES: a FIFO or device named `x.lean` would block or never end)."""
     root = Path(project)
     if not root.is_dir():
         raise PremiseError(f"{root} is not a folder", "pass the root of a Lean project")
-    files = [p for p in sorted(root.rglob("*.lean")) if ".lake" not in p.parts and "lake-packages" not in p.parts]
+    files = regular_files(p for p in sorted(root.rglob("*.lean"))
+                          if ".lake" not in p.parts and "lake-packages" not in p.parts)
     if not files:
         raise PremiseError(f"no .lean files under {root}", "pass the root of a Lean project")
     out = []
     for p in files[:MAX_FILES]:
         rel = p.relative_to(root).as_posix()
-        out.append(parse_file(p.read_text(encoding="utf-8", errors="replace"), rel))
+        try:
+            data = read_bytes(p, "Lean source", max_bytes=MAX_SOURCE_BYTES)
+        except FileProblem as exc:
+            raise PremiseError(exc.message, exc.fix) from None
+        out.append(parse_file(data.decode("utf-8", errors="replace").removeprefix("\ufeff"), rel))
     return out
 
 
-def write_corpus(entries: list[FileEntry], out: str | Path) -> None:
-    with Path(out).open("w", encoding="utf-8") as fh:
-        for e in entries:
-            fh.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+def write_corpus(entries: list[FileEntry], out: str | Path, *, inputs: Iterable[tuple[str | Path, str]] = ()) -> None:
+    """Write the corpus through a temporary file renamed onto `out` when complete (`inputs`: files it may not be)."""
+    with AtomicOutput(Path(out), inputs=inputs) as target:
+        with target.open("w", encoding="utf-8") as fh:
+            for e in entries:
+                fh.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
 
 
 def read_corpus(path: str | Path) -> list[FileEntry]:
+    """A corpus written by :func:`write_corpus`; every line is checked (types included) and a bad one is a
+    :class:`PremiseError` naming the file and line."""
     p = Path(path)
     if not p.exists():
         raise PremiseError(f"{p} does not exist", "build one with `mathagent premises index PROJECT --out FILE`")
     out: list[FileEntry] = []
-    with p.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
+    try:
+        for i, raw in read_lines(p, "premise corpus"):
+            if raw is not None and not raw.strip():
                 continue
             try:
-                d = json.loads(line)
-                entry = FileEntry(d["path"], list(d.get("imports", [])))
-                for pr in d.get("premises", []):
-                    entry.premises.append(Premise(pr["full_name"], pr.get("code", ""), d["path"],
-                                                  tuple(pr.get("start", (0, 0))), tuple(pr.get("end", (0, 0))),
-                                                  pr.get("kind", "commanddeclaration")))
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                raise PremiseError(f"{p}:{i}: not a corpus line ({e})", "rebuild with `mathagent premises index`") \
+                if raw is None:
+                    raise ValueError("line too long")
+                out.append(_entry(loads_json(raw.decode("utf-8"))))
+            except (ValueError, KeyError, TypeError) as e:  # JsonProblem and UnicodeDecodeError are ValueErrors
+                reason = (e.reason if isinstance(e, JsonProblem)
+                          else f"missing field {e}" if isinstance(e, KeyError) else str(e))
+                raise PremiseError(f"{p}:{i}: not a corpus line ({reason})", "rebuild with `mathagent premises index`") \
                     from None
-            out.append(entry)
+    except FileProblem as exc:
+        raise PremiseError(exc.message, exc.fix) from None
     return out
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _position(value: object, what: str) -> tuple[int, int]:
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        raise TypeError(f"{what} must be [line, column]")
+    return int(value[0]), int(value[1])
+
+
+def _entry(d: object) -> FileEntry:
+    if not isinstance(d, dict):
+        raise TypeError(f"expected a JSON object, got {type(d).__name__}")
+    path = _str(d["path"], "path")
+    imports = d.get("imports", [])
+    if not isinstance(imports, list):
+        raise TypeError("imports must be a list")
+    premises = d.get("premises", [])
+    if not isinstance(premises, list):
+        raise TypeError("premises must be a list")
+    entry = FileEntry(path, [_str(m, "an import") for m in imports])
+    for pr in premises:
+        if not isinstance(pr, dict):
+            raise TypeError("a premise must be an object")
+        entry.premises.append(Premise(_str(pr["full_name"], "full_name"), _str(pr.get("code", ""), "code"), path,
+                                      _position(pr.get("start", (0, 0)), "start"),
+                                      _position(pr.get("end", (0, 0)), "end"),
+                                      _str(pr.get("kind", "commanddeclaration"), "kind")))
+    return entry
