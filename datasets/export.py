@@ -1,4 +1,4 @@
-"""Exporting verified traces as training data (``mathagent export``).
+"""Exporting traces as training data (``mathagent export``), each record with its verification level.
 
 The pipeline is one pass over a stream: SQL filters -> conversation ->
 contamination guard -> deduplication -> writer, with every dropped trace
@@ -25,7 +25,7 @@ from mathagent.datasets.contamination import ContaminationIndex, load_exclusions
 from mathagent.datasets.conversation import build_conversation
 from mathagent.datasets.dedup import Deduplicator
 from mathagent.datasets.export_formats import FORMATS
-from mathagent.datasets.export_source import ExportFilters, count_matching, stream_traces
+from mathagent.datasets.export_source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
 from mathagent.datasets.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
 
@@ -43,6 +43,7 @@ class ExportOptions:
     solution_similarity: float = 0.9
     attempts: Literal["all", "last"] = "all"
     with_metadata: bool | None = None   # None: the format's default
+    precision_file: Path | None = None  # a figures file (eval.levels): the precision measured per level, for the card
     batch: int = 500
 
     def describe(self) -> dict:
@@ -85,6 +86,9 @@ def _check_options(opts: ExportOptions) -> None:
         raise InputError("--solution-similarity must be in (0, 1]", "use e.g. 0.9")
     if opts.attempts not in ("all", "last"):
         raise InputError(f"--attempts must be all or last, not {opts.attempts!r}", "use --attempts all")
+    if opts.filters.min_level is not None and opts.filters.min_level not in MIN_LEVELS:
+        raise InputError(f"--min-level must be one of {', '.join(MIN_LEVELS)}, not {opts.filters.min_level!r}",
+                         "use --min-level consensus (consensus, formal or gold rows)")
 
 
 def _open_engine(db_url: str):
@@ -110,6 +114,11 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
     """Export the traces of ``db_url`` selected by ``opts``; writes the data file and its card."""
     _check_options(opts)
     t0 = time.perf_counter()
+    figures = None
+    if opts.precision_file is not None:
+        from mathagent.eval.levels import read_figures
+
+        figures = read_figures(opts.precision_file)
     index: ContaminationIndex | None = load_exclusions(opts.exclude, opts.overlap_threshold) if opts.exclude else None
     with_metadata = opts.with_metadata if opts.with_metadata is not None else opts.fmt != "openai-chat"
     path = output_file(opts.fmt, opts.out)
@@ -143,7 +152,8 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
                         continue
                     writer.write(conv, t)
                     stats.written += 1
-                    stats.by_route[conv.route] = stats.by_route.get(conv.route, 0) + 1
+                    stats.by_method[conv.method] = stats.by_method.get(conv.method, 0) + 1
+                    stats.by_level[t.level] = stats.by_level.get(t.level, 0) + 1
                     stats.note("datasets", t.dataset)
                     stats.note("models", t.model)
                     if t.run_id:
@@ -162,6 +172,7 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
             tmp.unlink()
     card = card_path(path)
     card.write_text(render_card(fmt=opts.fmt, output=path, stats=stats, filters=opts.filters.describe(),
-                                options=opts.describe(), exclusions=index.sources if index else []),
+                                options=opts.describe(), exclusions=index.sources if index else [],
+                                figures=figures, with_metadata=with_metadata),
                     encoding="utf-8")
     return ExportResult(path, card, stats, time.perf_counter() - t0)
