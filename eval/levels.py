@@ -78,7 +78,7 @@ def level_measures(rows: Sequence[Row]) -> dict[str, Measure]:
     ``verified``: consensus or stronger."""
     total = len(rows)
     out = {lv: _measure([r for r in rows if (r.level or "unverified") == lv], total) for lv in AGENT_LEVELS}
-    out["verified"] = _measure([r for r in rows if r.level in ("formal", "consensus")], total)
+    out["verified"] = _measure([r for r in rows if r.verified], total)
     return out
 
 
