@@ -1,4 +1,4 @@
-"""The completion cache: greedy requests generated once, sampled ones never cached, hits marked."""
+"""The completion cache: greedy and seeded requests generated once, unseeded samples never cached, hits marked."""
 
 from __future__ import annotations
 
@@ -28,13 +28,16 @@ def test_a_greedy_request_is_generated_once_and_the_hit_is_marked(tmp_path):
     assert (llm.cache.hits, llm.cache.misses) == (1, 1)
 
 
-def test_sampled_requests_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
-    inner, llm = caching(tmp_path, ["a", "b", "c", "d"])
+def test_unseeded_samples_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
+    inner, llm = caching(tmp_path, ["a", "b", "c", "d", "e"])
     llm.complete(MSGS, GenerationParams(temperature=0.0))
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "b"
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7)).text == "c"  # sampling is never replayed
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "b"
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "c"  # never replayed
     assert llm.complete(MSGS, GenerationParams(temperature=0.0, max_tokens=64)).text == "d"
     assert len(inner.calls) == 4 and len(llm.cache) == 2
+    # a seeded sample is decided by its seed: replayed, and another seed is another sample
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=3)).text == "e"
+    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=3)).cached
 
 
 def test_the_cache_survives_the_process_and_is_keyed_by_model_identity(tmp_path):

@@ -1,8 +1,9 @@
-"""Check verdicts: comparisons, the recorded form of an already-decided comparison, and the verified rule."""
+"""Check verdicts: comparisons and the recorded form of an already-decided comparison."""
 
 import pytest
 
-from mathagent.verifiers.checks import CheckResult, compare_answers, is_verified, judged
+from mathagent.traces.records import Check
+from mathagent.verifiers.checks import compare_answers, judged
 
 
 @pytest.mark.parametrize("claimed, other, verdict, word", [
@@ -30,12 +31,9 @@ def test_judged_with_a_decided_comparison_equals_comparing_again(claimed, other)
 
 
 def test_same_reads_the_decided_equivalence():
-    assert [CheckResult("c", v, "").same for v in ("pass", "fail", "inconclusive", "error")] == [
-        True, False, None, None]
+    assert [Check("c", v, "").same for v in ("pass", "fail", "inconclusive", "error")] == [True, False, None, None]
 
 
-def test_verified_needs_an_independent_pass_and_no_fail():
-    ok, bad = CheckResult("a", "pass", ""), CheckResult("b", "fail", "")
-    dependent = CheckResult("rerun", "pass", "", independent=False)
-    assert is_verified([ok]) and is_verified([ok, CheckResult("c", "inconclusive", "")])
-    assert not is_verified([ok, bad]) and not is_verified([dependent]) and not is_verified([])
+def test_a_comparison_check_is_independent_and_not_formal():
+    check = compare_answers("cot_cross_check", "18", "18", how="chain of thought")
+    assert check.independent and not check.formal
