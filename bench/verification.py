@@ -80,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run_id", help="the eval run id (printed by `mathagent eval`)")
     ap.add_argument("--db", default=os.environ.get("MATHAGENT_DB_URL"),
                     help="SQLAlchemy URL of the trace database [default: MATHAGENT_DB_URL, else the user's SQLite]")
-    ap.add_argument("--strategy", default=os.environ.get("MATHAGENT_STRATEGY", "agent"))
-    ap.add_argument("--target", type=float, default=float(os.environ.get("MATHAGENT_TARGET_PRECISION", 0.99)),
-                    help="the precision the threshold must reach [default: 0.99]")
+    ap.add_argument("--strategy", default=os.environ.get("MATHAGENT_STRATEGY", "agent"),
+                    help="the strategy whose judgement is measured [default: agent; MATHAGENT_STRATEGY]")
+    ap.add_argument("--target", type=float, default=os.environ.get("MATHAGENT_TARGET_PRECISION", "0.99"),
+                    help="the precision the threshold must reach [default: 0.99; MATHAGENT_TARGET_PRECISION]")
     ap.add_argument("--out", type=Path, help="also write the figures file (JSON) here")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args(argv)

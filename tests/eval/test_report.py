@@ -217,3 +217,30 @@ def test_levels_and_the_confidence_curve_come_from_the_agent_level_against_gold(
     assert "### Confidence: precision and coverage (agent)" in md and "No confidence threshold reaches precision 99%" in md
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "consensus or stronger" in index and "No confidence threshold reaches precision 99%" in index
+
+
+def test_bench_verification_prints_the_same_figures_from_the_database(report_dir, tmp_path):
+    import json
+    import sys
+
+    out, run_id = report_dir
+    bench = Path(__file__).resolve().parents[2] / "bench" / "verification.py"
+    db = f"sqlite:///{out.parent / 'traces.db'}"
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(bench), *args], capture_output=True, text=True, timeout=300)
+
+    fig = json.loads((out / "levels.json").read_text(encoding="utf-8"))
+    as_json = run(run_id, "--db", db, "--json", "--out", str(tmp_path / "fig.json"))
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == fig == json.loads((tmp_path / "fig.json").read_text(encoding="utf-8"))
+    text = run(run_id, "--db", db, "--target", "0.5")
+    assert text.returncode == 0, text.stderr
+    assert "agent level against gold" in text.stdout and "consensus or stronger" in text.stdout
+    assert "Smallest confidence threshold reaching precision 50%" in text.stdout and "<- target" in text.stdout
+    for args, needle in (((run_id, "--db", db, "--strategy", "magic"), "no rows of strategy 'magic'"),
+                         (("nosuchrun", "--db", db), "no eval run"), ((run_id, "--db", db, "--target", "2"),
+                                                                          "--target must be in [0, 1]")):
+        bad = run(*args)
+        assert bad.returncode != 0 and bad.stderr.startswith("error: ") and needle in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) <= 2

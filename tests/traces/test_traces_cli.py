@@ -20,10 +20,10 @@ WIDE = {"COLUMNS": "220"}
 
 def voted(**kw) -> TraceRecord:
     code = f"print(18)  # {ESC}"
+    fields = {"id": "feedc0de0001", "verified": True, "level": "gold", "correct": True, **kw}
     return TraceRecord(
-        id=kw.pop("id", "feedc0de0001"), problem=f"Janet has 18 eggs. How many? {ESC}", model="m", backend="local",
-        status="answered", answer="18", verified=True, level="gold", agent_level="consensus", confidence=0.9375,
-        gold="18", correct=True,
+        problem=f"Janet has 18 eggs. How many? {ESC}", model="m", backend="local", status="answered", answer="18",
+        agent_level="consensus", confidence=0.9375, gold="18",
         steps=[Step(0, "pot", code, "18\n", "ok", 3.0), Step(1, "pot", "print(q)", "NameError", "error", 2.0),
                Step(2, "cot", "chain of thought", f"so \\boxed{{18}} {ESC}", "answer", 9.0),
                Step(3, "vote", "3 derivations", "18 ×2 (pot+cot) — 2 valid of 3", "settled", 0.1)],
@@ -36,7 +36,7 @@ def voted(**kw) -> TraceRecord:
                                 step_index=1),
                      Derivation(2, "cot", "cot-plain@1", "18", True, cluster=0, step_index=2)],
         checks=[Check("consensus", "pass", f"18 ×2 (pot+cot); confidence 0.94 {ESC}"),
-                Check("smt_equation_claim", "inconclusive", "no single equation", formal=True)], **kw)
+                Check("smt_equation_claim", "inconclusive", "no single equation", formal=True)], **fields)
 
 
 def test_show_states_level_confidence_derivations_and_checks(db_url):
