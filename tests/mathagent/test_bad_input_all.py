@@ -93,6 +93,9 @@ CASES = [
     # -- doctor --------------------------------------------------------------------------------------
     C("doctor-type-extra-arg", "doctor", "type", "doctor", "--json", "yes", needle="unexpected extra argument"),
     C("doctor-unknown-option", "doctor", "type", "doctor", "--frobnicate", needle="--frobnicate"),
+    # -- prompts -------------------------------------------------------------------------------------
+    C("prompts-type-extra-arg", "prompts", "type", "prompts", "--json", "yes", needle="unexpected extra argument"),
+    C("prompts-unknown-option", "prompts", "type", "prompts", "--frobnicate", needle="--frobnicate"),
     # -- traces --------------------------------------------------------------------------------------
     C("traces-show-empty", "traces", "empty", "traces", "show", "", needle="no trace"),
     C("traces-show-huge", "traces", "huge", "traces", "show", "f" * 120_000, needle="not a trace id"),
