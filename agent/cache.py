@@ -35,8 +35,10 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS completions (
 
 
 def request_key(identity: str, messages: list[Message], params: GenerationParams) -> str:
+    """The cache key; a greedy request's seed is not part of it (greedy decoding does not use one)."""
+    seed = None if params.temperature == 0.0 else params.seed
     payload = {"identity": identity, "messages": messages,
-               "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": params.seed,
+               "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": seed,
                           "stop": list(params.stop)}}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
@@ -155,7 +157,12 @@ class CachingLLM:
         missing = [i for i, c in enumerate(out) if c is None]
         if not missing:
             return out  # type: ignore[return-value]
-        if missing == list(range(n)):
+        first = missing[0]
+        if missing == list(range(first, n)) and (first > 0 or not greedy_first or n == 1):
+            # a contiguous tail (the usual case: only the greedy sample 0 was cached): still one batch
+            tail = dataclasses.replace(params, seed=per[first].seed)
+            fresh = self.inner.sample(messages, tail, n - first, greedy_first=greedy_first and first == 0)
+        elif missing == list(range(n)):
             fresh = self.inner.sample(messages, params, n, greedy_first=greedy_first)
         else:
             fresh = [self.inner.complete(messages, per[i]) for i in missing]

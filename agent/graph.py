@@ -65,12 +65,14 @@ def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
     drawn = len(state.get("derivations", []))
     remaining = max(1, cfg.max_samples - drawn)
     v = state.get("vote")
+    used = {d.method for d in state.get("derivations", [])}
     if state.get("decision") == "confirm" and v is not None and v.winner is not None:
-        other = "cot" if "cot" not in v.winner.methods else "pot"
-        return Plan(other, 1, why=f"an independent {other} view of {v.winner.answer}", confirm=True)
+        other = next(m for m in (*cfg.confirm_methods, "pot", "cot", "tir") if m not in v.winner.methods)
+        return Plan(other, 1, greedy_first=other not in used, why=f"an independent {other} view of "
+                                                                   f"{v.winner.answer}", confirm=True)
     rounds = state.get("rounds", 0)
     method, n = cfg.schedule[min(rounds, len(cfg.schedule) - 1)]
-    return Plan(method, min(n, remaining), greedy_first=rounds == 0, why=f"round {rounds + 1}")
+    return Plan(method, min(n, remaining), greedy_first=method not in used, why=f"round {rounds + 1}")
 
 
 def _repairable(state: AgentState) -> tuple[int, int, int] | None:

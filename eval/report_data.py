@@ -21,7 +21,8 @@ from sqlalchemy.orm import selectinload
 TOOL_BUCKETS = ("0", "1", "2", "3", "4+")
 CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "order", "order_seed", "subjects", "levels",
                "strategies", "samples", "temperature", "seed",
-               "max_samples", "max_repairs", "sample_temperature", "calc_timeout_s", "verify", "prompts", "fewshot",
+               "max_samples", "max_repairs", "sample_temperature", "calc_timeout_s", "verify", "time_budget_s", "prompts",
+               "fewshot",
                "backend", "model",
                "model_sha256", "prompts_version", "code_version")
 

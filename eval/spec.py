@@ -44,6 +44,7 @@ class EvalSpec:
     sample_temperature: float = _AGENT.sample_temperature  # agent: samples after the greedy first
     calc_timeout_s: float = _AGENT.calc_timeout_s
     verify: bool = _AGENT.verify                   # agent: confirm a one-method vote with another method
+    time_budget_s: float | None = _AGENT.time_budget_s  # agent: stop drawing after this many seconds
     prompts: tuple[str, ...] = ()                  # --prompt names (others: each method's default)
     backend: str = "local"
     model: str | None = None          # local: .gguf path (None = embedded); openai: model name
@@ -78,6 +79,7 @@ class EvalSpec:
 
         return replace(_AGENT, max_samples=self.max_samples, max_repairs=self.max_repairs,
                        calc_timeout_s=self.calc_timeout_s, verify=self.verify, temperature=self.temperature,
+                       time_budget_s=self.time_budget_s,
                        sample_temperature=self.sample_temperature, seed=self.sample_seed(sample_index),
                        prompts=tuple(resolve_prompts(self.prompts).items()))
 

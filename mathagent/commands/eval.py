@@ -27,7 +27,7 @@ SPEC_FLAGS: dict[str, str] = {
     "strategies": "--strategy", "samples": "--samples", "limit": "--limit", "temperature": "--temperature",
     "seed": "--seed", "max_samples": "--max-samples", "max_repairs": "--max-repairs",
     "sample_temperature": "--sample-temperature", "calc_timeout_s": "--calc-timeout",
-    "verify": "--verify/--no-verify", "prompts": "--prompt", "backend": "--backend", "model": "--model",
+    "verify": "--verify/--no-verify", "time_budget_s": "--time-budget", "prompts": "--prompt", "backend": "--backend", "model": "--model",
     "fewshot": "--fewshot", "order": "--order", "order_seed": "--order-seed", "subjects": "--subject",
     "levels": "--level",
 }
@@ -97,7 +97,11 @@ def eval_command(
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"),
-                                help="agent: confirm a vote settled by one method with another (default: verify)"),
+                                help="agent: confirm a vote settled by one method with another, as the consensus level "
+                                     "needs (default: no-verify; about twice the time)"),
+    time_budget: float = typer.Option(None, "--time-budget", envvar=env("time_budget"), min=1.0,
+                                      help="agent: stop drawing samples for a problem after this many seconds "
+                                           "(default: no bound)"),
     prompt: list[str] = options.PromptOption,
     fewshot: int = typer.Option(None, "--fewshot", envvar=env("fewshot"), min=0, max=8,
                                 help="agent strategy: reuse the k most similar verified traces of OTHER runs "
@@ -119,7 +123,7 @@ def eval_command(
     given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
              "limit": limit, "temperature": temperature, "seed": seed, "max_samples": max_samples,
              "max_repairs": max_repairs, "sample_temperature": sample_temperature, "calc_timeout_s": calc_timeout,
-             "verify": verify, "prompts": _prompts_given(prompt), "backend": backend, "model": model,
+             "verify": verify, "time_budget_s": time_budget, "prompts": _prompts_given(prompt), "backend": backend, "model": model,
              "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")

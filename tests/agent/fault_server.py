@@ -3,7 +3,8 @@
 Each request pops the next behaviour from a queue: ``ok`` (a valid completion),
 ``500``, ``503``, ``429`` (with Retry-After), ``malformed`` (200 with broken
 JSON), ``empty`` (200 with no choices), ``stall`` (sleeps past the client's
-timeout), ``reset`` (closes the connection without answering).  Bound to
+timeout), ``reset`` (closes the connection without answering), ``ignore_n`` (one choice
+whatever the request's ``n``).  ``ok`` answers ``n`` choices.  Bound to
 127.0.0.1 on a free port; requests are counted.
 
 ``reply`` is a fixed string or a function of the request's chat messages
@@ -57,11 +58,13 @@ class FaultServer:
                     self.end_headers()
                     self.wfile.write(b'{"error": "injected"}')
                     return
+                n = 1 if kind == "ignore_n" else int(request.get("n") or 1)
+                kind = "ok" if kind == "ignore_n" else kind
                 payload = {
                     "ok": json.dumps({"model": "fault-model", "choices": [
-                        {"message": {"role": "assistant", "content": server.content(request)},
-                         "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 7, "completion_tokens": 3}}).encode(),
+                        {"index": i, "message": {"role": "assistant", "content": server.content(request)},
+                         "finish_reason": "stop"} for i in range(n)],
+                        "usage": {"prompt_tokens": 7, "completion_tokens": 3 * n}}).encode(),
                     "malformed": b'{"choices": [{"message": ',
                     "empty": b'{"choices": []}',
                     "401": b'{"error": "bad key"}',

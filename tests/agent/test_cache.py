@@ -29,15 +29,33 @@ def test_a_greedy_request_is_generated_once_and_the_hit_is_marked(tmp_path):
 
 
 def test_unseeded_samples_and_changed_parameters_are_not_served_from_the_cache(tmp_path):
-    inner, llm = caching(tmp_path, ["a", "b", "c", "d", "e"])
+    inner, llm = caching(tmp_path, ["a", "b", "c", "d"])
     llm.complete(MSGS, GenerationParams(temperature=0.0))
     assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "b"
     assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=None)).text == "c"  # never replayed
     assert llm.complete(MSGS, GenerationParams(temperature=0.0, max_tokens=64)).text == "d"
     assert len(inner.calls) == 4 and len(llm.cache) == 2
-    # a seeded sample is decided by its seed: replayed, and another seed is another sample
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=3)).text == "e"
-    assert llm.complete(MSGS, GenerationParams(temperature=0.7, seed=3)).cached
+
+
+def test_seeded_samples_are_cached_one_by_one_and_a_greedy_key_ignores_the_seed(tmp_path):
+    inner, llm = caching(tmp_path, ["s0", "s1", "s2", "s3", "s4"])
+    params = GenerationParams(temperature=0.7, seed=10)
+    first = llm.sample(MSGS, params, 3, greedy_first=True)
+    assert [c.text for c in first] == ["s0", "s1", "s2"] and inner.batches == [3]
+    again = llm.sample(MSGS, params, 3, greedy_first=True)
+    assert [c.text for c in again] == ["s0", "s1", "s2"] and all(c.cached for c in again)
+    more = llm.sample(MSGS, params, 4, greedy_first=True)  # one new sample: generated alone
+    assert [c.text for c in more] == ["s0", "s1", "s2", "s3"] and [c.cached for c in more] == [True] * 3 + [False]
+    greedy = llm.complete(MSGS, GenerationParams(temperature=0.0, seed=999))  # sample 0 was greedy: same request
+    assert greedy.cached and greedy.text == "s0"
+
+
+def test_samples_after_a_cached_greedy_one_are_still_decoded_as_one_batch(tmp_path):
+    inner, llm = caching(tmp_path, ["g", "a", "b", "c"])
+    llm.complete(MSGS, GenerationParams(temperature=0.0))  # the pot baseline's greedy program
+    out = llm.sample(MSGS, GenerationParams(temperature=0.7, seed=3), 4, greedy_first=True)
+    assert [c.cached for c in out] == [True, False, False, False] and inner.batches == [3]
+    assert [p.seed for p in inner.params[1:]] == [4, 5, 6] and all(p.temperature == 0.7 for p in inner.params[1:])
 
 
 def test_the_cache_survives_the_process_and_is_keyed_by_model_identity(tmp_path):

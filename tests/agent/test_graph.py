@@ -51,9 +51,17 @@ def scripted(pot=(), cot=(), tir=(), repair=()):
     return ScriptedLLM(reply)
 
 
+# The rules under test, fixed here so that tuning the defaults (agent/state.py) does not change what these tests
+# mean: four programs, then one chain of thought, and so on; a vote settles at P >= 0.95 with 3 agreeing; a
+# one-method vote is confirmed by a chain of thought.
+RULES = dict(schedule=(("pot", 4), ("cot", 1), ("pot", 4), ("cot", 1)), stop_threshold=0.95, min_agree=3,
+             verify=True, confirm_methods=("cot",))
+
+
 def run(llm, calculator, problem=DUCKS, strategy="agent", **cfg):
     recorded = []
-    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(**cfg), recorder=recorded.append)
+    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(**{**RULES, **cfg}),
+                       recorder=recorded.append)
     return solve_problem(problem, ctx, strategy=strategy), recorded
 
 
@@ -176,7 +184,7 @@ def test_recursion_limit_is_set_and_enforced(calculator):
 
     answers = itertools.count()
     llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=["The answer is 1000."])
-    ctx = AgentContext(llm=llm, calculator=calculator, config=Tight(max_samples=40))
+    ctx = AgentContext(llm=llm, calculator=calculator, config=Tight(**{**RULES, "max_samples": 40}))
     result = solve_problem("What is x?", ctx)
     assert "recursion limit (3)" in result.stop_reason and "recursion_limit" in result.meta["limits_hit"]
 
@@ -200,7 +208,7 @@ def _vote(*answers) -> Vote:
 
 
 def test_routers_and_plans_are_pure_functions():
-    cfg = AgentConfig(max_repairs=1)
+    cfg = AgentConfig(**{**RULES, "max_repairs": 1})
     assert route_start({"problem": "theorem t : 1 = 1 := by sorry"}, False) == "formal"
     assert route_start({"problem": "What is 1 + 1?"}, False) == "draw"
     assert route_start({"problem": "What is 1 + 1?"}, True) == "formal"
@@ -216,8 +224,18 @@ def test_routers_and_plans_are_pure_functions():
     assert plan.method == "cot" and plan.n == 1 and plan.confirm
     plan = next_plan({"decision": "confirm", "vote": _vote(("cot", "3"))}, cfg)
     assert plan.method == "pot"
-    near_end = next_plan({"rounds": 2, "derivations": [ok] * 10}, AgentConfig(max_samples=12))
+    near_end = next_plan({"rounds": 2, "derivations": [ok] * 10}, AgentConfig(**{**RULES, "max_samples": 12}))
     assert near_end.n == 2  # never past max_samples
+    default = AgentConfig()
+    assert next_plan({"decision": "confirm", "vote": _vote(("pot", "3"))}, default).method == "tir"
+
+
+def test_the_default_schedule_escalates_to_tool_integrated_reasoning_on_disagreement(calculator):
+    answers = iter([18, 17, 16, 15])
+    llm = scripted(pot=[lambda m: program(f"print({next(answers, 18)})")], tir=["So \\boxed{18}."])
+    result, _ = solve_problem(DUCKS, AgentContext(llm=llm, calculator=calculator)), None
+    assert llm.batches[:2] == [4, 1] and method_of(llm.calls[4]) == "tir"
+    assert result.answer == "18"
 
 
 def test_single_method_strategies_are_one_derivation_answered_as_written(calculator):

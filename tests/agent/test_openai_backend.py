@@ -83,3 +83,22 @@ def test_unreachable_server():
     with pytest.raises(LLMError) as exc:
         llm.complete(MSG, GenerationParams())
     assert "connection failed" in exc.value.message and len(sleeps) == 1
+
+
+def test_samples_are_one_request_with_n_and_the_greedy_first_its_own():
+    with FaultServer(["ok", "ok"]) as srv:
+        llm, _ = client(srv.url)
+        out = llm.sample(MSG, GenerationParams(max_tokens=10, temperature=0.7, seed=5), 4, greedy_first=True)
+    assert len(out) == 4 and [c.batch for c in out] == [1, 3, 3, 3]
+    first, rest = srv.requests
+    assert first["temperature"] == 0.0 and "n" not in first
+    assert rest["n"] == 3 and rest["temperature"] == 0.7 and rest["seed"] == 6
+    assert [c.completion_tokens for c in out] == [3, 3, 3, 3] and out[1].prompt_tokens == 7 and out[2].prompt_tokens == 0
+
+
+def test_a_server_that_ignores_n_gets_the_rest_as_single_requests():
+    with FaultServer(["ignore_n", "ok", "ok"]) as srv:
+        llm, _ = client(srv.url)
+        out = llm.sample(MSG, GenerationParams(temperature=0.7, seed=0), 3)
+    assert len(out) == 3 and len(srv.requests) == 3
+    assert [r.get("seed") for r in srv.requests] == [0, 1, 2]
