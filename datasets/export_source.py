@@ -274,7 +274,8 @@ def stream_traces(conn: Connection, f: ExportFilters, *, batch: int = 500) -> It
                               .where(ToolCallRow.trace_id.in_(ids)).order_by(ToolCallRow.trace_id, ToolCallRow.id)):
             tools[r.trace_id].append(ToolView(r.step_index, r.code, r.stdout, r.stderr, r.status))
         replies: dict[str, list[ReplyView]] = defaultdict(list)
-        for r in conn.execute(select(LLMCallRow.trace_id, LLMCallRow.step_index, LLMCallRow.purpose, LLMCallRow.response)
+        for r in conn.execute(select(LLMCallRow.trace_id, LLMCallRow.step_index, LLMCallRow.purpose,
+                                     LLMCallRow.response)
                               .where(LLMCallRow.trace_id.in_(ids), LLMCallRow.purpose.in_(EXPORT_PURPOSES))
                               .order_by(LLMCallRow.trace_id, LLMCallRow.id)):
             replies[r.trace_id].append(ReplyView(r.step_index, r.purpose, r.response))

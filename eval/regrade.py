@@ -4,7 +4,8 @@ After a grader fix, the rows of an old run still carry the old verdicts.  ``regr
 stored answer that has a gold answer again and, in one transaction, updates ``correct``, ``meta.grade`` and
 the level that follows from the grade (``gold`` / ``unverified``, :func:`mathagent.eval.items.graded_level`;
 the agent's own ``agent_level`` never changes) where the verdict changed (keeping the old verdict in
-``meta.regraded``) and appends a ``regraded`` event to the run's history.  Answers, traces and everything else stay as they were.
+``meta.regraded``) and appends a ``regraded`` event to the run's history.  Answers, traces and everything else
+stay as they were.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def populate(db_url, calculator):
             with session_scope(f) as s:
                 store.add_trace(s, rec)
         for pid, (problem, code, cot) in PROBLEMS.items():
-            ctx = AgentContext(llm=ScriptedLLM(brain(code, cot)), calculator=calculator, recorder=record)
+            ctx = AgentContext(llm=ScriptedLLM(brain(code, cot)), calculator=calculator, recorder=record,
+                               config=AgentConfig(verify=True))  # consensus needs a confirming second method
             solve_problem(problem, ctx, problem_id=pid, dataset="toy")
         with session_scope(f) as s:
             return load_examples(s)
@@ -77,7 +78,7 @@ def test_examples_enter_prompt_and_trace(db_url, calculator):
     examples = retriever.retrieve("Sara has 2 apples and buys 9 more apples. How many apples?", 2)
     llm = ScriptedLLM(brain("print(11)", "\\boxed{11}"))
     recorded = []
-    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(), recorder=recorded.append)
+    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(verify=True), recorder=recorded.append)
     result = solve_problem("Sara has 2 apples and buys 9 more apples. How many apples?", ctx, examples=examples)
     assert result.answer == "11"
     solver_prompt = llm.calls[0]

@@ -189,7 +189,7 @@ SEEDS = [Problem("t/apples", "gsm8k", APPLES.format(a=5, b=3, c=4), "17"),
 
 
 def _synth(calculator, problems, brain=None, recorded=None, **settings):
-    ctx = AgentContext(llm=ScriptedLLM(brain or Brain()), calculator=calculator, config=AgentConfig(),
+    ctx = AgentContext(llm=ScriptedLLM(brain or Brain()), calculator=calculator, config=AgentConfig(verify=True),
                        recorder=recorded.append if recorded is not None else None)
     records: list[dict] = []
     report = synthesize(problems, ctx, SynthSettings(**settings), on_record=records.append)
@@ -327,7 +327,7 @@ def test_run_synth_writes_jsonl_samples_and_traces(calculator, tmp_path, db_url)
                        samples_file=tmp_path / "sample.md")
     settings = SessionSettings(backend=BackendSettings(backend="local"), db_url=db_url, cache_dir=tmp_path / "cache")
     with AgentSession(settings, llm=ScriptedLLM(Brain()), calculator=calculator) as session:
-        summary = run_synth(req, session, AgentConfig())
+        summary = run_synth(req, session, AgentConfig(verify=True))
     lines = [json.loads(x) for x in (tmp_path / "synthetic.jsonl").read_text("utf-8").splitlines()]
     assert summary["seeds"] == 3 and summary["kept"] == len(lines) == 6
     assert summary["yield"] == round(6 / summary["attempted"], 4)

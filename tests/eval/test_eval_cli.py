@@ -162,14 +162,19 @@ def test_resume_with_a_larger_limit_extends_the_run_and_cache_hits_are_marked(ap
         stored = runner.runs.load_run(factory, run_id).config
         extended = [h for h in stored["history"] if h.get("event") == "extended"]
         assert stored["limit"] == 4 and [(h["previous_limit"], h["limit"]) for h in extended] == [(2, 4)]
-        by_strategy = {}
-        for strategy, flag in s.execute(select(Trace.strategy, LLMCallRow.cached).join(LLMCallRow.trace)
-                                        .where(Trace.run_id == run_id)):
-            by_strategy.setdefault(strategy, []).append(flag)
+        crash = s.scalars(select(Trace.problem_id).where(Trace.run_id == run_id,
+                                                         Trace.problem.like("%crash course%"))).first()
+        by_strategy: dict[str, dict[str, list[bool]]] = {}
+        for pid, strategy, flag in s.execute(select(Trace.problem_id, Trace.strategy, LLMCallRow.cached)
+                                             .join(LLMCallRow.trace).where(Trace.run_id == run_id)):
+            by_strategy.setdefault(strategy, {}).setdefault(pid, []).append(flag)
     assert set(by_strategy) == {"agent", "cot", "pot"}
-    assert not any(by_strategy["agent"])  # the agent ran first on each problem and generated everything
-    assert all(by_strategy["pot"])  # the agent's greedy first program is pot's request: served from the cache
-    assert not any(by_strategy["cot"])  # the agent's chains of thought are samples (another seed and temperature)
+    assert not any(f for flags in by_strategy["agent"].values() for f in flags)  # the agent ran first: all fresh
+    assert all(f for flags in by_strategy["pot"].values() for f in flags)  # the agent's greedy first program
+    # cot is served from the cache only where the agent drew a greedy chain of thought itself: the crash-course
+    # problem, whose programs crash, so its vote went on to a chain of thought; the others settled on programs
+    assert {pid for pid, flags in by_strategy["cot"].items() if all(flags)} == {crash}
+    assert not any(f for pid, flags in by_strategy["cot"].items() if pid != crash for f in flags)
 
 
 def test_math_eval_of_a_selection_then_resume_extends_it_in_the_same_order(app, db_url):

@@ -23,7 +23,8 @@ from mathagent.commands import regrade as regrade_cmd
 def row(run_id: str, pid: str, answer: str, gold: str, correct: bool, status: str) -> TraceRecord:
     rec = TraceRecord(problem=f"problem {pid}", model="m", backend="local", status="answered", answer=answer,
                       run_id=run_id, dataset="math", problem_id=pid, strategy="agent", gold=gold, correct=correct,
-                      source="eval", agent_level="consensus", meta={"grade": {"status": status, "detail": "old grader"}})
+                      source="eval", agent_level="consensus",
+                      meta={"grade": {"status": status, "detail": "old grader"}})
     apply_gold(rec)
     return rec
 
@@ -97,5 +98,9 @@ def test_regrade_cli_json_and_unknown_run(stored):
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["graded"] == 3 and out["correctness_changed"] == 1 and out["written"] is False
+    assert (out["changes"][0]["was_level"], out["changes"][0]["now_level"]) == ("unverified", "gold")
+    human = CliRunner().invoke(app, ["regrade", run_id, "--dry-run", "--db", db_url])
+    assert ("p1 agent#0: 'a**2*(a+1)' vs gold 'a^3+a^2': wrong (parse_error) -> right (correct); "
+            "level unverified -> gold") in human.output
     bad = CliRunner().invoke(app, ["regrade", "no-such-run", "--db", db_url])
     assert bad.exit_code != 0 and "no eval run with id" in str(bad.exception)
