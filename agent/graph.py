@@ -46,7 +46,8 @@ from mathagent.agent import methods, vote as voting
 from mathagent.agent.methods import Plan
 from mathagent.agent.state import AgentConfig, AgentContext, AgentState
 from mathagent.traces.records import Check, Step
-from mathagent.verifiers.answers import equivalent
+from mathagent.verifiers.equivalence import equivalent
+from mathagent.verifiers.claims import check_claims
 from mathagent.verifiers.plausibility import expectation
 
 STRATEGIES = ("agent", "cot", "pot", "tir")
@@ -168,27 +169,21 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     checks.append(Check("consensus", "pass" if agree else ("fail" if v.top < v.valid else "inconclusive"),
                         f"{v.summary()}; confidence {conf:.2f}", independent=True))
     ctx.report("checking the answer formally")
-    claim = _claim_check(ctx, state["problem"], answer)
-    if claim is not None:
+    claims = check_claims(state["problem"], answer, timeout_s=cfg.smt_timeout_s)
+    for claim in claims:
         checks.append(claim)
-        new_steps.append(Step(len(steps), "check", f"claim: {answer} is the solution", claim.detail,
+        new_steps.append(Step(len(steps) + len(new_steps), "check", f"claim: {answer} is the answer", claim.detail,
                               claim.verdict, 0.0))
     failed = any(c.verdict == "fail" and c.name != "consensus" for c in checks)
     if failed:
         level = "unverified"
-    elif claim is not None and claim.verdict == "pass":
+    elif any(c.formal and c.verdict == "pass" for c in claims):
         level = "formal"
     elif agree:
         level = "consensus"
     else:
         level = "unverified"
     return {"answer": answer, "checks": checks, "steps": new_steps, "level": level, "confidence": conf}
-
-
-def _claim_check(ctx: AgentContext, problem: str, answer: str) -> Check | None:
-    from mathagent.verifiers.claims import check_equation_claim
-
-    return check_equation_claim(problem, answer, timeout_s=ctx.config.smt_timeout_s)
 
 
 def formal(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

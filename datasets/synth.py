@@ -142,16 +142,12 @@ class SynthReport:
 
 
 def as_number(answer: str | None) -> Fraction | None:
-    """A plain number (integer, decimal or ``a/b``) as an exact fraction, else ``None``."""
-    from mathagent.verifiers.answers import normalize_answer
+    """A plain number (integer, decimal, ``a/b``, ``\\frac{a}{b}``, ``1.5e-05``, with units or ``$``) as an
+    exact fraction, else ``None``; read by the equivalence judgement's number reader."""
+    from mathagent.verifiers.reading import read_number
 
-    s = normalize_answer(answer or "").replace(",", "")
-    if not s or len(s) > 200:
-        return None
-    try:
-        return Fraction(s)
-    except (ValueError, ZeroDivisionError):
-        return None
+    number = read_number(answer or "")
+    return None if number is None else number.value
 
 
 def answer_text(value: Fraction, raw: str) -> str:
@@ -164,7 +160,7 @@ def answer_text(value: Fraction, raw: str) -> str:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    from mathagent.verifiers.answers import equivalent
+    from mathagent.verifiers.equivalence import equivalent
 
     return bool(a) and bool(b) and equivalent(a, b) is True
 

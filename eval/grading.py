@@ -1,195 +1,126 @@
 """Grade a predicted final answer against a gold answer.
 
-Pipeline (each step bounded, none uses SIGALRM):
+``grade(prediction, gold)`` is the project's grader, like math-verify's ``verify(parse(gold),
+parse(pred))``: it grades *what the model wrote*, never a normalized copy of it.
 
-1. Pull the final answer out of the prediction (``\\boxed{}``, ``#### N``,
-   "the answer is X") and out of the gold (a MATH solution's last box).
-2. Equal after :func:`normalize_answer` -> correct.
-3. math-verify (``parse`` with ``parsing_timeout=None``, ``verify`` with
-   ``timeout_seconds=None``: its own timeouts use ``signal.alarm``, which fails
-   off the main thread) in a killable worker process with a deadline
-   (:func:`mathagent.verifiers.isolation.run_isolated`).
-4. Our own :func:`equivalent` (units, thousands separators, unordered lists,
-   mixed numbers) with whatever time is left.
+1. The prediction's final answer is extracted (:func:`~mathagent.verifiers.answers.extract_final_answer`:
+   the last ``\\boxed{}``, else ``#### N``, else "the (final) answer is X"; a bare answer is taken whole).
+2. The gold's answer is extracted by ``gold_format``: ``math`` (a MATH solution's last ``\\boxed{}``),
+   ``gsm8k`` (the text after the last ``####``), ``latex`` (the gold is the answer) or ``auto`` (a box if
+   there is one, else ``####`` if there is one, else the whole text).
+3. The two raw answers go to the one equivalence judgement,
+   :func:`mathagent.verifiers.equivalence.judge` (exact arithmetic in process, then SymPy and math-verify
+   in a killable worker with a deadline; never SIGALRM).  :func:`~mathagent.verifiers.answers.normalize_answer`
+   only fills the display fields.
 
-The prediction is correct when either checker says so, with one veto:
-math-verify rounds numbers to 6 decimals, so it equates e.g. ``1/2^99`` and
-``1/2^98`` (math-verify issue #14); when both sides are plain numbers whose
-relative difference exceeds ``NUMERIC_VETO_REL`` the answer is incorrect.
-
-Statuses: ``correct``, ``incorrect`` (both sides understood, not equal),
-``no_answer`` (nothing extractable in the prediction), ``parse_error`` (a side
-could not be parsed by either checker) and ``timeout`` (the deadline passed
-before a decision).  ``grade`` never raises on any input text.
+Statuses: ``correct``, ``incorrect`` (both sides understood, not equal, or undecided between two read
+answers), ``no_answer`` (nothing extractable in the prediction), ``parse_error`` (a side could not be read,
+or the gold has no answer in the given format) and ``timeout`` (the deadline passed before a decision).
+``grade`` never raises on any input text; ``timeout_s`` bounds the whole call (plus a worker's start-up).
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from mathagent.verifiers.answers import (
-    MAX_SYMPY_CHARS,
-    equivalent,
-    extract_boxed,
-    extract_final_answer,
-    normalize_answer,
-)
-from mathagent.verifiers.deadline import Finished, Raised, TimedOut
-from mathagent.verifiers.isolation import run_isolated
+from mathagent.verifiers.answers import extract_boxed, extract_final_answer, normalize_answer
+from mathagent.verifiers.equivalence import judge
 
 GradeStatus = Literal["correct", "incorrect", "no_answer", "parse_error", "timeout"]
-
-NUMERIC_VETO_REL = 1e-4
+GoldFormat = Literal["auto", "math", "gsm8k", "latex"]
+GOLD_FORMATS: tuple[str, ...] = ("auto", "math", "gsm8k", "latex")
+DEFAULT_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
 class GradeResult:
-    """The verdict on one prediction; ``detail`` says which check decided."""
+    """The verdict on one prediction.
+
+    ``detail`` says which rule decided (or why none could); ``prediction_answer`` and ``gold_answer`` are
+    the raw answers that were compared; the ``*_normalized`` fields are their display forms.
+    """
 
     correct: bool
     status: GradeStatus
     pred_normalized: str | None
     gold_normalized: str
     detail: str
+    prediction_answer: str | None = None
+    gold_answer: str | None = None
 
     def as_meta(self) -> dict[str, str]:
         """The part stored with a trace (``meta["grade"]``); the recorder and ``regrade`` both write it."""
         return {"status": self.status, "detail": self.detail}
 
-
-class _DropTimeoutDisabledWarning(logging.Filter):
-    """math-verify warns once that its timeout is off; we disable it on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Timeout is disabled" not in record.getMessage()
+    def to_dict(self) -> dict[str, object]:
+        """``{"correct", "status", "detail", "prediction_answer", "gold_answer"}`` (``mathagent grade --json``)."""
+        return {"correct": self.correct, "status": self.status, "detail": self.detail,
+                "prediction_answer": self.prediction_answer, "gold_answer": self.gold_answer}
 
 
-_filter_installed = False
+def gold_answer(gold: str | None, gold_format: str = "auto") -> str | None:
+    """The answer part of ``gold`` in ``gold_format`` (see the module docstring); ``None`` when there is none.
 
-
-def _quiet_math_verify() -> None:
-    global _filter_installed
-    if not _filter_installed:
-        for name in ("math_verify.parser", "math_verify.grader"):
-            logging.getLogger(name).addFilter(_DropTimeoutDisabledWarning())
-        _filter_installed = True
-
-
-def _answer_of(text: str) -> str | None:
-    """The answer part of a prediction or gold string."""
-    stripped = text.strip()
-    if not stripped:
-        return None
-    got = extract_final_answer(stripped)
-    if got is not None:
-        return got
-    return stripped
-
-
-@dataclass(frozen=True)
-class _MVOutcome:
-    gold_parsed: bool
-    pred_parsed: bool
-    verdict: bool
-    values_differ: bool
-
-
-def _math_verify(gold: str, pred: str) -> _MVOutcome:
-    """Run math-verify with its signal-based timeouts disabled (called in a deadline worker)."""
-    import sympy
-    from math_verify import parse, verify
-
-    _quiet_math_verify()
-    gold_p = parse("\\boxed{" + gold + "}", parsing_timeout=None)
-    pred_p = parse("\\boxed{" + pred + "}", parsing_timeout=None)
-    gold_ok = any(isinstance(x, (sympy.Basic, sympy.MatrixBase)) for x in gold_p)
-    pred_ok = any(isinstance(x, (sympy.Basic, sympy.MatrixBase)) for x in pred_p)
-    verdict = bool(gold_p and pred_p and verify(gold_p, pred_p, timeout_seconds=None))
-    differ = False
-    if verdict and gold_p and pred_p:
-        differ = _numerically_different(gold_p[0], pred_p[0])
-    return _MVOutcome(gold_ok, pred_ok, verdict, differ)
-
-
-def _numerically_different(g: Any, p: Any) -> bool:
-    """Whether two numeric SymPy values differ by more than ``NUMERIC_VETO_REL`` relatively.
-
-    Evaluated with SymPy floats (arbitrary exponent range), because Python
-    floats underflow ``1/2004!`` and ``1/2006!`` to the same 0.0.
+    Raises ``ValueError`` for an unknown format.
     """
-    import sympy
+    if gold_format not in GOLD_FORMATS:
+        raise ValueError(f"unknown gold format {gold_format!r}; expected one of {', '.join(GOLD_FORMATS)}")
+    text = "" if gold is None else str(gold)
+    if gold_format in ("auto", "math"):
+        box = extract_boxed(text)
+        if box is not None:
+            return box.strip() or None
+        if gold_format == "math":
+            return None
+    if gold_format in ("auto", "gsm8k"):
+        _, sep, tail = text.rpartition("####")
+        if sep:
+            return tail.strip() or None
+        if gold_format == "gsm8k":
+            return None
+    return text.strip() or None
 
-    if not (isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number):
-        return False
-    try:
-        gv, pv = sympy.N(g, 30), sympy.N(p, 30)
-        if gv.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or pv.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return False
-        scale = sympy.Max(sympy.Abs(gv), sympy.Abs(pv))
-        if scale == 0:
-            return False
-        return bool(sympy.Abs(gv - pv) / scale > NUMERIC_VETO_REL)
-    except (TypeError, ValueError, OverflowError, AttributeError):
-        return False
+
+def prediction_answer(prediction: str | None) -> str | None:
+    """The final answer a prediction states (a reply or a bare answer); ``None`` when there is none."""
+    if prediction is None:
+        return None
+    text = str(prediction).strip()
+    if not text:
+        return None
+    got = extract_final_answer(text)
+    return (got if got is not None else text).strip() or None
 
 
-def grade(prediction: str | None, gold: str, *, timeout_s: float = 5.0) -> GradeResult:
+def grade(prediction: str | None, gold: str, *, gold_format: str = "auto",
+          timeout_s: float = DEFAULT_TIMEOUT_S) -> GradeResult:
     """Grade ``prediction`` (model text or a bare answer) against ``gold``.
 
-    Never raises; ``timeout_s`` bounds the whole call (plus thread start-up).
+    Never raises on any text (an unknown ``gold_format`` is a programming error: ``ValueError``).
     """
-    start = time.monotonic()
-    gold_text = "" if gold is None else str(gold)
-    gold_box = extract_boxed(gold_text)
-    gold_ans = gold_box if gold_box is not None else gold_text.strip()
-    gold_norm = normalize_answer(gold_ans)
-    if prediction is None or not str(prediction).strip():
-        return GradeResult(False, "no_answer", None, gold_norm, "empty prediction")
-    pred_ans = _answer_of(str(prediction))
-    if pred_ans is None or not normalize_answer(pred_ans):
-        return GradeResult(False, "no_answer", None, gold_norm, "no final answer found in the prediction")
+    gold_ans = gold_answer(gold, gold_format)
+    gold_norm = normalize_answer(gold_ans) if gold_ans else ""
+    pred_ans = prediction_answer(prediction)
+    if pred_ans is None:
+        detail = "empty prediction" if prediction is None or not str(prediction).strip() else \
+            "no final answer found in the prediction"
+        return GradeResult(False, "no_answer", None, gold_norm, detail, None, gold_ans)
     pred_norm = normalize_answer(pred_ans)
-    if not gold_norm:
-        return GradeResult(False, "parse_error", pred_norm, gold_norm, "empty gold answer")
-    if pred_norm == gold_norm:
-        return GradeResult(True, "correct", pred_norm, gold_norm, "equal after normalization")
-    if len(pred_ans) > MAX_SYMPY_CHARS or len(gold_ans) > MAX_SYMPY_CHARS:
-        return GradeResult(False, "parse_error", pred_norm, gold_norm, f"answer longer than {MAX_SYMPY_CHARS} characters")
-
-    mv = run_isolated(f"{__name__}:_math_verify", (gold_ans, pred_ans), timeout_s)
-    mv_timed_out = isinstance(mv, TimedOut)
-    if isinstance(mv, Finished):
-        out: _MVOutcome = mv.value
-        if out.verdict:
-            if out.values_differ:
-                return GradeResult(
-                    False, "incorrect", pred_norm, gold_norm,
-                    "math-verify matched after rounding, but the values differ (numeric veto)",
-                )
-            return GradeResult(True, "correct", pred_norm, gold_norm, "math-verify")
-    mv_note = "math-verify timed out" if mv_timed_out else (
-        f"math-verify raised {type(mv.error).__name__}" if isinstance(mv, Raised) else "math-verify: not equal"
-    )
-
-    remaining = timeout_s - (time.monotonic() - start)
-    if remaining <= 0:
-        return GradeResult(False, "timeout", pred_norm, gold_norm, f"{mv_note}; no time left for the fallback")
-    try:
-        fallback = equivalent(pred_ans, gold_ans, timeout_s=remaining)
-    except Exception as exc:  # noqa: BLE001 - a checker bug is reported, not raised
-        fallback = None
-        mv_note += f"; fallback raised {type(exc).__name__}"
-    if fallback is True:
-        return GradeResult(True, "correct", pred_norm, gold_norm, f"{mv_note}; sympy fallback: equal")
-    if fallback is False:
-        return GradeResult(False, "incorrect", pred_norm, gold_norm, f"{mv_note}; sympy fallback: not equal")
-
-    if isinstance(mv, Finished) and mv.value.gold_parsed and mv.value.pred_parsed:
-        return GradeResult(False, "incorrect", pred_norm, gold_norm, f"{mv_note}; fallback undecided")
-    if mv_timed_out or time.monotonic() - start >= timeout_s:
-        return GradeResult(False, "timeout", pred_norm, gold_norm, f"{mv_note}; fallback undecided")
-    side = "gold" if isinstance(mv, Finished) and not mv.value.gold_parsed else "prediction"
-    return GradeResult(False, "parse_error", pred_norm, gold_norm, f"{mv_note}; could not parse the {side}")
+    if gold_ans is None:
+        missing = {"math": "the gold solution has no \\boxed{} answer", "gsm8k": "the gold has no '#### N' line"}
+        return GradeResult(False, "parse_error", pred_norm, gold_norm,
+                           missing.get(gold_format, "empty gold answer"), pred_ans, None)
+    verdict = judge(pred_ans, gold_ans, timeout_s=timeout_s)
+    if verdict.same is True:
+        return GradeResult(True, "correct", pred_norm, gold_norm, verdict.how, pred_ans, gold_ans)
+    if verdict.same is False:
+        return GradeResult(False, "incorrect", pred_norm, gold_norm, verdict.how, pred_ans, gold_ans)
+    if verdict.timed_out:
+        return GradeResult(False, "timeout", pred_norm, gold_norm, verdict.how, pred_ans, gold_ans)
+    if verdict.unread:
+        sides = " and ".join({"a": "the prediction", "b": "the gold"}[s] for s in verdict.unread)
+        return GradeResult(False, "parse_error", pred_norm, gold_norm, f"could not read {sides} ({verdict.how})",
+                           pred_ans, gold_ans)
+    return GradeResult(False, "incorrect", pred_norm, gold_norm, f"undecided, counted incorrect ({verdict.how})",
+                       pred_ans, gold_ans)

@@ -23,6 +23,22 @@ from sqlalchemy.orm import Session, sessionmaker
 GRADE_TIMEOUT_S = 5.0
 
 
+def gold_of(problem: Any) -> str:
+    """The gold a problem is graded against: the dataset's raw answer (``meta["answer_raw"]``, e.g. a MATH
+    box's content as written), falling back to the normalized ``answer``.  Normalizing throws information
+    away (``y = ...`` loses its left side, ``\\text{North}`` its case), so grading never starts from it."""
+    raw = (getattr(problem, "meta", None) or {}).get("answer_raw")
+    return raw if isinstance(raw, str) and raw.strip() else problem.answer
+
+
+def grade_attempt(answer: str | None, gold: str, *, timeout_s: float = GRADE_TIMEOUT_S):
+    """The :class:`~mathagent.eval.grading.GradeResult` of one recorded answer (as the model wrote it)
+    against ``gold``; the eval recorder and ``regrade`` both grade through here."""
+    from mathagent.eval.grading import grade
+
+    return grade(answer, gold, timeout_s=timeout_s)
+
+
 @dataclass(frozen=True)
 class WorkItem:
     problem_id: str
@@ -62,7 +78,7 @@ def plan_items(problems: list[Any], strategies: tuple[str, ...], samples: int,
                 total += 1
                 if (p.id, strategy, s) in done:
                     continue
-                items.append(WorkItem(p.id, p.question, p.answer, strategy, s, meta))
+                items.append(WorkItem(p.id, p.question, gold_of(p), strategy, s, meta))
     return items, total
 
 
@@ -104,12 +120,11 @@ class ItemSolver:
     def __call__(self, item: WorkItem) -> ItemOutcome:
         from mathagent.agent.runner import solve_problem
         from mathagent.agent.state import AgentContext
-        from mathagent.eval.grading import grade
 
         done: dict[str, bool] = {}
 
         def record(rec: TraceRecord) -> None:
-            verdict = grade(rec.answer, item.gold, timeout_s=GRADE_TIMEOUT_S)
+            verdict = grade_attempt(rec.answer, item.gold)
             rec.correct = verdict.correct
             rec.meta = {**rec.meta, "grade": verdict.as_meta()}
             apply_gold(rec)

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mathagent.eval.grading import grade
-from mathagent.eval.items import GRADE_TIMEOUT_S, graded_level
+from mathagent.eval.items import GRADE_TIMEOUT_S, grade_attempt, graded_level
 from mathagent.eval.runs import load_run, record_history
 from mathagent.eval.spec import code_version
 from mathagent.traces.db import session_scope
@@ -64,7 +63,7 @@ def regrade_run(factory: sessionmaker[Session], run_id: str, *, dry_run: bool = 
         traces = s.scalars(select(Trace).where(Trace.run_id == run_id, Trace.gold.is_not(None))
                            .order_by(Trace.problem_id, Trace.strategy, Trace.sample_index)).all()
         for t in traces:
-            verdict = grade(t.answer, t.gold, timeout_s=timeout_s)
+            verdict = grade_attempt(t.answer, t.gold, timeout_s=timeout_s)
             old = (t.meta or {}).get("grade") or {}
             if verdict.correct == t.correct and verdict.status == old.get("status"):
                 continue

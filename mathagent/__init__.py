@@ -1,6 +1,30 @@
 """mathagent: a neuro-symbolic math reasoning agent.
 
-Importing this package does no work: no model load, no network, no database.
+Importing this package does no work: no model load, no network, no database.  The public grading API is
+loaded on first use::
+
+    from mathagent import grade
+    grade("The answer is $\\boxed{\\frac{1}{2}}$.", "0.5").correct   # True
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["GradeResult", "equivalent", "grade", "__version__"]
+
+_LAZY = {"grade": "mathagent.eval.grading", "GradeResult": "mathagent.eval.grading",
+         "equivalent": "mathagent.verifiers.equivalence"}
+
+
+def __getattr__(name: str) -> Any:
+    """``grade``, ``GradeResult`` and ``equivalent``, imported when first asked for (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mathagent' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

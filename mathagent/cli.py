@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "mathagent.commands.eval",
     "mathagent.commands.report",
     "mathagent.commands.regrade",
+    "mathagent.commands.grade",
     "mathagent.commands.compare",
     "mathagent.commands.prove",
     "mathagent.commands.audit",

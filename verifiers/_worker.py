@@ -4,7 +4,7 @@ Protocol: length-prefixed pickle frames.  The parent sends ``(target, args)``
 on stdin; the worker answers ``("ok", value)`` or ``("err", text)`` on the
 file descriptor that was stdout when it started (library prints are diverted
 to stderr, so they can never corrupt a frame).  The first frame it sends is
-``("ready", None)`` after its imports.  It exits on end of input, and asks the
+``("ready", None)`` after its imports and a warm-up call (``WARM_UP``).  It exits on end of input, and asks the
 kernel to kill it if its parent dies.
 """
 
@@ -17,6 +17,9 @@ import struct
 import sys
 
 MEMORY_LIMIT_ENV = "MATHAGENT_VERIFIER_MEMORY_BYTES"
+# Called once before "ready": the first parse and comparison pay lazy initialisation (the LaTeX grammar,
+# math-verify's patterns, SymPy's solvers) that would otherwise count against the first call's deadline.
+WARM_UP = ("mathagent.verifiers.equivalence:warm_up",)
 
 
 def _die_with_parent() -> None:
@@ -67,6 +70,12 @@ def main() -> None:
         try:
             importlib.import_module(name)
         except ImportError:
+            pass
+    for target in WARM_UP:
+        module, _, name = target.partition(":")
+        try:
+            getattr(importlib.import_module(module), name)()
+        except Exception:  # noqa: BLE001 - a failed warm-up only makes the first call slower
             pass
     _send(out, ("ready", None))
     inp = sys.stdin.buffer

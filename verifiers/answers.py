@@ -1,50 +1,39 @@
-"""Final-answer extraction, normalization and equivalence.
+"""Final-answer extraction and normalization.
 
-This module is the agent's and the grader's shared vocabulary for "the answer":
-pull it out of model text (:func:`extract_final_answer`), canonicalize it
-(:func:`normalize_answer`) and compare two answers (:func:`equivalent`).
+This module pulls the answer out of model text (:func:`extract_final_answer`, :func:`extract_boxed`,
+:func:`last_number`) and gives it a canonical string form (:func:`normalize_answer`) for *display and
+deduplication only*: normalizing throws information away (``y = ...`` loses its left side, case and
+spaces go), so no verdict is ever taken on normalized text.  Deciding whether two answers are the same
+is :mod:`mathagent.verifiers.equivalence` (re-exported here as :func:`equivalent`).
 
-Design decisions:
-
-* Parsing goes through ``latex2sympy2_extended`` (the parser math-verify uses):
-  an ANTLR grammar that never ``eval``s text, and that reads plain ``3/4`` and
-  ``2x+1`` as well as LaTeX.  SymPy's ``parse_expr`` is not used because it
-  evaluates Python.
-* All SymPy work runs in a killable worker process with a deadline
-  (:func:`mathagent.verifiers.isolation.run_isolated`, never SIGALRM): one
-  big-integer power can hold the GIL for ever, so a thread could not be
-  stopped.  A comparison that runs past its deadline returns ``None``
-  ("undecidable") and its worker is killed.
-* Input sizes are bounded: text scanned for answers is cut to its last
-  ``MAX_SCAN_CHARS`` characters and SymPy never sees more than
-  ``MAX_SYMPY_CHARS`` characters, so every regex and loop here is bounded.
-* ``equivalent`` answers True/False only when it knows; ``None`` means a parse
-  failure or a timeout, so callers can tell "wrong" from "could not check".
+* Parsing goes through ``latex2sympy2_extended`` (the parser math-verify uses): an ANTLR grammar that
+  never ``eval``s text.  All SymPy work runs in a killable worker process with a deadline
+  (:func:`mathagent.verifiers.isolation.run_isolated`, never SIGALRM).
+* Input sizes are bounded: text scanned for answers is cut to its last ``MAX_SCAN_CHARS`` characters
+  and SymPy never sees more than ``MAX_SYMPY_CHARS`` characters, so every regex and loop is bounded.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import re
 from fractions import Fraction
 from typing import Any
 
 from mathagent.verifiers.deadline import Finished
 from mathagent.verifiers.isolation import run_isolated
+from mathagent.verifiers.reading import MAX_READ_CHARS, clean_answer, parser_latex, strip_unit_suffix
 
 MAX_SCAN_CHARS = 100_000
-MAX_SYMPY_CHARS = 2_000
+MAX_SYMPY_CHARS = MAX_READ_CHARS
 MAX_BOX_CANDIDATES = 200
-MAX_ELEMENTS = 64
-REL_TOL = 1e-6
-ABS_TOL = 1e-12
 
 # --------------------------------------------------------------------------
 # Extraction
 # --------------------------------------------------------------------------
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+_BARE_BOX_TOKEN = re.compile(r"[-+]?(?:\d[\d,./]*|\.\d+)(?=[\s$.,;]|$)|[A-Za-z](?=[$.,;\n]|$)|"
+                             r"\\[A-Za-z]+(?=[\s$.,;]|$)")
 
 
 def _brace_pairs(text: str) -> dict[int, int]:
@@ -81,8 +70,10 @@ def _box_at(text: str, match: re.Match[str], pairs: dict[int, int]) -> tuple[str
             return None
         return text[i + 1 : close], close + 1
     if match.end() < n and text[match.end()] in " \t":
-        # ``\\boxed 5``: one TeX token, here up to whitespace or math delimiter.
-        m = re.compile(r"[^\s$]+").match(text, i)
+        # ``\\boxed 5``: one TeX token, here up to whitespace or math delimiter.  A word after a bare
+        # ``\\boxed`` is prose that mentions the command ("I will mark it with \\boxed and ..."), not an
+        # answer: only a number, a single letter or a command counts.
+        m = _BARE_BOX_TOKEN.match(text, i)
         if m:
             return m.group(0).rstrip(".,;"), m.end()
     return None
@@ -122,8 +113,15 @@ _ANSWER_IS_RE = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"[.;!?](?=\s+\S)")
+
+
 def _clean_tail(s: str) -> str | None:
-    # A number never ends in '.', so trailing punctuation is the sentence's.
+    # The answer ends with its sentence ("The final answer is 12. I hope it is correct."); a number never
+    # ends in '.', so trailing punctuation is the sentence's.
+    end = _SENTENCE_END.search(s)
+    if end:
+        s = s[: end.start()]
     s = s.strip().rstrip(".;,").strip().strip("*").strip()
     if len(s) >= 2 and s[0] == "$" and s[-1] == "$":
         s = s.strip("$").strip()
@@ -146,7 +144,13 @@ def extract_final_answer(text: str) -> str | None:
             return got
     matches = _ANSWER_IS_RE.findall(text)
     if matches:
-        return _clean_tail(matches[-1])
+        got = matches[-1]
+        for _ in range(3):  # "Final Answer: The final answer is 12." states it twice
+            inner = _ANSWER_IS_RE.findall(got)
+            if not inner:
+                break
+            got = inner[-1]
+        return _clean_tail(got)
     return None
 
 
@@ -321,6 +325,7 @@ def _normalize_once(s: str) -> str:
     s = s.replace("\\$", "").replace("$", "")
     s = re.sub(r"\\[()\[\]]", "", s)
     s = s.replace("\u2212", "-").replace("\u00b0", "^\\circ")
+    s = strip_unit_suffix(s) or s  # `5 \cdot 10^6 \text{ watts}`: the unit goes before its words merge
     s = _unwrap_text(s)
     s = re.sub(r"\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])\.?", "", s)
     # spacing commands (\! \, \; \: and backslash-space); a double-backslash row break stays whole
@@ -337,15 +342,23 @@ def _normalize_once(s: str) -> str:
     s = s.rstrip(".").rstrip()
     s = re.sub(r"^\*+|\*+$", "", s).strip()  # markdown bold around the answer
     s = _mixed_number(s)
-    # Drop whitespace, except one space that ends a command name (`\pi r`).
+    # a lone number with thousands separators, told from a list (`81, 256`) before spaces go
+    thousands = re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s) is not None
+    # Drop whitespace, except one space that ends a command name (`\pi r`) or separates two words
+    # (`no solution`, not `nosolution`).
     s = re.sub(r"(\\[A-Za-z]+)\s+(?=[A-Za-z])", lambda m: m.group(1) + "\x00", s.replace("\x00", ""))
+    s = re.sub(r"(?<=[A-Za-z]{2})\s+(?=[A-Za-z]{2})", "\x00", s)
+    s = re.sub(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s+(?=\d)", "\\1\x00", s)  # `October 30`, not `\cdot 10`
+    s = re.sub(r"(?<!\s)\s+(and|or)\s+(?=\S)", "\x00\\1\x00", s)  # `x<2 or x>5` keeps its conjunction apart
+    if re.fullmatch(r"[-+]?\d{1,3}(?:,\s+\d{3})+", s):
+        s = re.sub(r",\s+", ",\x00", s)  # `81, 256` is a list: it never becomes the number 81256
     s = re.sub(r"\s+", "", s).replace("\x00", " ")
-    # `x=5` / `a=\frac12` -> right side, when the left side is one letter
+    # `x=5` / `a=\frac12` -> right side, when the left side is one letter and the right side is a value
+    # (`y=-\frac{1}{2}x+\frac{1}{3}` is a line: it keeps its left side)
     m = re.match(r"^([A-Za-z])=(.+)$", s)
-    if m and "=" not in m.group(2):
+    if m and "=" not in m.group(2) and not re.search(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", "", m.group(2))):
         s = m.group(2)
-    # thousands separators in a lone number
-    if re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    if thousands:
         s = s.replace(",", "")
     s = _fix_fracs(s)
     s = _strip_trailing_zeros(s)
@@ -353,298 +366,48 @@ def _normalize_once(s: str) -> str:
 
 
 # --------------------------------------------------------------------------
-# Parsing into SymPy
+# Parsing and equivalence (one judgement: mathagent.verifiers.equivalence)
 # --------------------------------------------------------------------------
-
-
-# SymPy's printed functions and constants, as a program prints them (`-sqrt(13)`, `pi/2`, `log(3)`), in LaTeX;
-# a name preceded by a backslash or a letter is left alone (`\sqrt`, `asqrt`). SymPy's log is the natural one.
-_PY_CALLS = {"sqrt": ("\\sqrt{", "}"), "Abs": ("|", "|"), "exp": ("\\exp(", ")"), "log": ("\\ln(", ")"),
-             "sin": ("\\sin(", ")"), "cos": ("\\cos(", ")"), "tan": ("\\tan(", ")")}
-_PY_CALL = re.compile(r"(?<![\\A-Za-z])(" + "|".join(_PY_CALLS) + r")\(")
-_PY_CONSTANTS = re.compile(r"(?<![\\A-Za-z])(pi|oo)(?![A-Za-z])")
-
-
-def _python_to_latex(s: str) -> str:
-    """``-sqrt(13)`` -> ``-\\sqrt{13}``, ``pi/2`` -> ``\\pi/2``: latex2sympy would read ``sqrt(13)`` as the product
-    q*r*s*t(13) and ``pi`` as p*i.  A call whose parenthesis never closes is left as it is."""
-    for _ in range(len(s)):  # each pass rewrites one call: at most one per character
-        m = _PY_CALL.search(s)
-        if m is None:
-            break
-        depth, end = 0, None
-        for j in range(m.end() - 1, len(s)):
-            depth += {"(": 1, ")": -1}.get(s[j], 0)
-            if depth == 0:
-                end = j
-                break
-        if end is None:
-            break
-        opening, closing = _PY_CALLS[m.group(1)]
-        s = s[:m.start()] + opening + s[m.end():end] + closing + s[end + 1:]
-    return _PY_CONSTANTS.sub(lambda m: {"pi": "\\pi", "oo": "\\infty"}[m.group(1)], s)
 
 
 def _parse_latex(s: str) -> Any:
-    from latex2sympy2_extended import latex2sympy  # deferred: ~1 s import, no work at import time
+    from mathagent.verifiers.equivalence import _parse
 
-    # a program prints powers the Python way (`a**2*(a + 1)`); in math text `**` means nothing else
-    return latex2sympy(_python_to_latex(s.replace("**", "^")), normalization_config=None)
+    return _parse(s)
 
 
 def to_sympy(s: str, timeout_s: float = 2.0) -> Any | None:
-    """Parse a plain or LaTeX answer into a SymPy object, or ``None``.
+    """Parse a plain or LaTeX answer (or a SymPy/Python printout) into a SymPy object, or ``None``.
 
-    Uses the latex2sympy ANTLR parser (no ``eval``).  Refuses inputs longer
-    than ``MAX_SYMPY_CHARS`` and gives up after ``timeout_s`` seconds.
+    Uses the latex2sympy ANTLR parser (no ``eval``) in a killable worker; refuses inputs longer than
+    ``MAX_SYMPY_CHARS`` and gives up after ``timeout_s`` seconds.
     """
     if s is None:
         return None
-    text = normalize_answer(s)
-    if not text or len(text) > MAX_SYMPY_CHARS or len(str(s)) > MAX_SCAN_CHARS:
+    text = clean_answer(str(s)[:MAX_SCAN_CHARS + 1])
+    if not text or len(text) > MAX_SYMPY_CHARS:
         return None
-    outcome = run_isolated(f"{__name__}:_parse_latex", (text,), timeout_s)
+    outcome = run_isolated(f"{__name__}:_parse_latex", (parser_latex(text),), timeout_s)
     if isinstance(outcome, Finished):
         return outcome.value
     return None
 
 
-# --------------------------------------------------------------------------
-# Equivalence
-# --------------------------------------------------------------------------
+def numeric_value(s: str) -> Fraction | None:
+    """The exact value of an answer that is a plain number (``18``, ``-2.5``, ``3/4``, ``\\frac{3}{4}``,
+    ``1,000``, ``18 dollars``, ``1.5e-05``), read in process; ``None`` for anything else."""
+    from mathagent.verifiers.reading import read_number
 
-_OPEN = "([{"
-_CLOSE = ")]}"
-
-
-def _split_top(s: str) -> list[str] | None:
-    """Split ``s`` on commas at brace/paren depth 0; ``None`` if unbalanced."""
-    parts: list[str] = []
-    depth = 0
-    cur: list[str] = []
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if ch == "\\" and i + 1 < len(s) and s[i + 1] in "{}":
-            cur.append(s[i : i + 2])
-            depth += 1 if s[i + 1] == "{" else -1
-            i += 2
-            continue
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-            if depth < 0:
-                return None
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-        if len(parts) > MAX_ELEMENTS:
-            return None
-    if depth != 0:
-        return None
-    parts.append("".join(cur))
-    return parts
-
-
-def _outer_pair(s: str) -> bool:
-    """Whether the bracket opening ``s`` closes exactly at its last character."""
-    depth = 0
-    for i, ch in enumerate(s):
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                return i == len(s) - 1
-    return False
-
-
-def _delimited(s: str) -> tuple[str, list[str], str] | None:
-    """``(a,b]`` -> ``("(", ["a", "b"], "]")``; a bare ``a,b`` -> ``("", [...], "")``.
-
-    ``None`` when ``s`` is not a comma-separated collection of at least two items.
-    """
-    opener, closer, body = "", "", s
-    if s.startswith("\\{") and s.endswith("\\}"):
-        opener, closer, body = "{", "}", s[2:-2]
-    elif len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _outer_pair(s):
-        opener, closer, body = s[0], s[-1], s[1:-1]
-    parts = _split_top(body)
-    if parts is None or len(parts) < 2 or any(not p for p in parts):
-        return None
-    return opener, parts, closer
-
-
-def _simple_number(s: str) -> Fraction | float | None:
-    """Exact value of a plain number, ``a/b`` or ``\\frac{a}{b}``; ``None`` otherwise."""
-    if len(s) > 60:
-        return None
-    m = re.fullmatch(r"(-?)\\frac\{(-?\d+(?:\.\d+)?)\}\{(-?\d+(?:\.\d+)?)\}", s) or re.fullmatch(
-        r"(-?)(-?\d+(?:\.\d+)?)/(-?\d+(?:\.\d+)?)", s
-    )
-    try:
-        if m:
-            den = Fraction(m.group(3))
-            if den == 0:
-                return None
-            val = Fraction(m.group(2)) / den
-            return -val if m.group(1) else val
-        if _NUM_FULL.match(s):
-            return Fraction(s)
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None
-
-
-def _close(x: float, y: float) -> bool:
-    return math.isclose(x, y, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-
-
-def _sympy_equal(a: Any, b: Any) -> bool | None:
-    """Compare two parsed SymPy objects; runs inside a deadline worker."""
-    import sympy
-
-    for x in (a, b):
-        # 12:00 parses as 12/0 = zoo; two undefined values are not "equal".
-        if isinstance(x, sympy.Basic) and x.has(sympy.zoo, sympy.nan):
-            return None
-    if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
-        if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)):
-            return False
-        if a.shape != b.shape:
-            return False
-        return all(_sympy_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, sympy.Set) or isinstance(b, sympy.Set):
-        if isinstance(a, sympy.Set) and isinstance(b, sympy.Set):
-            return bool(a == b) or bool(sympy.simplify(a.symmetric_difference(b)) == sympy.S.EmptySet)
-        return False
-    if isinstance(a, sympy.Equality) and isinstance(b, sympy.Equality):
-        da, db = a.lhs - a.rhs, b.lhs - b.rhs
-        return _expr_equal(da, db) or _expr_equal(da, -db)
-    if isinstance(a, sympy.Rel) or isinstance(b, sympy.Rel):
-        return bool(a == b) or None
-    if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
-        return bool(a == b) or None
-    return _expr_equal(a, b)
-
-
-def _expr_equal(a: Any, b: Any) -> bool | None:
-    import sympy
-
-    if a == b:
-        return True
-    if a.is_number and b.is_number:
-        try:
-            va, vb = complex(sympy.N(a, 30)), complex(sympy.N(b, 30))
-        except (TypeError, ValueError, OverflowError):
-            return None
-        return _close(va.real, vb.real) and _close(va.imag, vb.imag)
-    diff = sympy.simplify(a - b)
-    if diff == 0:
-        return True
-    # Random rational probes decide "different" (and catch what simplify missed).
-    syms = sorted(a.free_symbols | b.free_symbols, key=str)
-    rng = random.Random(1234)
-    agree = 0
-    for _ in range(5):
-        subs = {s: sympy.Rational(rng.randint(1, 97), rng.randint(1, 13)) for s in syms}
-        try:
-            v = complex(sympy.N(diff.subs(subs), 20))
-            scale = abs(complex(sympy.N(a.subs(subs), 20)))
-        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
-            continue
-        if not (math.isfinite(v.real) and math.isfinite(v.imag) and math.isfinite(scale)):
-            continue
-        if abs(v) > REL_TOL * max(1.0, scale):
-            return False
-        agree += 1
-    return True if agree >= 3 else None
+    number = read_number(s or "")
+    return None if number is None else number.value
 
 
 def equivalent(a: str, b: str, timeout_s: float = 2.0) -> bool | None:
-    """Whether answers ``a`` and ``b`` denote the same mathematical object.
+    """Whether answers ``a`` and ``b`` denote the same object (True/False), or ``None`` when undecided.
 
-    True/False when decided; ``None`` when undecidable (a side does not parse,
-    or the comparison ran past ``timeout_s``).  Order: string equality after
-    :func:`normalize_answer`; exact/float comparison of plain numbers (relative
-    tolerance 1e-6); tuples, intervals and sets elementwise; otherwise SymPy
-    (``simplify(a - b) == 0``, then numeric probes) under a deadline.
+    The project's one equivalence judgement, :func:`mathagent.verifiers.equivalence.equivalent`; kept here
+    so existing imports keep working.
     """
-    if a is None or b is None:
-        return None
-    na, nb = normalize_answer(a), normalize_answer(b)
-    if not na or not nb:
-        return None
-    if na == nb:
-        return True
-    if len(na) > MAX_SYMPY_CHARS or len(nb) > MAX_SYMPY_CHARS:
-        return None
-    xa, xb = _simple_number(na), _simple_number(nb)
-    if xa is not None and xb is not None:
-        return xa == xb or _close(float(xa), float(xb))
+    from mathagent.verifiers.equivalence import equivalent as _equivalent
 
-    da, db = _delimited(na), _delimited(nb)
-    if da is not None or db is not None:
-        if da is None or db is None:
-            return _whole(na, nb, timeout_s)
-        oa, pa, ca = da
-        ob, pb, cb = db
-        if len(pa) != len(pb):
-            return False
-        if (oa, ca) != (ob, cb) and not ({oa, ob} <= {"", "("} and {ca, cb} <= {"", ")"}):
-            return False
-        if oa in ("{", ""):  # sets and bare lists ("2, 3": all solutions) ignore order
-            return _unordered(pa, pb, timeout_s)
-        return _elementwise(pa, pb, timeout_s)
-    return _whole(na, nb, timeout_s)
-
-
-def _elementwise(pa: list[str], pb: list[str], timeout_s: float) -> bool | None:
-    undecided = False
-    for x, y in zip(pa, pb, strict=True):
-        r = equivalent(x, y, timeout_s)
-        if r is False:
-            return False
-        if r is None:
-            undecided = True
-    return None if undecided else True
-
-
-def _unordered(pa: list[str], pb: list[str], timeout_s: float) -> bool | None:
-    remaining = list(pb)
-    undecided = False
-    for x in pa:
-        hit = None
-        for j, y in enumerate(remaining):
-            r = equivalent(x, y, timeout_s)
-            if r is True:
-                hit = j
-                break
-            if r is None:
-                undecided = True
-        if hit is None:
-            return None if undecided else False
-        remaining.pop(hit)
-    return True
-
-
-def _compare_strings(na: str, nb: str) -> bool | None:
-    """Parse and compare two normalized answers (runs in an isolated worker)."""
-    return _sympy_equal(_parse_latex(na), _parse_latex(nb))
-
-
-def _whole(na: str, nb: str, timeout_s: float) -> bool | None:
-    outcome = run_isolated(f"{__name__}:_compare_strings", (na, nb), timeout_s)
-    if isinstance(outcome, Finished):
-        return outcome.value
-    return None
-
-
-def numeric_value(s: str) -> Fraction | float | None:
-    """The exact value of an answer that is a plain number (``18``, ``-2.5``, ``3/4``, ``\\frac{3}{4}``, ``1,000``,
-    ``18 dollars``), read in process after :func:`normalize_answer`; ``None`` for anything else."""
-    return _simple_number(normalize_answer(s))
+    return _equivalent(a, b, timeout_s=timeout_s)

@@ -9,7 +9,8 @@ comparison never compares an answer with itself.
 from __future__ import annotations
 
 from mathagent.traces.records import Check, CheckVerdict
-from mathagent.verifiers.answers import equivalent, normalize_answer
+from mathagent.verifiers.answers import normalize_answer
+from mathagent.verifiers.equivalence import equivalent
 
 _OUTCOME: dict[bool | None, tuple[CheckVerdict, str]] = {
     True: ("pass", "equivalent"), False: ("fail", "not equivalent"), None: ("inconclusive", "equivalence undecided")}
@@ -26,7 +27,8 @@ def judged(name: str, claimed: str, rederived: str, same: bool | None, *, how: s
 
 def compare_answers(name: str, claimed: str, rederived: str | None, *, how: str,
                     timeout_s: float = 2.0) -> Check:
-    """Judge ``claimed`` against an independently re-derived answer with SymPy equivalence."""
+    """Judge ``claimed`` against an independently re-derived answer with the project's one equivalence
+    judgement (:func:`mathagent.verifiers.equivalence.equivalent`, the same one gold grading uses)."""
     if rederived is None:
         return Check(name, "inconclusive", f"{how} produced no answer")
     return judged(name, claimed, rederived, equivalent(claimed, rederived, timeout_s=timeout_s), how=how)

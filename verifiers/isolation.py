@@ -157,10 +157,12 @@ class _Pool:
                 self._cond.wait(left)
         try:
             worker = _Worker()
-        except Exception:
+        except Exception as exc:
             with self._cond:
                 self._total -= 1
-                self._broken = True
+                # A worker that started but was not ready in STARTUP_S (a starved machine) is not a sandbox
+                # that forbids processes: only a failed spawn sends every later call to the thread fallback.
+                self._broken = self._broken or not isinstance(exc, WorkerError)
                 self._cond.notify()
             raise
         with self._cond:
@@ -186,6 +188,7 @@ class _Pool:
         """Kill every worker (registered with atexit; busy ones included)."""
         with self._cond:
             workers, self._all = list(self._all), set()
+            self._total -= len(self._idle)  # busy ones are counted down when released
             self._idle = []
         for worker in workers:
             worker.kill()
@@ -210,16 +213,41 @@ def run_isolated(target: str, args: tuple[Any, ...], timeout_s: float) -> Outcom
         return TimedOut()
     if _pool.broken:
         return run_with_deadline(lambda: _resolve(target)(*args), timeout_s)
-    try:
-        worker = _pool.acquire(POOL_WAIT_S)
-    except Exception:  # noqa: BLE001 - no processes here: degrade to the thread deadline
-        return run_with_deadline(lambda: _resolve(target)(*args), timeout_s)
-    if worker is None:
-        return TimedOut(refused=True)
+    left = timeout_s
+    for _ in range(2):
+        try:
+            worker = _pool.acquire(POOL_WAIT_S)
+        except WorkerError:  # started, but not ready in time: this call times out, the next starts a fresh one
+            return TimedOut()
+        except Exception:  # noqa: BLE001 - no processes here: degrade to the thread deadline
+            return run_with_deadline(lambda: _resolve(target)(*args), timeout_s)
+        if worker is None:
+            return TimedOut(refused=True)
+        started = time.monotonic()  # a worker's start-up is not part of the deadline
+        outcome = _call(worker, target, args, started + left)
+        if outcome is not _DEAD_ON_ARRIVAL:
+            return outcome
+        left -= time.monotonic() - started
+        # an idle worker that had died before this request reached it: one fresh try.  Workers die idle: the
+        # kernel's parent-death signal follows the *thread* that started one, so a worker started from a
+        # short-lived thread (an eval item, a deadline thread) is killed when that thread ends.
+    return Raised(WorkerError("verifier workers keep dying before a request reaches them"))
+
+
+_DEAD_ON_ARRIVAL = Raised(WorkerError("the verifier worker was dead before the request reached it"))
+
+
+def _call(worker: _Worker, target: str, args: tuple[Any, ...], deadline: float) -> Outcome:
+    """One request to ``worker``, released afterwards; ``_DEAD_ON_ARRIVAL`` when nothing could be sent."""
     healthy = False
     try:
-        deadline = time.monotonic() + timeout_s
-        if not worker.send((target, args), deadline):
+        if not worker.alive():
+            return _DEAD_ON_ARRIVAL
+        try:
+            sent = worker.send((target, args), deadline)
+        except (BrokenPipeError, ConnectionResetError):
+            return _DEAD_ON_ARRIVAL
+        if not sent:
             return TimedOut()
         reply = worker.receive(max(0.0, deadline - time.monotonic()))
         if reply is None:

@@ -283,15 +283,15 @@ def test_formal_statement_is_routed_to_smt_without_the_model(calculator):
 
 def test_equation_claim_is_checked_formally(calculator):
     llm = scripted(pot=[program("print(6)")], cot=["The answer is 6."])
-    result, _ = run(llm, calculator, problem="Solve for x: 3x + 7 = 25.")
-    claim = [c for c in result.checks if c["name"] == "smt_equation_claim"]
+    result, _ = run(llm, calculator, problem="Solve for $x$: $3x + 7 = 25$.")
+    claim = [c for c in result.checks if c["name"].startswith("claim_")]
     assert claim and claim[0]["verdict"] == "pass" and claim[0]["formal"]
     assert result.level == "formal" and result.steps[-1]["route"] == "check"
 
 
 def test_a_failed_formal_claim_vetoes_consensus(calculator):
     llm = scripted(pot=[program("print(7)")], cot=["The answer is 7."])
-    result, _ = run(llm, calculator, problem="Solve for x: 3x + 7 = 25.")
+    result, _ = run(llm, calculator, problem="Solve for $x$: $3x + 7 = 25$.")
     assert result.answer == "7" and result.level == "unverified"
     assert [c["verdict"] for c in result.checks] == ["pass", "fail"]
 

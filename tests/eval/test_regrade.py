@@ -104,3 +104,15 @@ def test_regrade_cli_json_and_unknown_run(stored):
             "level unverified -> gold") in human.output
     bad = CliRunner().invoke(app, ["regrade", "no-such-run", "--db", db_url])
     assert bad.exit_code != 0 and "no eval run with id" in str(bad.exception)
+
+
+def test_regrade_flips_a_verdict_the_one_judgement_fixed(tmp_path):
+    """An inequality against an interval gold was graded wrong (math-verify accepts it one way only)."""
+    db_url = f"sqlite:///{tmp_path / 'traces.db'}"
+    with open_database(db_url) as factory:
+        info = runner.start_run(factory, make_spec(dataset="math"))
+        with session_scope(factory) as s:
+            add_trace(s, row(info.id, "p1", "x<3", "(-\\infty, 3)", False, "incorrect"))
+            add_trace(s, row(info.id, "p2", "x<3", "(-\\infty, 3]", False, "incorrect"))
+        result = regrade_run(factory, info.id, dry_run=True)
+        assert [(c.problem_id, c.now_correct) for c in result.changes] == [("p1", True)]

@@ -50,6 +50,11 @@ def test_extract_boxed(text: str, expected: str | None) -> None:
         ("The final answer is: \\frac{1}{2}", "\\frac{1}{2}"),
         ("Final Answer: **73**", "73"),
         ("#### 5\nthe answer is 6 and \\boxed{7}", "7"),
+        ("I will mark it with \\boxed and show the work. 5 + 7 = 12. The final answer is 12.", "12"),
+        ("We use \\fbox to frame it; the answer is 7", "7"),
+        ("Final Answer: The final answer is 12. I hope it is correct.", "12"),
+        ("The answer is $\\frac{1}{2}$. So we are done.", "\\frac{1}{2}"),
+        ("The answer is 3.5. Done.", "3.5"),
         ("nothing to see", None),
     ],
 )
@@ -98,6 +103,14 @@ def test_last_number(text: str, expected: str | None) -> None:
         (".5", "0.5"),
         ("(1, 234)", "(1,234)"),
         ("2 pi", "2pi"),
+        ("y = -\\frac{1}{2}x + \\frac{1}{3}", "y=-\\frac{1}{2}x+\\frac{1}{3}"),  # a line keeps its left side
+        ("x = \\sqrt{2}", "\\sqrt{2}"),  # a value loses it
+        ("5 \\cdot 10^6 \\text{ watts}", "5\\cdot10^6"),
+        ("\\text{no solution}", "no solution"),
+        ("81, 256", "81, 256"),  # a list, never the number 81256
+        ("60^\\circ, 120^\\circ", "60, 120"),
+        ("x < 2 \\text{ or } x > 5", "x<2 or x>5"),
+        ("a^3 + a^2", "a^3+a^2"),  # `a` is not a unit (ampere) after an operator
     ],
 )
 def test_normalize_answer(raw: str, expected: str) -> None:
@@ -148,7 +161,7 @@ def test_to_sympy_does_not_eval_python(tmp_path) -> None:
         ("2^{100}", "1267650600228229401496703205376", True),
         ("10^{-10}", "0", False),
         ("\\frac{", "1", None),
-        ("12:00", "1:00", None),
+        ("12:00", "1:00", False),  # two times: both read (math-verify), and different
         ("", "1", None),
     ],
 )
@@ -259,9 +272,9 @@ def test_sympy_printed_functions_and_constants_are_read(printed, latex, same):
     assert equivalent(printed, latex) is same
 
 
-def test_python_to_latex_leaves_latex_and_longer_names_alone():
-    from mathagent.verifiers.answers import _python_to_latex
+def test_parser_latex_leaves_latex_and_longer_names_alone():
+    from mathagent.verifiers.reading import parser_latex
 
-    assert _python_to_latex("\\sqrt{2}+\\pi") == "\\sqrt{2}+\\pi"
-    assert _python_to_latex("spin+asqrt(3)") == "spin+asqrt(3)"
-    assert _python_to_latex("sqrt(2") == "sqrt(2"  # unbalanced: left for the parser to refuse
+    assert parser_latex("\\sqrt{2}+\\pi") == "\\sqrt{2}+\\pi"
+    assert parser_latex("spin+asqrt(3)") == "spin+asqrt(3)"
+    assert parser_latex("sqrt(2") == "sqrt(2"  # unbalanced: left for the parser to refuse

@@ -50,3 +50,17 @@ def test_sending_to_a_stuck_worker_is_bounded_by_the_deadline() -> None:
         assert fresh.receive(30) == ("ok", 4_000_000)
     finally:
         fresh.kill()
+
+
+def test_an_idle_worker_that_died_is_replaced_not_reported() -> None:
+    """A worker killed while idle (out of memory, a stray signal) costs the next call nothing."""
+    import os
+    import signal
+
+    assert isolation.run_isolated("math:factorial", (3,), 60) == Finished(6)  # a warm, idle worker
+    with isolation._pool._cond:
+        idle = list(isolation._pool._idle)
+    for worker in idle:
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait(10)
+    assert isolation.run_isolated("math:factorial", (5,), 60) == Finished(120)
