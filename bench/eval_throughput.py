@@ -97,6 +97,15 @@ class TimedLLM:
             with self.clock.lock:
                 self.clock.intervals.append((start, time.perf_counter()))
 
+    def sample(self, messages, params, n, *, greedy_first=False):
+        """``n`` samples (one batch where the backend batches): one interval in flight."""
+        start = time.perf_counter()
+        try:
+            return self.inner.sample(messages, params, n, greedy_first=greedy_first)
+        finally:
+            with self.clock.lock:
+                self.clock.intervals.append((start, time.perf_counter()))
+
     def close(self) -> None:
         self.inner.close()
 
@@ -156,7 +165,7 @@ class LocalServer:
 
 def run_once(problems, workers: int, args, base_url: str, tmp: Path) -> dict:
     from mathagent.agent.backends import BackendSettings, make_llm
-    from mathagent.agent.prompts import PROMPTS_VERSION
+    from mathagent.agent.prompts import prompts_version, resolve_prompts
     from mathagent.agent.session import SessionSettings
     from mathagent.eval import runner
     from mathagent.eval.spec import EvalSpec, code_version
@@ -168,7 +177,7 @@ def run_once(problems, workers: int, args, base_url: str, tmp: Path) -> dict:
     session = SessionSettings(backend=backend, db_url=db_url, cache_dir=tmp / "cache")
     spec = EvalSpec(dataset=args.dataset, data_path=str(args.data or "synthetic"), dataset_sha256="bench",
                     strategies=tuple(args.strategy.split(",")), backend="openai", model=args.model,
-                    prompts_version=PROMPTS_VERSION, code_version=code_version())
+                    prompts_version=prompts_version(resolve_prompts()), code_version=code_version())
     execution = runner.Execution(session=session, workers=workers,
                                  llm_factory=lambda: TimedLLM(make_llm(backend, tmp / "cache"), clock))
     with open_database(db_url) as factory:

@@ -4,9 +4,10 @@
                            [--workdir DIR] [--json]
 
 Reports:
-  * inserts/s: ``add_trace`` of agent-shaped traces (2 steps, 1 calculator call, 2 LLM calls with their
-    prompts, 1 verdict), one transaction per trace as the agent and the eval workers write them; on an SQLite
-    file and, with --pg-url, on PostgreSQL (a fresh schema, dropped afterwards);
+  * inserts/s: ``add_trace`` of agent-shaped traces (a vote over 3 derivations: 2 programs and a chain of
+    thought, i.e. 4 steps with the vote, 2 calculator calls, 3 LLM calls with their prompts, 3 derivations,
+    1 check), one transaction per trace as the agent and the eval workers write them; on an SQLite file and,
+    with --pg-url, on PostgreSQL (a fresh schema, dropped afterwards);
   * export rows/s per format (openai-chat, sharegpt, trl, parquet) from an SQLite file of the largest count;
   * peak memory of exporting N traces, for each N in --counts: ``ru_maxrss`` of a fresh child process that
     only opens the database and runs the export (so the figure is the export's own high-water mark,
@@ -36,20 +37,29 @@ def problem_text(i: int) -> str:
 
 
 def agent_record(i: int, run_id: str | None = None):
-    from mathagent.traces.records import (LLMCallRecord, StepRecord, ToolCallRecord, TraceRecord,
-                                          VerificationRecord)
+    from mathagent.traces.records import Check, Derivation, LLMCall, Step, ToolCall, TraceRecord
 
     code = f"crates = {i}\nper = {i % 97 + 3}\nleft = (crates - {i % 13 + 1}) * per\nprint(left // 2)"
-    msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Problem:\n" + problem_text(i)}]
+    msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": problem_text(i)}]
+    cot = [{"role": "system", "content": "Solve the problem step by step."}, msgs[1]]
     return TraceRecord(
         problem=problem_text(i), model="bench-model", backend="local", status="answered", answer=str(i),
-        verified=True, run_id=run_id, dataset="gsm8k", problem_id=str(i) if run_id else None,
-        meta={"answer_route": "calc", "level": i % 5 + 1},
-        steps=[StepRecord(0, "calc", code, f"{i}\n", "ok", 3.0), StepRecord(1, "reason", "verify", "x", "answer")],
-        tool_calls=[ToolCallRecord(0, "calculator", code, f"{i}\n", "", "ok", 3.0)],
-        llm_calls=[LLMCallRecord(0, "solve", msgs, f"```python\n{code}\n```", 120, 40, "stop", 800.0),
-                   LLMCallRecord(1, "verify", msgs, f"... so \\boxed{{{i}}}", 120, 90, "stop", 2000.0)],
-        verifications=[VerificationRecord("cot_cross_check", "pass", "equivalent")])
+        verified=True, level="consensus", agent_level="consensus", confidence=0.9375, run_id=run_id,
+        dataset="gsm8k", problem_id=str(i) if run_id else None, meta={"level": i % 5 + 1},
+        steps=[Step(0, "pot", code, f"{i}\n", "ok", 3.0), Step(1, "pot", code, f"{i}\n", "ok", 3.0),
+               Step(2, "cot", "chain of thought", f"... so \\boxed{{{i}}}", "answer", 2000.0),
+               Step(3, "vote", "3 derivations", f"{i} ×3 (pot+cot) — 3 valid of 3", "settled", 0.1)],
+        tool_calls=[ToolCall(0, "calculator", code, f"{i}\n", "", "ok", 3.0),
+                    ToolCall(1, "calculator", code, f"{i}\n", "", "ok", 3.0)],
+        llm_calls=[LLMCall(0, "pot", msgs, f"```python\n{code}\n```", 120, 40, "stop", 800.0, batch=2,
+                           prompt="pot-plain@1"),
+                   LLMCall(1, "pot", msgs, f"```python\n{code}\n```", 0, 40, "stop", 800.0, batch=2,
+                           prompt="pot-plain@1"),
+                   LLMCall(2, "cot", cot, f"... so \\boxed{{{i}}}", 120, 90, "stop", 2000.0, prompt="cot-plain@1")],
+        derivations=[Derivation(0, "pot", "pot-plain@1", str(i), True, cluster=0, step_index=0),
+                     Derivation(1, "pot", "pot-plain@1", str(i), True, cluster=0, step_index=1),
+                     Derivation(2, "cot", "cot-plain@1", str(i), True, cluster=0, step_index=2)],
+        checks=[Check("consensus", "pass", f"{i} ×3 (pot+cot); confidence 0.94")])
 
 
 def bench_inserts(url: str, n: int) -> dict:
@@ -71,38 +81,31 @@ def fill_bulk(url: str, n: int, chunk: int = 2000) -> float:
     from sqlalchemy import insert
 
     from mathagent.traces.db import make_engine, prepare_database
-    from mathagent.traces.models import LLMCall, Step, ToolCall, Trace, Verification
-    from mathagent.traces.records import problem_hash
+    from mathagent.traces.models import ROWS, Trace
+    from mathagent.traces.records import as_json, problem_hash
 
     engine = make_engine(url)
     prepare_database(engine)
     t0 = time.perf_counter()
     with engine.begin() as conn:
         for start in range(0, n, chunk):
-            traces, steps, tools, calls, checks = [], [], [], [], []
+            traces: list[dict] = []
+            parts: dict[str, list[dict]] = {name: [] for name in ROWS}
             for i in range(start, min(n, start + chunk)):
                 r = agent_record(i)
                 tid = uuid.uuid4().hex
                 traces.append(dict(id=tid, source="eval", run_id=None, dataset=r.dataset, problem_id=None,
                                    strategy="agent", sample_index=0, problem=r.problem,
                                    problem_hash=problem_hash(r.problem), model=r.model, backend=r.backend,
-                                   status=r.status, answer=r.answer, verified=True, gold=None, correct=None,
-                                   error=None, prompt_tokens=240, completion_tokens=130, seconds=3.0, meta=r.meta))
-                steps += [dict(trace_id=tid, index=s.index, route=s.route, input=s.input, output=s.output,
-                               status=s.status, ms=s.ms) for s in r.steps]
-                tools += [dict(trace_id=tid, step_index=t.step_index, tool=t.tool, code=t.code, stdout=t.stdout,
-                               stderr=t.stderr, status=t.status, ms=t.ms) for t in r.tool_calls]
-                calls += [dict(trace_id=tid, step_index=c.step_index, purpose=c.purpose, messages=c.messages,
-                               response=c.response, prompt_tokens=c.prompt_tokens,
-                               completion_tokens=c.completion_tokens, finish_reason=c.finish_reason, ms=c.ms)
-                          for c in r.llm_calls]
-                checks += [dict(trace_id=tid, name=v.name, verdict=v.verdict, detail=v.detail)
-                           for v in r.verifications]
+                                   status=r.status, answer=r.answer, verified=r.verified, level=r.level,
+                                   agent_level=r.agent_level, confidence=r.confidence, gold=None, correct=None,
+                                   error=None, prompt_tokens=240, completion_tokens=170, seconds=3.0, meta=r.meta))
+                for name in ROWS:
+                    parts[name] += [dict(trace_id=tid, **as_json(part)) for part in getattr(r, name)]
             conn.execute(insert(Trace), traces)
-            conn.execute(insert(Step), steps)
-            conn.execute(insert(ToolCall), tools)
-            conn.execute(insert(LLMCall), calls)
-            conn.execute(insert(Verification), checks)
+            for name, row_cls in ROWS.items():
+                if parts[name]:
+                    conn.execute(insert(row_cls), parts[name])
     engine.dispose()
     return time.perf_counter() - t0
 

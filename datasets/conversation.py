@@ -1,28 +1,40 @@
-"""One trace as a tool-using conversation, independent of any export format.
+"""One trace as a training conversation, independent of any export format.
 
-The agent talks to its calculator through fenced code blocks; a training set
-should teach the same behaviour through the *tool-calling* interface every
-chat format has.  So a trace whose answer came from the calculator becomes::
+The conversation is built from the *winning derivation*: the one the answer
+came from (the first valid member of the vote's winning cluster, cluster 0;
+for a single-method strategy its only derivation).  Its method decides the
+shape:
 
-    system (the tool-use instruction) · user (the problem)
-    assistant → calculator(code)  ·  tool (what it printed)      [one pair per program run]
-    assistant (the final answer in \\boxed{})
+* ``pot`` (a program): the agent talks to its calculator through fenced code
+  blocks; a training set should teach the same behaviour through the
+  *tool-calling* interface every chat format has::
 
-built from the solver's replies (llm_calls with purpose solve/repair) and the
-calculator calls of the same step; the verifier's own calls and programs are
-never part of it.  Repair prompts are dropped: the tool result (the error)
-is what the next call answers.  ``attempts="last"`` keeps only the program
-that produced the answer.  A trace answered by chain of thought (the fallback
-route) becomes system · user · assistant (the reasoning).
+      system (the tool-use instruction) · user (the problem)
+      assistant → calculator(code)  ·  tool (what it printed)      [one pair per program run]
+      assistant (the final answer in \\boxed{})
+
+  A repaired program comes after the program it repaired and that program's
+  error (the repair prompt itself is dropped: the tool result is what the next
+  call answers); ``attempts="last"`` keeps only the program that produced the
+  answer.
+* ``tir`` (tool-integrated reasoning): the same tool conversation with one
+  turn per model turn: the prose the model wrote, its program as a calculator
+  call, the output it was shown, and its final reasoning with the boxed answer.
+* ``cot`` (chain of thought): system · user · assistant (the reasoning).
+
+The other derivations the vote counted, and any check, are never part of it.
+Traces written before derivations existed are read through
+:func:`mathagent.datasets.export_source.legacy_shape` and come out as they
+always did.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mathagent.datasets.export_source import TraceView
+from mathagent.datasets.export_source import (FENCE, PROGRAM_PURPOSES, REASONING_PURPOSES, DerivationView, ReplyView,
+                                              ToolView, TraceView)
 
 TOOL_NAME = "calculator"
 
@@ -50,8 +62,6 @@ TOOL_SCHEMA = {
     },
 }
 
-_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n.*?(?:```|\Z)", re.DOTALL | re.IGNORECASE)
-
 
 @dataclass(frozen=True, slots=True)
 class ToolUse:
@@ -72,9 +82,15 @@ class Turn:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
+    """``method``: pot | tir (tool conversations, exported with the calculator tool) | cot (reasoning)."""
+
     trace_id: str
-    route: Literal["calc", "reason"]
+    method: Literal["pot", "cot", "tir"]
     turns: tuple[Turn, ...]
+
+    @property
+    def uses_tools(self) -> bool:
+        return self.method in ("pot", "tir")
 
     @property
     def programs(self) -> tuple[str, ...]:
@@ -83,7 +99,7 @@ class Conversation:
     @property
     def solution_text(self) -> str:
         """The model-written part (programs or reasoning): what near-duplicate detection compares."""
-        if self.route == "calc":
+        if self.method == "pot":
             return "\n".join(self.programs)
         return "\n".join(t.content or "" for t in self.turns if t.role == "assistant")
 
@@ -100,29 +116,55 @@ def tool_output(stdout: str, stderr: str, status: str) -> str:
 
 
 def text_outside_code(response: str) -> str | None:
-    rest = _FENCE.sub("", response or "").strip()
+    rest = FENCE.sub("", response or "").strip()
     return rest or None
 
 
+def winner(t: TraceView) -> DerivationView | None:
+    """The derivation the answer came from: the first valid member of cluster 0; for a single-method strategy
+    (pot, cot, tir) whose one derivation did not vote, that derivation (its answer is the trace's, as written)."""
+    won = [d for d in t.derivations if d.cluster == 0 and d.valid]
+    if won:
+        return min(won, key=lambda d: d.index)
+    if t.strategy != "agent" and len(t.derivations) == 1:
+        return t.derivations[0]
+    return None
+
+
 def build_conversation(t: TraceView, *, attempts: Literal["all", "last"] = "all") -> Conversation | None:
-    """The conversation of trace ``t``, or ``None`` when it has nothing a model could learn from."""
-    route = (t.meta or {}).get("answer_route") or ("calc" if t.tool_calls else "reason")
-    if route == "calc":
-        return _calc_conversation(t, attempts)
-    if route == "vote":
-        return None  # a tie-break vote among three derivations: no one conversation produced the answer
-    return _reason_conversation(t)
+    """The conversation of trace ``t`` (in the shape :func:`legacy_shape` gives), or ``None`` when it has nothing
+    a model could learn from (no winning derivation, or its reply is missing)."""
+    d = winner(t)
+    if d is None:
+        return None
+    if d.method == "pot":
+        return _program_conversation(t, d, attempts)
+    if d.method == "tir":
+        return _tir_conversation(t, d)
+    return _reasoning_conversation(t, d)
 
 
-def _calc_conversation(t: TraceView, attempts: str) -> Conversation | None:
-    tools_by_step = {c.step_index: c for c in t.tool_calls}
+def _reply(t: TraceView, step: int, purposes: tuple[str, ...]) -> ReplyView | None:
+    return next((r for r in t.replies if r.step_index == step and r.purpose in purposes), None)
+
+
+def _tool(t: TraceView, step: int) -> ToolView | None:
+    return next((c for c in t.tool_calls if c.step_index == step), None)
+
+
+def _program_conversation(t: TraceView, d: DerivationView, attempts: str) -> Conversation | None:
+    chain = [d]
+    by_index = {x.index: x for x in t.derivations}
+    while attempts == "all" and chain[0].repairs is not None and len(chain) <= len(t.derivations):
+        before = by_index.get(chain[0].repairs)
+        if before is None:
+            break
+        chain.insert(0, before)
     pairs: list[tuple[str | None, ToolUse]] = []
-    for reply in t.replies:
-        if reply.purpose not in ("solve", "repair"):
-            continue
-        call = tools_by_step.get(reply.step_index)
-        if call is None:
-            continue  # a solver turn without a program (the agent nudged it): not a tool call
+    for x in chain:
+        reply, call = _reply(t, x.step_index, PROGRAM_PURPOSES), _tool(t, x.step_index)
+        if reply is None or call is None:
+            continue  # a reply without a program: not a tool call
         use = ToolUse(f"call_{t.id[:12]}_{len(pairs)}", call.code, tool_output(call.stdout, call.stderr, call.status),
                       call.status == "ok")
         pairs.append((text_outside_code(reply.response), use))
@@ -130,21 +172,46 @@ def _calc_conversation(t: TraceView, attempts: str) -> Conversation | None:
         pairs.pop()
     if not pairs:
         return None
-    if attempts == "last":
-        pairs = pairs[-1:]
     turns = [Turn("system", TOOL_SYSTEM), Turn("user", t.problem)]
     for text, use in pairs:
         turns.append(Turn("assistant", text, use))
         turns.append(Turn("tool", use.output, use))
     turns.append(Turn("assistant", final_message(t.answer)))
-    return Conversation(t.id, "calc", tuple(turns))
+    return Conversation(t.id, "pot", tuple(turns))
 
 
-def _reason_conversation(t: TraceView) -> Conversation | None:
-    replies = [r for r in t.replies if r.purpose in ("solve", "reason") and r.response.strip()]
-    replies = [r for r in replies if r.purpose == "reason" or text_outside_code(r.response) == r.response.strip()]
-    if not replies:
+def _tir_conversation(t: TraceView, d: DerivationView) -> Conversation | None:
+    """The turns of one tool-integrated derivation: its replies from the step after the previous derivation's
+    to its own, each program with the calculator run of the same step."""
+    from mathagent.agent.parsing import split_tir_turn
+
+    start = max((x.step_index for x in t.derivations if x.step_index < d.step_index), default=-1)
+    replies = [r for r in t.replies if r.purpose == "tir" and start < r.step_index <= d.step_index]
+    if not replies or replies[-1].step_index != d.step_index:
         return None
-    text = replies[-1].response.strip()
-    return Conversation(t.id, "reason", (Turn("system", REASON_SYSTEM), Turn("user", t.problem),
-                                         Turn("assistant", text)))
+    turns = [Turn("system", TOOL_SYSTEM), Turn("user", t.problem)]
+    uses = 0
+    for r in replies[:-1]:
+        text, code = split_tir_turn(r.response)
+        call = _tool(t, r.step_index)
+        if code is None or call is None:
+            return None  # a turn that ran nothing is not part of a finished derivation
+        use = ToolUse(f"call_{t.id[:12]}_{uses}", call.code, tool_output(call.stdout, call.stderr, call.status),
+                      call.status == "ok")
+        uses += 1
+        turns.append(Turn("assistant", text_outside_code(text), use))
+        turns.append(Turn("tool", use.output, use))
+    text, code = split_tir_turn(replies[-1].response)
+    last = (text_outside_code(text) if code is not None else text.strip()) or ""
+    if "\\boxed" not in last:  # the answer was the last program's output (or the turn limit stopped it)
+        last = f"{last}\n\n{final_message(t.answer)}".strip()
+    turns.append(Turn("assistant", last))
+    return Conversation(t.id, "tir", tuple(turns))
+
+
+def _reasoning_conversation(t: TraceView, d: DerivationView) -> Conversation | None:
+    reply = _reply(t, d.step_index, REASONING_PURPOSES)
+    if reply is None or not reply.response.strip():
+        return None
+    return Conversation(t.id, "cot", (Turn("system", REASON_SYSTEM), Turn("user", t.problem),
+                                      Turn("assistant", reply.response.strip())))

@@ -1,4 +1,4 @@
-"""Exporting verified traces as training data (``mathagent export``).
+"""Exporting traces as training data (``mathagent export``), each record with its verification level.
 
 The pipeline is one pass over a stream: SQL filters -> conversation ->
 contamination guard -> deduplication -> writer, with every dropped trace
@@ -26,7 +26,7 @@ from mathagent.datasets.contamination import ContaminationIndex, load_exclusions
 from mathagent.datasets.conversation import build_conversation
 from mathagent.datasets.dedup import Deduplicator
 from mathagent.datasets.export_formats import FORMATS
-from mathagent.datasets.export_source import ExportFilters, count_matching, stream_traces
+from mathagent.datasets.export_source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
 from mathagent.datasets.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
 from mathagent.files import AtomicOutput, output_path, write_text
@@ -45,6 +45,7 @@ class ExportOptions:
     solution_similarity: float = 0.9
     attempts: Literal["all", "last"] = "all"
     with_metadata: bool | None = None   # None: the format's default
+    precision_file: Path | None = None  # a figures file (eval.levels): the precision measured per level, for the card
     batch: int = 500
 
     def describe(self) -> dict:
@@ -85,6 +86,9 @@ def _check_options(opts: ExportOptions) -> None:
         raise InputError("--solution-similarity must be in (0, 1]", "use e.g. 0.9")
     if opts.attempts not in ("all", "last"):
         raise InputError(f"--attempts must be all or last, not {opts.attempts!r}", "use --attempts all")
+    if opts.filters.min_level is not None and opts.filters.min_level not in MIN_LEVELS:
+        raise InputError(f"--min-level must be one of {', '.join(MIN_LEVELS)}, not {opts.filters.min_level!r}",
+                         "use --min-level consensus (consensus, formal or gold rows)")
 
 
 def _open_engine(db_url: str):
@@ -106,9 +110,15 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
 
     _check_options(opts)
     t0 = time.perf_counter()
-    inputs = (*database_files(db_url), *((Path(p), "--exclude file this command reads") for p in opts.exclude))
+    inputs = (*database_files(db_url), *((Path(p), "--exclude file this command reads") for p in opts.exclude),
+              *(((Path(opts.precision_file), "--precision-file this command reads"),) if opts.precision_file else ()))
     path = output_file(opts.fmt, opts.out, inputs)  # before any work: an output is never an input
     card = output_path(card_path(path), "the dataset card", inputs=inputs)
+    figures = None
+    if opts.precision_file is not None:
+        from mathagent.eval.levels import read_figures
+
+        figures = read_figures(opts.precision_file)
     index: ContaminationIndex | None = load_exclusions(opts.exclude, opts.overlap_threshold) if opts.exclude else None
     with_metadata = opts.with_metadata if opts.with_metadata is not None else opts.fmt != "openai-chat"
     stats = ExportStats()
@@ -141,7 +151,8 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
                         continue
                     writer.write(conv, t)
                     stats.written += 1
-                    stats.by_route[conv.route] = stats.by_route.get(conv.route, 0) + 1
+                    stats.by_method[conv.method] = stats.by_method.get(conv.method, 0) + 1
+                    stats.by_level[t.level] = stats.by_level.get(t.level, 0) + 1
                     stats.note("datasets", t.dataset)
                     stats.note("models", t.model)
                     if t.run_id:
@@ -159,6 +170,7 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
         if not output.done:
             output.discard()
     write_text(card, render_card(fmt=opts.fmt, output=path, stats=stats, filters=opts.filters.describe(),
-                                 options=opts.describe(), exclusions=index.sources if index else []),
+                                 options=opts.describe(), exclusions=index.sources if index else [],
+                                 figures=figures, with_metadata=with_metadata),
                inputs=inputs, flag="the dataset card")
     return ExportResult(path, card, stats, time.perf_counter() - t0)

@@ -13,11 +13,13 @@
   ``function_call`` value is the JSON string ``{"name": "calculator", "arguments": {"code": ...}}``; text the
   model wrote next to a program has no place in that turn and is dropped.
 * ``parquet``: one row per trace: the OpenAI ``messages`` and ``tools`` as JSON strings plus flat metadata
-  columns (see :mod:`mathagent.datasets.parquet_writer`).
+  columns (see :mod:`mathagent.datasets.writers`).
 
 With ``metadata=True`` a record also carries ``metadata`` (trace id, dataset, problem id, model, answer,
-checks).  It is the default for ``trl`` and ``sharegpt`` (extra columns are harmless there) and off for
-``openai-chat``, whose fine-tuning upload wants nothing but ``messages`` / ``tools``.
+the verification ``level`` with the agent's own ``agent_level`` and ``confidence``, the derivation ``method``,
+checks passed, the MATH difficulty ``math_level``).  It is the default for ``trl`` and ``sharegpt`` (extra
+columns are harmless there) and off for ``openai-chat``, whose fine-tuning upload wants nothing but
+``messages`` / ``tools``; the dataset card states the level of the rows either way.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ from mathagent.datasets.export_source import TraceView
 FORMATS = ("openai-chat", "sharegpt", "trl", "parquet")
 
 
-def metadata(t: TraceView) -> dict[str, Any]:
+def metadata(t: TraceView, conv: Conversation) -> dict[str, Any]:
+    """What a record states about where it came from and how far it is verified (``level``: gold | formal |
+    consensus | unverified)."""
     return {"trace_id": t.id, "dataset": t.dataset, "problem_id": t.problem_id, "run_id": t.run_id,
-            "model": t.model, "strategy": t.strategy, "answer": t.answer, "gold": t.gold, "correct": t.correct,
-            "verified": t.verified, "checks_passed": t.checks_passed, "level": t.level,
+            "model": t.model, "strategy": t.strategy, "method": conv.method, "answer": t.answer, "gold": t.gold,
+            "correct": t.correct, "level": t.level, "agent_level": t.agent_level, "confidence": t.confidence,
+            "verified": t.verified, "checks_passed": t.checks_passed, "math_level": t.math_level,
             "created_at": t.created_at.isoformat() if t.created_at else None}
 
 
@@ -56,10 +61,10 @@ def openai_messages(conv: Conversation) -> list[dict[str, Any]]:
 
 def openai_record(conv: Conversation, t: TraceView, with_metadata: bool = False) -> dict[str, Any]:
     rec: dict[str, Any] = {"messages": openai_messages(conv)}
-    if conv.route == "calc":
+    if conv.uses_tools:
         rec["tools"] = [TOOL_SCHEMA]
     if with_metadata:
-        rec["metadata"] = metadata(t)
+        rec["metadata"] = metadata(t, conv)
     return rec
 
 
@@ -76,10 +81,10 @@ def trl_record(conv: Conversation, t: TraceView, with_metadata: bool = True) -> 
         else:
             msgs.append({"role": turn.role, "content": turn.content or ""})
     rec: dict[str, Any] = {"messages": msgs}
-    if conv.route == "calc":
+    if conv.uses_tools:
         rec["tools"] = [TOOL_SCHEMA]
     if with_metadata:
-        rec["metadata"] = metadata(t)
+        rec["metadata"] = metadata(t, conv)
     return rec
 
 
@@ -98,10 +103,10 @@ def sharegpt_record(conv: Conversation, t: TraceView, with_metadata: bool = True
         else:
             turns.append({"from": _SHAREGPT_FROM[turn.role], "value": turn.content or ""})
     rec: dict[str, Any] = {"conversations": turns, "system": system}
-    if conv.route == "calc":
+    if conv.uses_tools:
         rec["tools"] = json.dumps([TOOL_SCHEMA["function"]], ensure_ascii=False)
     if with_metadata:
-        rec["metadata"] = metadata(t)
+        rec["metadata"] = metadata(t, conv)
     return rec
 
 

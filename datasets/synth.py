@@ -2,9 +2,10 @@
 
 Per seed problem (the GSM-Ranges / InfinityMATH / ReasonAgain idea):
 
-1. The agent solves the seed.  The seed is used only if its answer is
-   verified and, when the dataset has a gold answer, equivalent to it.  The
-   program is the first successful calculator step whose printed answer is
+1. The agent solves the seed.  The seed is used only if its answer reaches
+   ``gold`` (equivalent to the dataset's gold answer) or, without a gold
+   answer, the agent's own ``consensus`` or ``formal`` level.  The program is
+   the first program derivation of the winning cluster whose printed answer is
    the agent's answer.
 2. The input numbers are the values both in the text and among the
    program's literals (:mod:`~mathagent.datasets.synth_numbers`).
@@ -16,8 +17,10 @@ Per seed problem (the GSM-Ranges / InfinityMATH / ReasonAgain idea):
    stays an integer, a positive answer stays positive.
 5. The text is rewritten with the new values.
 6. The agent solves the new text from scratch (it never sees the program);
-   the variant is kept only if that answer is verified and equivalent to the
-   ground truth.
+   the variant is kept only if that answer reaches the agent's own
+   ``consensus`` or ``formal`` level *and* is equivalent to the ground truth
+   (its trace is then at level ``gold``); the record states the agent's level
+   and confidence.
 
 Every loop is bounded: ``max_attempts`` perturbations per seed (each costs at
 most one sandbox run and one agent solve), a bounded number of draws per
@@ -42,6 +45,7 @@ SEED_REJECTS = ("seed_error", "seed_no_answer", "seed_unverified", "seed_wrong",
 VARIANT_REJECTS = ("order", "duplicate", "program_error", "no_output", "non_numeric", "non_integer", "sign",
                    "agent_error", "agent_no_answer", "agent_unverified", "agent_wrong")
 SOURCE = "synth"
+AGENT_VERIFIED = ("formal", "consensus")  # the agent's own levels a kept answer must reach
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,14 @@ class Seed:
     program: str
     inputs: tuple[InputNumber, ...]
     trace_id: str
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The agent's own, gold-free judgement of an answer: ``level`` formal | consensus | unverified."""
+
+    level: str
+    confidence: float | None
 
 
 @dataclass(frozen=True)
@@ -165,34 +177,41 @@ class Synthesizer:
 
     # -- solving -------------------------------------------------------------------------------------
 
-    def _solve(self, text: str, *, problem_id: str, gold: str | None, dataset: str | None, meta: dict):
-        """One fresh agent solve, recorded with its gold and correctness like an eval trace."""
+    def _solve(self, text: str, *, problem_id: str, gold: str | None, dataset: str | None,
+               meta: dict) -> tuple[Any, Judged]:
+        """One fresh agent solve, graded against ``gold`` and recorded like an eval trace (level ``gold`` when
+        right); returns the result and the agent's own judgement of it."""
         from mathagent.agent.runner import solve_problem
+        from mathagent.eval.items import apply_gold
 
-        ctx = self.ctx
-        if ctx.recorder is not None and gold is not None:
-            outer = ctx.recorder
+        outer = self.ctx.recorder
+        seen: dict[str, Any] = {}
 
-            def record(rec) -> None:
+        def record(rec) -> None:
+            seen.update(agent_level=rec.agent_level, confidence=rec.confidence)
+            if gold is not None:
                 rec.correct = _same(rec.answer, gold)
+                apply_gold(rec)
+            if outer is not None:
                 outer(rec)
 
-            ctx = dataclasses.replace(ctx, recorder=record)
-        return solve_problem(text, ctx, strategy="agent", source=SOURCE, dataset=dataset, problem_id=problem_id,
-                             gold=gold, meta=meta)
+        ctx = dataclasses.replace(self.ctx, recorder=record)
+        res = solve_problem(text, ctx, strategy="agent", source=SOURCE, dataset=dataset, problem_id=problem_id,
+                            gold=gold, meta=meta)
+        return res, Judged(seen.get("agent_level", "unverified"), seen.get("confidence"))
 
     def prepare_seed(self, problem: Problem) -> Seed | SeedRejected:
-        res = self._solve(problem.question, problem_id=problem.id, gold=problem.answer, dataset=problem.dataset,
-                          meta={"synth": {"role": "seed"}})
+        res, judged = self._solve(problem.question, problem_id=problem.id, gold=problem.answer,
+                                  dataset=problem.dataset, meta={"synth": {"role": "seed"}})
         if res.status == "error":
             return SeedRejected(problem.id, "seed_error", res.error or "")
         if not res.answer:
             return SeedRejected(problem.id, "seed_no_answer", res.stop_reason or "")
-        if not res.verified:
-            return SeedRejected(problem.id, "seed_unverified", f"answer {res.answer}")
         if problem.answer is not None and not _same(res.answer, problem.answer):
             return SeedRejected(problem.id, "seed_wrong", f"answer {res.answer}, gold {problem.answer}")
-        program = seed_program(res.steps, res.answer)
+        if problem.answer is None and judged.level not in AGENT_VERIFIED:  # no gold: the agent's own level
+            return SeedRejected(problem.id, "seed_unverified", f"answer {res.answer} at level {judged.level}")
+        program = seed_program(res.steps, res.derivations, res.answer)
         if program is None:
             return SeedRejected(problem.id, "seed_no_program", "the answer did not come from a program")
         mapping = find_inputs(problem.question, program, words=self.settings.words)
@@ -232,21 +251,22 @@ class Synthesizer:
         question = rewrite_text(seed.problem.question, seed.inputs, new)
         variant_id = f"{SOURCE}/{seed.problem.id}/{index}"
         perturbation = {inp.label: _new_label(inp, new[inp.value]) for inp in seed.inputs if inp.value in new}
-        res = self._solve(question, problem_id=variant_id, gold=truth, dataset=SOURCE,
-                          meta={"synth": {"role": "variant", "seed_id": seed.problem.id,
-                                          "perturbation": perturbation}})
+        res, judged = self._solve(question, problem_id=variant_id, gold=truth, dataset=SOURCE,
+                                  meta={"synth": {"role": "variant", "seed_id": seed.problem.id,
+                                                  "perturbation": perturbation}})
         if res.status == "error":
             return VariantRejected("agent_error", res.error or "")
         if not res.answer:
             return VariantRejected("agent_no_answer", res.stop_reason or "")
-        if not res.verified:
-            return VariantRejected("agent_unverified", f"answer {res.answer}, truth {truth}")
+        if judged.level not in AGENT_VERIFIED:
+            return VariantRejected("agent_unverified", f"answer {res.answer} at level {judged.level}, truth {truth}")
         if not _same(res.answer, truth):
             return VariantRejected("agent_wrong", f"answer {res.answer}, truth {truth}")
         return Variant({"id": variant_id, "question": question, "answer": truth, "seed_id": seed.problem.id,
                         "seed_question": seed.problem.question, "seed_answer": seed.answer,
                         "perturbation": perturbation, "program": program, "agent_trace_id": res.trace_id,
-                        "seed_trace_id": seed.trace_id, "verified": True})
+                        "seed_trace_id": seed.trace_id, "verified": True, "level": judged.level,
+                        "confidence": judged.confidence})
 
     # -- one seed ------------------------------------------------------------------------------------
 
@@ -290,12 +310,17 @@ def _new_label(inp: InputNumber, value: Fraction) -> str:
     return format_decimal(value, inp.decimals, commas=first.commas)
 
 
-def seed_program(steps: list[dict], answer: str) -> str | None:
-    """The program whose output became ``answer``: the first successful calculator step that printed it."""
+def seed_program(steps: list[dict], derivations: list[dict], answer: str) -> str | None:
+    """The program whose output became ``answer``: the first program derivation of the winning cluster (cluster
+    0) whose step ran and printed it (``steps`` and ``derivations`` as :class:`SolveResult` gives them)."""
     from mathagent.agent.parsing import answer_from_output
 
-    for step in steps:
-        if step.get("route") != "calc" or step.get("status") != "ok":
+    by_index = {s.get("index"): s for s in steps}
+    for d in sorted(derivations, key=lambda d: d.get("index", 0)):
+        if d.get("method") != "pot" or d.get("cluster") != 0 or not d.get("valid"):
+            continue
+        step = by_index.get(d.get("step_index"))
+        if step is None or step.get("status") != "ok":
             continue
         printed = answer_from_output(step.get("output") or "")
         if printed and _same(printed, answer):

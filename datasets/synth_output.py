@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -81,7 +82,9 @@ def _seed_section(o: SeedOutcome) -> list[str]:
     lines += [f"Kept {len(o.variants)} of {o.attempted} attempts (rejected: {rejects}).", ""]
     for rec in o.variants:
         change = ", ".join(f"{old} → {new}" for old, new in rec["perturbation"].items())
-        lines += [f"**{rec['id']}** (answer: `{rec['answer']}`; {change})", "", _quote(rec["question"]), ""]
+        level = f"level {rec.get('level', '?')}" + (f", confidence {rec['confidence']:.2f}"
+                                                     if isinstance(rec.get("confidence"), (int, float)) else "")
+        lines += [f"**{rec['id']}** (answer: `{rec['answer']}`; {level}; {change})", "", _quote(rec["question"]), ""]
     return lines
 
 
@@ -94,6 +97,10 @@ def samples_markdown(report: SynthReport, *, max_seeds: int = SAMPLE_SEEDS) -> s
         lines += ["Seeds not used: " + ", ".join(f"{k} {v}" for k, v in sorted(report.seed_rejects.items())), ""]
     if report.rejects:
         lines += ["Variants rejected: " + ", ".join(f"{k} {v}" for k, v in sorted(report.rejects.items())), ""]
+    levels = Counter(rec.get("level", "?") for o in report.outcomes for rec in o.variants)
+    if levels:
+        lines += ["Every kept variant's answer equals the recomputed ground truth and reached the agent's own level "
+                  "(gold-free): " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())) + ".", ""]
     shown = [o for o in report.outcomes if o.variants][:max_seeds]
     if not shown:
         lines += ["No variant was kept.", ""]

@@ -15,9 +15,8 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from mathagent.datasets.conversation import Conversation
+from mathagent.datasets.conversation import TOOL_SCHEMA, Conversation
 from mathagent.datasets.export_formats import RECORD_BUILDERS, metadata, openai_messages
-from mathagent.datasets.conversation import TOOL_SCHEMA
 from mathagent.datasets.export_source import TraceView
 from mathagent.errors import InputError
 
@@ -54,9 +53,10 @@ def _parquet_schema():
 
     return pa.schema([
         ("trace_id", pa.string()), ("problem", pa.string()), ("answer", pa.string()), ("gold", pa.string()),
-        ("correct", pa.bool_()), ("verified", pa.bool_()), ("checks_passed", pa.int32()),
+        ("correct", pa.bool_()), ("level", pa.string()), ("agent_level", pa.string()), ("confidence", pa.float64()),
+        ("verified", pa.bool_()), ("checks_passed", pa.int32()),
         ("dataset", pa.string()), ("problem_id", pa.string()), ("run_id", pa.string()), ("model", pa.string()),
-        ("strategy", pa.string()), ("level", pa.int32()), ("created_at", pa.string()), ("route", pa.string()),
+        ("strategy", pa.string()), ("math_level", pa.int32()), ("created_at", pa.string()), ("method", pa.string()),
         ("messages", pa.string()), ("tools", pa.string()),
     ])
 
@@ -85,12 +85,13 @@ class ParquetWriter:
         self._rows: list[dict[str, Any]] = []
 
     def write(self, conv: Conversation, t: TraceView) -> None:
-        meta = metadata(t)
-        row = {k: meta[k] for k in ("answer", "gold", "correct", "verified", "checks_passed", "dataset",
-                                    "problem_id", "run_id", "model", "strategy", "level", "created_at")}
-        row.update(trace_id=t.id, problem=t.problem, route=conv.route,
+        meta = metadata(t, conv)
+        row = {k: meta[k] for k in ("answer", "gold", "correct", "level", "agent_level", "confidence", "verified",
+                                    "checks_passed", "dataset", "problem_id", "run_id", "model", "strategy",
+                                    "math_level", "created_at", "method")}
+        row.update(trace_id=t.id, problem=t.problem,
                    messages=json.dumps(openai_messages(conv), ensure_ascii=False),
-                   tools=json.dumps([TOOL_SCHEMA] if conv.route == "calc" else [], ensure_ascii=False))
+                   tools=json.dumps([TOOL_SCHEMA] if conv.uses_tools else [], ensure_ascii=False))
         self._rows.append({k: _safe(v) for k, v in row.items()})
         if len(self._rows) >= PARQUET_ROW_GROUP:
             self._flush()

@@ -6,8 +6,10 @@ Categories (closed set, in the order the report shows them):
 * ``timeout`` - a program hit the calculator's time limit and no answer came, grading timed out, or the
   attempt hit the executor's per-item limit (``meta.limit_hit``);
 * ``sandbox_error`` - programs failed in the sandbox (exception, signal, output limit) and no answer came;
-* ``parse_failure`` - the model's replies held no program/answer we could read, or the answer could not be parsed for grading;
-* ``no_answer`` - no answer for any other reason (e.g. the turn limit);
+* ``parse_failure`` - the model's replies held no program/answer we could read (steps ``no_code`` /
+  ``no_answer``), or the answer could not be parsed for grading;
+* ``no_answer`` - no answer for any other reason (e.g. every derivation's answer was rejected as implausible,
+  or the sample budget ran out);
 * ``wrong_answer`` - an answer that grading judged incorrect.
 
 A correct attempt is ``correct``.

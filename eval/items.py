@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mathagent.eval.spec import EvalSpec
-from mathagent.traces.records import TraceRecord
+from mathagent.traces.records import VERIFIED_LEVELS, TraceRecord
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -144,14 +144,21 @@ class ItemSolver:
                            res.usage["prompt_tokens"] + res.usage["completion_tokens"])
 
 
-def apply_gold(rec: TraceRecord) -> None:
+def graded_level(correct: bool | None, level: str) -> str:
     """The level after grading against a known answer: ``gold`` when correct, ``unverified`` when wrong (a known
-    wrong answer is never verified); the agent's own gold-free level stays in ``agent_level``."""
-    if rec.correct is True:
-        rec.level = "gold"
-    elif rec.correct is False:
-        rec.level = "unverified"
-    rec.verified = rec.level in ("gold", "formal", "consensus")
+    wrong answer is never verified), ``level`` unchanged when ungraded (``correct`` is None)."""
+    if correct is True:
+        return "gold"
+    if correct is False:
+        return "unverified"
+    return level
+
+
+def apply_gold(rec: TraceRecord) -> None:
+    """Set ``rec.level`` (and ``verified``: consensus or stronger) from its grade (:func:`graded_level`); the agent's
+    own gold-free level stays in ``agent_level``."""
+    rec.level = graded_level(rec.correct, rec.level)
+    rec.verified = rec.level in VERIFIED_LEVELS
 
 
 def timed_out_item(item: WorkItem, spec: EvalSpec, run_id: str, seconds: float, limit_s: float,

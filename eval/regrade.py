@@ -1,9 +1,11 @@
 """Re-grade a run's stored answers with the current grader, without running the model again.
 
 After a grader fix, the rows of an old run still carry the old verdicts.  ``regrade_run`` grades every
-stored answer that has a gold answer again and, in one transaction, updates ``correct`` and
-``meta.grade`` where the verdict changed (keeping the old verdict in ``meta.regraded``) and appends a
-``regraded`` event to the run's history.  Answers, traces and everything else stay as they were.
+stored answer that has a gold answer again and, in one transaction, updates ``correct``, ``meta.grade`` and
+the level that follows from the grade (``gold`` / ``unverified``, :func:`mathagent.eval.items.graded_level`;
+the agent's own ``agent_level`` never changes) where the verdict changed (keeping the old verdict in
+``meta.regraded``) and appends a ``regraded`` event to the run's history.  Answers, traces and everything else
+stay as they were.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mathagent.eval.items import GRADE_TIMEOUT_S, grade_attempt
+from mathagent.eval.items import GRADE_TIMEOUT_S, grade_attempt, graded_level
 from mathagent.eval.runs import load_run, record_history
 from mathagent.eval.spec import code_version
 from mathagent.traces.db import session_scope
 from mathagent.traces.models import EvalRun, Trace
+from mathagent.traces.records import VERIFIED_LEVELS
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class GradeChange:
     now_correct: bool
     was_status: str | None
     now_status: str
+    was_level: str | None = None
+    now_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,15 @@ def regrade_run(factory: sessionmaker[Session], run_id: str, *, dry_run: bool = 
             old = (t.meta or {}).get("grade") or {}
             if verdict.correct == t.correct and verdict.status == old.get("status"):
                 continue
+            level = graded_level(verdict.correct, t.level)
             changes.append(GradeChange(t.problem_id, t.strategy, t.sample_index, t.answer, t.gold, t.correct,
-                                       verdict.correct, old.get("status"), verdict.status))
+                                       verdict.correct, old.get("status"), verdict.status, t.level, level))
             if not dry_run:
                 t.meta = {**(t.meta or {}), "grade": verdict.as_meta(),
-                          "regraded": {"at": now, "was_correct": t.correct, "was": old}}
+                          "regraded": {"at": now, "was_correct": t.correct, "was": old, "was_level": t.level}}
                 t.correct = verdict.correct
+                t.level = level
+                t.verified = level in VERIFIED_LEVELS
         if changes and not dry_run:
             record_history(s.get(EvalRun, run_id), {"event": "regraded", "changed": len(changes), "at": now,
                                              "code_version": code_version()})

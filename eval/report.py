@@ -1,10 +1,15 @@
 """``mathagent report``: a static HTML report of one eval run.
 
 ``index.html`` holds the run's configuration, accuracy per strategy with 95%
-Wilson intervals (table and chart), accuracy by MATH level and subject,
-tool-call counts, failure categories, the latency distribution and a table of
-every attempt linking to ``traces/<id>.html`` (problem, steps, code, outputs,
-LLM calls, verdicts).
+Wilson intervals (table and chart), the verification levels (per level: the
+agent's own gold-free level measured against gold, precision and coverage with
+Wilson intervals) and the confidence curve (precision and coverage per
+threshold, the smallest threshold that reaches the target precision, and its
+coverage), accuracy by MATH level and subject, tool-call counts, failure
+categories, the latency distribution and a table of every attempt linking to
+``traces/<id>.html`` (problem, level and confidence, derivations, steps, code,
+outputs, checks, LLM calls).  ``levels.json`` next to it is the figures file
+(:mod:`mathagent.eval.levels`) that ``mathagent export --precision-file`` reads.
 
 Problems, model output and program output are hostile text: every string is
 passed through :func:`html.escape` (quotes included), file names are derived
@@ -15,6 +20,7 @@ forbids scripts and remote loads, as a second line of defence.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from html import escape
@@ -24,6 +30,9 @@ from typing import Any
 from mathagent.eval import svg
 from mathagent.eval.failures import FAILURE_CATEGORIES
 from mathagent.eval.report_data import (
+    LEVEL_LABELS,
+    LEVEL_ROWS,
+    LEVELS_NOTE,
     PAIRED_HEADERS,
     PAIRED_NOTE,
     TOOL_BUCKETS,
@@ -35,6 +44,7 @@ from mathagent.eval.report_data import (
     meta_key,
     paired_cells,
     strategy_comparisons,
+    threshold_text,
     tool_call_stats,
 )
 
@@ -121,6 +131,41 @@ def _accuracy_section(data: ReportData) -> str:
     return f"<h2>Accuracy per strategy</h2>{_table(headers, rows)}<div class=\"charts\">{chart}</div>"
 
 
+def _level_section(data: ReportData) -> str:
+    if not data.levels:
+        return ("<h2>Verification levels</h2><p class=\"muted\">No strategy of this run judged its own answers "
+                "(levels and confidence come from the agent strategy).</p>")
+    rows = []
+    for s, fig in data.levels.items():
+        for key in LEVEL_ROWS:
+            m = fig["levels"][key]
+            lo, hi = m["ci95"]
+            rows.append([s, LEVEL_LABELS[key], str(m["n"]), str(m["correct"]), _pct(m["precision"]),
+                         f"{lo:.1%} – {hi:.1%}" if m["n"] else "–", _pct(m["coverage"])])
+    table = _table(["strategy", "agent level", "attempts", "right", "precision", "95% CI", "coverage"], rows)
+    return f"<h2>Verification levels</h2>{table}<p class=\"muted\">{e(LEVELS_NOTE)}</p>"
+
+
+def _confidence_section(data: ReportData) -> str:
+    parts = []
+    for s, fig in data.levels.items():
+        curve = fig["curve"]
+        if not curve:
+            continue
+        xs = [p["threshold"] for p in curve]
+        chosen = fig.get("threshold")
+        chart = svg.line_chart(f"{s}: precision and coverage by confidence threshold", xs,
+                               {"precision": [p["precision"] for p in curve],
+                                "coverage": [p["coverage"] for p in curve]},
+                               x_label="confidence threshold (answers with confidence ≥ t)",
+                               hline=(f"target {fig['target']:.0%}", fig["target"]),
+                               mark_x=chosen["threshold"] if chosen else None)
+        parts.append(f"<div class=\"charts\">{chart}</div><p>{e(threshold_text(fig))}</p>")
+    if not parts:
+        return ""
+    return "<h2>Confidence: precision and coverage</h2>" + "".join(parts)
+
+
 def _paired_section(data: ReportData) -> str:
     pairs = strategy_comparisons(data)
     if not pairs:
@@ -184,8 +229,10 @@ def _traces_section(data: ReportData) -> str:
         mark = ('<span class="ok">✓</span>' if t["correct"] else '<span class="bad">✗</span>')
         rows.append([f"<a href=\"traces/{safe_name(t['id'])}.html\">{e(t['problem_id'] or t['id'][:12])}</a>",
                      e(t["strategy"]), e(t["sample_index"]), e(_clip(t["answer"], 60)), e(_clip(t["gold"], 60)),
-                     mark, "yes" if t["verified"] else "no", e(t["category"]), e(f"{t['seconds']:.2f}")])
-    headers = ["problem", "strategy", "sample", "answer", "gold", "correct", "verified", "category", "s"]
+                     mark, e(t.get("agent_level")), e(_num(t.get("confidence"))), e(t["category"]),
+                     e(f"{t['seconds']:.2f}")])
+    headers = ["problem", "strategy", "sample", "answer", "gold", "correct", "agent level", "confidence", "category",
+               "s"]
     return "<h2>Attempts</h2>" + _table(headers, rows, raw=True)
 
 
@@ -196,12 +243,26 @@ def _clip(text: Any, n: int) -> str:
 
 def render_index(data: ReportData) -> str:
     body = "".join([
-        _config_section(data), _accuracy_section(data), _paired_section(data),
-        _grouped_section(data, "Accuracy by level", "level"),
+        _config_section(data), _accuracy_section(data), _level_section(data), _confidence_section(data),
+        _paired_section(data),
+        _grouped_section(data, "Accuracy by MATH level", "level"),
         _grouped_section(data, "Accuracy by subject", "subject"),
         _tools_section(data), _failures_section(data), _latency_section(data), _traces_section(data),
     ])
     return _page(f"mathagent eval {data.run.id}", body)
+
+
+CODE_ROUTES = ("pot", "repair", "calc")  # steps whose input is a program (calc: rows written before derivations)
+
+
+def _derivations_table(t: dict[str, Any]) -> str:
+    if not t.get("derivations"):
+        return "<p class=\"muted\">no derivations recorded</p>"
+    rows = [[str(d["index"]), d["method"], d["prompt"], _clip(d["answer"], 60) or "–",
+             "valid" if d["valid"] else f"invalid: {d['reason']}",
+             {0: "0 (winner)", -1: "– (did not vote)"}.get(d["cluster"], str(d["cluster"])), str(d["step_index"])]
+            for d in t["derivations"]]
+    return _table(["#", "method", "prompt", "answer", "valid", "cluster", "step"], rows)
 
 
 def render_trace(t: dict[str, Any], run_id: str) -> str:
@@ -215,26 +276,28 @@ def render_trace(t: dict[str, Any], run_id: str) -> str:
          f"{float(t['seconds'] or 0.0):.2f} s</p>"),
         "<h2>Problem</h2>", f"<pre>{e(t['problem'])}</pre>",
         "<h2>Result</h2>",
-        _table(["answer", "gold", "grade", "verified", "status", "category"],
+        _table(["answer", "gold", "grade", "level", "agent level", "confidence", "status", "category"],
                [[e(t["answer"]), e(t["gold"]), f"{verdict} <span class=\"muted\">{e(grade.get('detail', ''))}</span>",
-                 "yes" if t["verified"] else "no", e(t["status"]), e(t.get("category", ""))]], raw=True),
+                 e(t.get("level")), e(t.get("agent_level")), e(_num(t.get("confidence"))), e(t["status"]),
+                 e(t.get("category", ""))]], raw=True),
     ]
     if t.get("error"):
         parts.append(f"<p class=\"bad\">error: {e(t['error'])}</p>")
-    parts.append("<h2>Steps</h2>")
+    parts += ["<h2>Derivations</h2>", _derivations_table(t), "<h2>Steps</h2>"]
     for s in t["steps"]:
         title = f"step {s['index']} · {s['route']} · {s['status']} · {s['ms']:.0f} ms"
-        if s["route"] == "calc":
+        if s["route"] in CODE_ROUTES:
             inner = f"<div>code</div><pre>{e(s['input'])}</pre><div>output</div><pre>{e(s['output'])}</pre>"
         else:
             inner = f"<div class=\"muted\">{e(s['input'])}</div><pre>{e(s['output'])}</pre>"
         parts.append(f"<div class=\"step\"><h3>{e(title)}</h3>{inner}</div>")
     if not t["steps"]:
         parts.append("<p class=\"muted\">no steps recorded</p>")
-    parts.append("<h2>Verification</h2>")
-    parts.append(_table(["check", "verdict", "detail"], [[v["name"], v["verdict"], v["detail"]]
-                                                         for v in t["verification"]])
-                 if t["verification"] else "<p class=\"muted\">no checks ran</p>")
+    parts.append("<h2>Checks</h2>")
+    parts.append(_table(["check", "verdict", "independent", "formal", "detail"],
+                        [[c["name"], c["verdict"], "yes" if c.get("independent", True) else "no",
+                          "yes" if c.get("formal") else "no", c["detail"]] for c in t["checks"]])
+                 if t["checks"] else "<p class=\"muted\">no checks ran</p>")
     parts.append("<h2>LLM calls</h2>")
     for i, c in enumerate(t["llm_calls"]):
         msgs = "".join(f"<div><b>{e(m.get('role'))}</b></div><pre>{e(m.get('content'))}</pre>"
@@ -245,8 +308,13 @@ def render_trace(t: dict[str, Any], run_id: str) -> str:
     return _page(f"trace {t['id']}", "".join(parts))
 
 
+FIGURES_FILE = "levels.json"
+
+
 def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | Path, str]] = ()) -> Path:
-    """Write index.html, report.md (the same tables as Markdown) and one page per trace; return the index path.
+    """Write index.html, report.md (the same tables as Markdown), one page per trace and, when a strategy judged
+    its own answers, ``levels.json`` (the figures file of the agent strategy, else the first); return the index
+    path.
 
     Each file goes through :func:`mathagent.files.write_text` (a temporary file renamed into place; never one of
     ``inputs``, e.g. the trace database, never a special file)."""
@@ -263,4 +331,10 @@ def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | P
         put(trace_dir / f"{safe_name(t['id'])}.html", render_trace(t, data.run.id))
     index = put(out_dir / "index.html", render_index(data))
     put(out_dir / "report.md", markdown_report(data))
+    figures_path = out_dir / FIGURES_FILE
+    if data.levels:
+        figures = data.levels.get("agent") or next(iter(data.levels.values()))
+        put(figures_path, json.dumps(figures, indent=1) + "\n")
+    elif figures_path.is_file():  # an earlier report's figures in this folder would be quoted as this run's
+        figures_path.unlink()
     return index

@@ -10,10 +10,10 @@ from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES, classify
 from mathagent.eval.metrics import Paired, Row, strategy_pairs, summarize, wilson_interval
-from mathagent.eval.runs import RunInfo, load_run
+from mathagent.eval.levels import AGENT_LEVELS, DEFAULT_TARGET, figures, strategies_with_confidence
+from mathagent.eval.runs import AGENT_VERIFIED, RunInfo, load_run
 from mathagent.traces.db import session_scope
-from mathagent.eval.runs import AGENT_VERIFIED
-from mathagent.traces.models import Trace
+from mathagent.traces.models import ROWS, Trace
 from mathagent.traces.store import trace_to_dict
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,12 +27,20 @@ CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "order", "orde
                "model_sha256", "prompts_version", "code_version")
 
 
+LEGACY_CONFIG_KEYS = ("max_turns", "tie_break")  # runs of the earlier agent (config schema 1)
+
+
 def config_items(config: dict[str, Any]) -> list[tuple[str, Any]]:
     """The run's settings as the run applied them: read through :class:`EvalSpec`, so a setting added after
-    the run was stored shows the value the run actually used."""
+    the run was stored shows the value the run actually used; a run of the earlier agent (schema 1) is shown
+    as stored, with its own settings (``max_turns``, ``tie_break``), since today's agent settings never
+    applied to it."""
     from mathagent.errors import InputError
-    from mathagent.eval.spec import EvalSpec
+    from mathagent.eval.spec import CONFIG_SCHEMA, EvalSpec
 
+    if config.get("schema", 1) < CONFIG_SCHEMA:
+        keys = [k for k in CONFIG_KEYS if k not in ("max_samples", "sample_temperature", "prompts")]
+        return [(k, config[k]) for k in (*keys, *LEGACY_CONFIG_KEYS) if k in config]
     try:
         values = EvalSpec.from_config(config).to_config()
     except (InputError, TypeError, ValueError, AttributeError):  # a hand-edited or foreign row
@@ -42,18 +50,24 @@ def config_items(config: dict[str, Any]) -> list[tuple[str, Any]]:
 
 @dataclass(frozen=True)
 class ReportData:
+    """A run's traces (``trace_to_dict()`` plus ``"category"``), its per-strategy summary and, per strategy that
+    judges its own answers, the verification figures (:func:`mathagent.eval.levels.figures`)."""
+
     run: RunInfo
     strategies: list[str]
     samples: int
     summary: dict[str, dict]
-    traces: list[dict[str, Any]]  # trace_to_dict() plus "category"
+    traces: list[dict[str, Any]]
+    levels: dict[str, dict[str, Any]]  # strategy -> figures (levels, confidence curve, threshold at the target)
+    target: float = DEFAULT_TARGET
 
 
-def load_report_data(factory, run_id: str) -> ReportData:
+def load_report_data(factory, run_id: str, *, target: float = DEFAULT_TARGET) -> ReportData:
+    """Everything the report shows of run ``run_id``; ``target``: the precision the confidence threshold must reach."""
     info = load_run(factory, run_id)
     with session_scope(factory) as s:
-        stmt = (select(Trace).where(Trace.run_id == run_id).options(selectinload(Trace.steps), selectinload(Trace.tool_calls),
-                          selectinload(Trace.llm_calls), selectinload(Trace.verifications))
+        stmt = (select(Trace).where(Trace.run_id == run_id)
+                .options(*(selectinload(getattr(Trace, name)) for name in ROWS))
                 .order_by(Trace.problem_id, Trace.strategy, Trace.sample_index))
         traces = [trace_to_dict(t) for t in s.scalars(stmt)]
     for t in traces:
@@ -62,8 +76,11 @@ def load_report_data(factory, run_id: str) -> ReportData:
     configured = info.strategies
     strategies = configured + [s for s in seen if s not in configured]
     samples = info.samples
-    summary = summarize((row_of(t) for t in traces), strategies, samples)
-    return ReportData(info, strategies, samples, summary, traces)
+    rows = [row_of(t) for t in traces]
+    summary = summarize(rows, strategies, samples)
+    judged = [s for s in strategies if s in strategies_with_confidence(rows)]
+    levels = {s: figures(rows, run_id=info.id, dataset=info.dataset, strategy=s, target=target) for s in judged}
+    return ReportData(info, strategies, samples, summary, traces, levels, target)
 
 
 def row_of(t: dict[str, Any]) -> Row:
@@ -163,3 +180,25 @@ def paired_cells(c: Paired) -> list[str]:
     """One comparison as table cells (shared by the HTML and the Markdown report)."""
     return [f"{c.a} vs {c.b}", str(c.n), str(c.both), str(c.only_a), str(c.only_b), str(c.neither),
             f"{c.p_value:.3g}"]
+
+
+LEVEL_ROWS = (*AGENT_LEVELS[:2], "verified", AGENT_LEVELS[2])
+LEVEL_LABELS = {"formal": "formal", "consensus": "consensus", "verified": "consensus or stronger",
+                "unverified": "unverified"}
+LEVELS_NOTE = ("The agent's own level of each attempt (gold-free: formal = a claim about the answer checked by a "
+               "formal backend; consensus = independent derivations of two or more methods agree and no valid one "
+               "disagrees) measured against the gold answer: precision = right / attempts at that level, "
+               "coverage = attempts at that level / all attempts; 95% Wilson intervals.")
+
+
+def threshold_text(fig: dict[str, Any]) -> str:
+    """One sentence: the smallest confidence threshold reaching the target precision and its coverage."""
+    t, target = fig.get("threshold"), f"{fig['target'] * 100:g}%"
+    if t is None:
+        best = max((p["precision"] for p in fig["curve"] if p["precision"] is not None), default=None)
+        shown = "no answered attempt has a confidence" if best is None else f"the best precision is {best:.1%}"
+        return f"No confidence threshold reaches precision {target} ({shown})."
+    lo, hi = t["ci95"]
+    return (f"Smallest confidence threshold reaching precision {target}: {t['threshold']:.4g} "
+            f"(precision {t['precision']:.1%}, {t['correct']}/{t['n']}, 95% CI {lo:.1%}–{hi:.1%}; "
+            f"coverage {t['coverage']:.1%} of {t['total']} attempts).")

@@ -2,8 +2,11 @@
 
 Everything is computed from the run's rows (``ReportData``), never typed in:
 the configuration stored with the run, accuracy per strategy with Wilson 95%
-intervals, the agent's verified precision and coverage, failure categories,
-accuracy by level and subject (MATH), and one line per problem.  Latency is
+intervals, the agent's verified precision and coverage, the verification
+levels (per level: precision and coverage of the agent's own gold-free level
+against gold, Wilson 95% intervals), the confidence curve with the smallest
+threshold reaching the target precision and its coverage, failure categories,
+accuracy by MATH level and subject, and one line per problem.  Latency is
 the median over *fresh* attempts only: an attempt with any call served from
 the completion cache (``--cache``) did not pay for its model time.
 """
@@ -15,7 +18,11 @@ from collections import defaultdict
 from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES
+from mathagent.eval.runs import AGENT_VERIFIED
 from mathagent.eval.report_data import (
+    LEVEL_LABELS,
+    LEVEL_ROWS,
+    LEVELS_NOTE,
     PAIRED_HEADERS,
     PAIRED_NOTE,
     ReportData,
@@ -25,6 +32,7 @@ from mathagent.eval.report_data import (
     meta_key,
     paired_cells,
     strategy_comparisons,
+    threshold_text,
 )
 
 
@@ -51,7 +59,7 @@ def strategy_table(data: ReportData) -> list[str]:
         if not m:
             continue
         ts = [t for t in data.traces if t["strategy"] == s]
-        verified = [t for t in ts if t["verified"]]
+        verified = [t for t in ts if t.get("agent_level") in AGENT_VERIFIED]
         fresh = [float(t["seconds"] or 0.0) for t in ts if _fresh(t)]
         tokens = [sum((t.get("usage") or {}).values()) for t in ts]
         lo, hi = m["accuracy_ci95"]
@@ -61,6 +69,53 @@ def strategy_table(data: ReportData) -> list[str]:
                      f"{_pct(m['verified_precision'])} | {_pct(m['verified_coverage'])} | {median} | "
                      f"{round(statistics.mean(tokens)) if tokens else '–'} |")
     return lines
+
+
+CURVE_ROWS = 12
+
+
+def level_table(data: ReportData) -> list[str]:
+    """Per strategy that judges its own answers: each agent level's attempts, precision and coverage."""
+    if not data.levels:
+        return ["### Verification levels", "", "No strategy of this run judged its own answers.", ""]
+    lines = ["### Verification levels", "",
+             "| strategy | agent level | attempts | right | precision | 95% CI | coverage |",
+             "|---|---|---|---|---|---|---|"]
+    for s, fig in data.levels.items():
+        for key in LEVEL_ROWS:
+            m = fig["levels"][key]
+            lo, hi = m["ci95"]
+            ci = f"{lo:.2f}–{hi:.2f}" if m["n"] else "–"
+            lines.append(f"| {s} | {LEVEL_LABELS[key]} | {m['n']} | {m['correct']} | {_pct(m['precision'])} | "
+                         f"{ci} | {_pct(m['coverage'])} |")
+    return [*lines, "", LEVELS_NOTE, ""]
+
+
+def curve_points(curve: list[dict[str, Any]], chosen: dict[str, Any] | None, n: int = CURVE_ROWS) -> list[dict]:
+    """At most ``n`` points of a confidence curve, evenly spread, always with the first, the last and ``chosen``."""
+    if len(curve) <= n:
+        return list(curve)
+    picks = {round(i * (len(curve) - 1) / (n - 1)) for i in range(n)}
+    out = [p for i, p in enumerate(curve) if i in picks]
+    if chosen is not None and chosen not in out:
+        out = sorted([*out, chosen], key=lambda p: p["threshold"])
+    return out
+
+
+def confidence_table(data: ReportData) -> list[str]:
+    out: list[str] = []
+    for s, fig in data.levels.items():
+        if not fig["curve"]:
+            continue
+        out += [f"### Confidence: precision and coverage ({s})", "", threshold_text(fig), "",
+                "| confidence ≥ | attempts | right | precision | 95% CI | coverage |", "|---|---|---|---|---|---|"]
+        for p in curve_points(fig["curve"], fig.get("threshold")):
+            lo, hi = p["ci95"]
+            mark = " ←" if fig.get("threshold") and p["threshold"] == fig["threshold"]["threshold"] else ""
+            out.append(f"| {p['threshold']:.4g}{mark} | {p['n']} | {p['correct']} | {_pct(p['precision'])} | "
+                       f"{lo:.2f}–{hi:.2f} | {_pct(p['coverage'])} |")
+        out.append("")
+    return out
 
 
 def paired_table(data: ReportData) -> list[str]:
@@ -108,7 +163,8 @@ def problem_table(data: ReportData) -> list[str]:
         if t is None:
             return "–"
         text = f"{_cell(str(t['answer'] or 'none')[:40])} {'✓' if t['correct'] else '✗'}"
-        return text + (" (verified)" if t["verified"] else "")
+        level = t.get("agent_level") or "unverified"
+        return text + (f" ({level})" if level != "unverified" else "")
 
     def order(pid: str):
         head, _, tail = pid.rpartition("/")
@@ -134,10 +190,10 @@ def markdown_report(data: ReportData, *, per_problem: bool = True) -> str:
                                if isinstance(h, dict) and h.get("event") == "start" and h.get("code_version")))
     if codes:
         out.append("- code of the (re)starts: " + ", ".join(f"`{_cell(c)}`" for c in codes))
-    out += ["", "### Accuracy per strategy", "", *strategy_table(data), "", *paired_table(data),
-            "### Failure categories", "", *failure_table(data), ""]
-    out += grouped_table(data, "level", "level") + grouped_table(data, "subject", "subject")
+    out += ["", "### Accuracy per strategy", "", *strategy_table(data), "", *level_table(data),
+            *confidence_table(data), *paired_table(data), "### Failure categories", "", *failure_table(data), ""]
+    out += grouped_table(data, "level", "MATH level") + grouped_table(data, "subject", "subject")
     if per_problem:
-        out += ["### Per problem (✓ correct, ✗ wrong; \"verified\" as the agent marked it)", "",
+        out += ["### Per problem (✓ correct, ✗ wrong; in brackets the agent's own level when above unverified)", "",
                 *problem_table(data), ""]
     return "\n".join(out)

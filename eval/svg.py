@@ -138,3 +138,54 @@ def stacked_bars(title: str, labels: Sequence[str], categories: Sequence[str],
         body.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color[cat]}"/>')
         body.append(f'<text x="{lx + 14}" y="{ly + 9}" font-size="11">{_e(cat)}</text>')
     return _frame(title, body, height=height)
+
+
+def line_chart(title: str, xs: Sequence[float], series: dict[str, Sequence[float | None]], *,
+               x_label: str = "", hline: tuple[str, float] | None = None, mark_x: float | None = None) -> str:
+    """Lines over a shared x in [0, 1] with y in [0, 1] (percent ticks): one polyline per series (a ``None``
+    value breaks it), an optional dashed horizontal line ``(label, y)`` and a dotted vertical one at ``mark_x``."""
+    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    body = _y_axis(0.0, 1.0, 4, "{:.0%}")
+
+    def px(x: float) -> float:
+        return LEFT + plot_w * min(1.0, max(0.0, x))
+
+    def py(y: float) -> float:
+        return H - BOTTOM - plot_h * min(1.0, max(0.0, y))
+
+    for j in range(6):
+        x = j / 5
+        body.append(f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" font-size="11">'
+                    f'{x:.1f}</text>')
+    if x_label:
+        body.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{H - BOTTOM + 32}" text-anchor="middle" '
+                    f'font-size="11">{_e(x_label)}</text>')
+    if not xs:
+        body.append(f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">no data</text>')
+    if hline is not None:
+        label, y = hline
+        body.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" stroke="#b3261e" '
+                    f'stroke-dasharray="6 4"/>')
+        body.append(f'<text x="{W - RIGHT - 4}" y="{py(y) - 4:.1f}" text-anchor="end" font-size="11" '
+                    f'fill="#b3261e">{_e(label)}</text>')
+    if mark_x is not None:
+        body.append(f'<line x1="{px(mark_x):.1f}" x2="{px(mark_x):.1f}" y1="{TOP}" y2="{H - BOTTOM}" '
+                    f'stroke="#555" stroke-dasharray="2 3"/>')
+    for k, (name, ys) in enumerate(series.items()):
+        color = PALETTE[k % len(PALETTE)]
+        runs: list[list[str]] = [[]]
+        for x, y in zip(xs, ys):
+            if y is None:
+                runs.append([])
+                continue
+            runs[-1].append(f"{px(x):.1f},{py(y):.1f}")
+        for pts in runs:
+            if len(pts) == 1:
+                cx, cy = pts[0].split(",")
+                body.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{color}"/>')
+            elif pts:
+                body.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" stroke-width="2"/>')
+        lx = LEFT + 10 + 130 * k
+        body.append(f'<rect x="{lx:.1f}" y="{TOP + 2}" width="10" height="10" fill="{color}"/>')
+        body.append(f'<text x="{lx + 14:.1f}" y="{TOP + 11}" font-size="11">{_e(name[:18])}</text>')
+    return _frame(title, body)

@@ -51,6 +51,8 @@ Level = Literal["gold", "formal", "consensus", "unverified"]
 formal backend; independent derivations of two methods agree with no dissent; nothing of those."""
 
 LEVELS: tuple[str, ...] = get_args(Level)
+VERIFIED_LEVELS: tuple[str, ...] = ("gold", "formal", "consensus")
+"""What ``verified`` means: the level is consensus or stronger."""
 LEGACY_ROUTES = ("calc", "reason", "verify")
 LEGACY_STATUSES = ("kept", "changed", "no_majority")
 

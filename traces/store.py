@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from mathagent.traces.models import ROWS, Trace
-from mathagent.traces.records import TraceRecord, as_json, problem_hash
+from mathagent.traces.records import VERIFIED_LEVELS, TraceRecord, as_json, problem_hash
 
 MIN_ID_PREFIX = 6
 
@@ -112,7 +112,7 @@ def list_traces(session: Session, *, limit: int = 20, run_id: str | None = None,
     if run_id:
         stmt = stmt.where(Trace.run_id == run_id)
     if verified_only:
-        stmt = stmt.where(Trace.verified.is_(True))
+        stmt = stmt.where(Trace.level.in_(VERIFIED_LEVELS))
     return list(session.scalars(stmt))
 
 

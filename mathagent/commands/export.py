@@ -1,4 +1,5 @@
-"""`mathagent export`: verified traces as a training set (OpenAI chat, ShareGPT, TRL, Parquet) with a card."""
+"""`mathagent export`: traces as a training set (OpenAI chat, ShareGPT, TRL, Parquet) with a card that states the
+verification level of the records and the precision measured for each level."""
 
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ def export_command(
                             help="Output file, or a folder: an existing one or one spelled with a trailing slash "
                                  "(data/ -> data/<format>.jsonl; parquet: data/parquet.parquet)."),
     verified_only: bool = typer.Option(False, "--verified-only", envvar=env("verified_only"),
-                                       help="Only traces whose answer passed the agent's own verification."),
+                                       help="Only traces at level consensus or stronger (consensus, formal, gold)."),
+    min_level: Optional[str] = typer.Option(None, "--min-level", envvar=env("min_level"),
+                                            help="gold | formal | consensus: only traces at this level or a "
+                                                 "stronger one (gold > formal > consensus)."),
+    precision_file: Optional[Path] = typer.Option(None, "--precision-file", envvar=env("precision_file"),
+                                                  help="A figures file (`mathagent report` writes DIR/levels.json): "
+                                                       "the card states the precision it measured per level."),
     correct_only: bool = typer.Option(False, "--correct-only", envvar=env("correct_only"),
                                       help="Only eval traces graded correct against the gold answer."),
     min_checks: int = typer.Option(0, "--min-checks", envvar=env("min_checks"), min=0, max=100,
@@ -70,14 +77,15 @@ def export_command(
     from mathagent.datasets.export import ExportOptions, run_export
     from mathagent.datasets.export_source import ExportFilters
 
-    filters = ExportFilters(verified_only=verified_only, correct_only=correct_only, min_checks=min_checks,
+    filters = ExportFilters(verified_only=verified_only, min_level=min_level.strip().lower() if min_level else None,
+                            correct_only=correct_only, min_checks=min_checks,
                             dataset=dataset, strategy=strategy, model=model, run=run,
                             since=_parse_date(since, "--since", end=False),
-                            until=_parse_date(until, "--until", end=True), level=level)
+                            until=_parse_date(until, "--until", end=True), math_level=level)
     opts = ExportOptions(fmt=fmt, out=out, filters=filters, exclude=tuple(exclude or ()),
                          overlap_threshold=overlap_threshold, max_per_problem=max_per_problem,
                          solution_similarity=solution_similarity, attempts=attempts,  # type: ignore[arg-type]
-                         with_metadata=metadata)
+                         with_metadata=metadata, precision_file=precision_file)
     if json_out:
         result = run_export(db or default_db_url(), opts)
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -100,6 +108,8 @@ def export_command(
                       f"({s.matched} matched; dropped: {s.contaminated} contaminated, "
                       f"{s.duplicate_problem} duplicate problems, {s.duplicate_solution} near-identical solutions, "
                       f"{s.not_convertible} without an exportable solution) in {result.seconds:.1f} s")
+    if s.by_level:
+        out_console.print("levels: " + ", ".join(f"{k} {v}" for k, v in s.by_level.items()))
     out_console.print(f"dataset card: {result.card}")
 
 

@@ -18,7 +18,8 @@ def regrade_command(
     json_out: bool = options.JsonOption,
 ) -> None:
     """Re-grade every stored answer of a run (after a grader fix) without running the model; changed verdicts
-    are written in one transaction and the run's history records it."""
+    (and the level that follows: gold when right, unverified when wrong) are written in one transaction and the
+    run's history records it."""
     from mathagent.eval.regrade import regrade_run
     from mathagent.traces.db import open_database
 
@@ -32,8 +33,9 @@ def regrade_command(
     for c in result.changes:
         was = {True: "right", False: "wrong", None: "ungraded"}[c.was_correct]
         now = "right" if c.now_correct else "wrong"
+        level = f"; level {c.was_level} -> {c.now_level}" if c.was_level != c.now_level else ""
         echo(f"{c.problem_id} {c.strategy}#{c.sample_index}: {c.answer!r} vs gold {c.gold!r}: "
-                   f"{was} ({c.was_status}) -> {now} ({c.now_status})")
+             f"{was} ({c.was_status}) -> {now} ({c.now_status}){level}")
     verb = "would change" if dry_run else "changed"
     echo(f"run {result.run_id}: {result.graded} answers graded, {len(result.changes)} verdicts {verb}")
 

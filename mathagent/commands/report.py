@@ -19,8 +19,11 @@ def report_command(
     json_out: bool = options.JsonOption,
     markdown: bool = typer.Option(False, "--markdown", envvar=env("markdown"),
                                   help="Print the run's tables as Markdown to stdout instead of writing HTML."),
+    target_precision: float = typer.Option(0.99, "--target-precision", envvar=env("target_precision"), min=0.0,
+                                           max=1.0, help="The precision the confidence threshold must reach."),
 ) -> None:
-    """Write index.html (accuracy with 95% CIs, levels, subjects, tools, failures, latency) and one page per trace."""
+    """Write index.html (accuracy with 95% CIs, verification levels, the confidence curve, MATH levels, subjects,
+    tools, failures, latency), report.md, levels.json (the figures file) and one page per trace."""
     from mathagent.eval.report import write_report
     from mathagent.eval.report_data import load_report_data
     from mathagent.files import output_folder
@@ -32,7 +35,7 @@ def report_command(
     if not markdown and folder.exists() and not folder.is_dir():
         raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
     with open_database(db_url, create=False) as factory:
-        data = load_report_data(factory, run_id.strip())
+        data = load_report_data(factory, run_id.strip(), target=target_precision)
     if markdown:
         from mathagent.eval.report_markdown import markdown_report
 
@@ -43,7 +46,11 @@ def report_command(
     except OSError as exc:
         raise InputError(f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder") from exc
     if json_out:
-        typer.echo(json.dumps({"run_id": data.run.id, "index": str(index), "traces": len(data.traces)}))
+        from mathagent.eval.report import FIGURES_FILE
+
+        figures = folder / FIGURES_FILE
+        typer.echo(json.dumps({"run_id": data.run.id, "index": str(index), "traces": len(data.traces),
+                               "figures": str(figures) if figures.is_file() and data.levels else None}))
     else:
         echo(f"wrote {index} ({len(data.traces)} trace pages)")
 

@@ -36,10 +36,10 @@ def list_command(
 
     from mathagent.terminal import safe
 
-    table = Table("id", "created", "status", "answer", "verified", "model", "problem")
+    table = Table("id", "created", "status", "answer", "level", "model", "problem")
     for r in safe(rows):  # stored text: control characters shown, never obeyed
-        table.add_row(r["id"][:12], (r["created_at"] or "")[:19], r["status"], str(r["answer"]),
-                      "yes" if r["verified"] else "no", r["model"], r["problem"][:60].replace("\n", " "))
+        table.add_row(r["id"][:12], (r["created_at"] or "")[:19], r["status"], str(r["answer"]), r["level"],
+                      r["model"], r["problem"][:60].replace("\n", " "))
     Console().print(table)
 
 
@@ -49,7 +49,8 @@ def show_command(
     db: str = options.DbOption,
     json_out: bool = options.JsonOption,
 ) -> None:
-    """Show one trace: problem, steps with code and output, verdicts, answer."""
+    """Show one trace: problem, answer with its level and confidence, derivations, steps with code and output,
+    checks."""
     from mathagent.traces.db import open_database, session_scope
     from mathagent.traces.store import find_trace, trace_to_dict
 
@@ -71,24 +72,34 @@ def show_command(
     _print_trace(safe(data))  # stored text: control characters shown, never obeyed
 
 
+def level_line(d: dict) -> str:
+    """``level gold (agent: consensus) · confidence 0.97 · verified`` for a stored trace's dict."""
+    agent = f" (agent: {d['agent_level']})" if d.get("agent_level") and d["agent_level"] != d["level"] else ""
+    conf = "" if d.get("confidence") is None else f" · confidence {d['confidence']:.2f}"
+    return f"level {d['level']}{agent}{conf} · {'verified' if d['verified'] else 'not verified'}"
+
+
 def _print_trace(d: dict) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
 
-    from mathagent.render import print_checks, print_steps
+    from mathagent.render import print_checks, print_derivations, print_steps
 
     con = Console()
-    con.print(f"[bold]trace[/bold] {d['id']}  {d['created_at']}  {d['model']} ({d['backend']})")
+    con.print(Text(f"trace {d['id']}  {d['created_at']}  {d['model']} ({d['backend']})  strategy {d['strategy']}"))
     con.print(Panel(Text(d["problem"]), title="problem", title_align="left"))
     print_steps(con, d["steps"])
-    print_checks(con, d["verification"])
-    con.print(f"[bold]answer:[/bold] {escape(str(d['answer']))}  verified: {d['verified']}  status: {d['status']}")
+    if d["derivations"]:
+        con.print(Text(f"derivations ({len(d['derivations'])})", style="bold"))
+        print_derivations(con, d["derivations"])
+    print_checks(con, d["checks"])
+    gold = "" if d.get("gold") is None else f"  gold: {d['gold']} ({'right' if d.get('correct') else 'wrong'})"
+    con.print(Text("answer: ", style="bold") + Text(f"{d['answer']}  {level_line(d)}  status: {d['status']}{gold}"))
     if d["error"]:
-        con.print(f"[red]error:[/red] {escape(d['error'])}")
-    con.print(f"[dim]{d['usage']['prompt_tokens']}+{d['usage']['completion_tokens']} tokens · "
-              f"{d['seconds']:.1f} s · {len(d['llm_calls'])} LLM calls · {len(d['tool_calls'])} tool calls[/dim]")
+        con.print(Text("error: ", style="red") + Text(d["error"]))
+    con.print(Text(f"{d['usage']['prompt_tokens']}+{d['usage']['completion_tokens']} tokens · {d['seconds']:.1f} s · "
+                   f"{len(d['llm_calls'])} LLM calls · {len(d['tool_calls'])} tool calls", style="dim"))
 
 
 def register(app: typer.Typer) -> None:

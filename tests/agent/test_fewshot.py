@@ -1,4 +1,9 @@
-"""Few-shot reuse: similar verified traces go into the prompt, never the problem's own."""
+"""Few-shot reuse: similar verified traces go into the prompt, never the problem's own.
+
+The traces are made by the real agent graph with the real calculator; the scripted model answers every
+program prompt with one program and every other prompt with one chain of thought, so a problem whose two
+agree reaches consensus (verified) and one whose two disagree does not.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +23,21 @@ PROBLEMS = {
 }
 
 
+def brain(code: str, cot: str):
+    """A model that writes ``code`` for a program prompt and ``cot`` for any other."""
+    def reply(messages: list[dict]) -> str:
+        return program(code) if "```python" in str(messages[0].get("content")) else cot
+    return reply
+
+
 def populate(db_url, calculator):
     with open_database(db_url) as f:
         def record(rec):
             with session_scope(f) as s:
                 store.add_trace(s, rec)
         for pid, (problem, code, cot) in PROBLEMS.items():
-            ctx = AgentContext(llm=ScriptedLLM([program(code), cot]), calculator=calculator, recorder=record)
+            ctx = AgentContext(llm=ScriptedLLM(brain(code, cot)), calculator=calculator, recorder=record,
+                               config=AgentConfig(verify=True))  # consensus needs a confirming second method
             solve_problem(problem, ctx, problem_id=pid, dataset="toy")
         with session_scope(f) as s:
             return load_examples(s)
@@ -32,7 +45,7 @@ def populate(db_url, calculator):
 
 def test_only_verified_program_traces_become_examples(db_url, calculator):
     examples = populate(db_url, calculator)
-    assert sorted(e.problem_id for e in examples) == ["apples", "eggs", "train"]
+    assert sorted(e.problem_id for e in examples) == ["apples", "eggs", "train"]  # "wrong" has no consensus
     assert {e.program for e in examples} == {"print(3*5)", "print(4+6)", "print(60*3)"}
 
 
@@ -63,9 +76,9 @@ def test_retrieval_ranks_similar_and_excludes_own_problem(db_url, calculator):
 def test_examples_enter_prompt_and_trace(db_url, calculator):
     retriever = FewShotRetriever(populate(db_url, calculator))
     examples = retriever.retrieve("Sara has 2 apples and buys 9 more apples. How many apples?", 2)
-    llm = ScriptedLLM([program("print(11)"), "\\boxed{11}"])
+    llm = ScriptedLLM(brain("print(11)", "\\boxed{11}"))
     recorded = []
-    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(), recorder=recorded.append)
+    ctx = AgentContext(llm=llm, calculator=calculator, config=AgentConfig(verify=True), recorder=recorded.append)
     result = solve_problem("Sara has 2 apples and buys 9 more apples. How many apples?", ctx, examples=examples)
     assert result.answer == "11"
     solver_prompt = llm.calls[0]
@@ -74,3 +87,5 @@ def test_examples_enter_prompt_and_trace(db_url, calculator):
     assert solver_prompt[2] == {"role": "assistant", "content": f"```python\n{examples[0].program}\n```"}
     assert len(solver_prompt) == 2 + 2 * len(examples)
     assert recorded[0].meta["fewshot_ids"] == [e.trace_id for e in examples]
+    cot_prompts = [c for c in llm.calls if "```python" not in str(c[0]["content"])]
+    assert cot_prompts and all(len(c) == 2 for c in cot_prompts)  # examples are programs: only program prompts

@@ -2,10 +2,12 @@
 
 It reads the numbers of the problem in the chat messages (digits and number
 words, in order), recognises the template by its wording and answers with a
-program (program prompts) or a ``\\boxed{}`` chain of thought (the
-verification prompt).  So it solves perturbed variants correctly, as a good
-model would.  ``wrong_on_variants`` makes it answer one too many (in both
-routes, so the answer is still "verified") on any text but the seeds'.
+program (program prompts) or a ``\\boxed{}`` chain of thought (the chain of
+thought prompt).  So it solves perturbed variants correctly, as a good model
+would, and the agent's vote over its programs and its chain of thought reaches
+consensus.  ``wrong_on_variants`` makes it answer one too many (by every
+method, so the wrong answer still reaches consensus) on any text but the
+seeds'; ``cot_off_by`` makes the chain of thought disagree (no consensus).
 """
 
 from __future__ import annotations
@@ -63,11 +65,17 @@ def solve(text: str) -> tuple[str, str] | None:
     return None
 
 
+def is_feedback(content: str) -> bool:
+    """A user message the agent wrote after a reply: a program's output or a repair request."""
+    return content.startswith("```output") or "Reply with the corrected program" in content
+
+
 def problem_of(messages: list[dict]) -> str:
-    for m in messages:
+    """The problem: the last user message that is not feedback (few-shot examples come before it)."""
+    for m in reversed(messages):
         content = str(m.get("content") or "")
-        if m.get("role") == "user" and content.startswith("Problem:"):
-            return content.removeprefix("Problem:").strip()
+        if m.get("role") == "user" and not is_feedback(content):
+            return content.strip()
     return ""
 
 
@@ -75,10 +83,12 @@ class Brain:
     """``reply(messages)`` for :class:`fakes.ScriptedLLM`."""
 
     def __init__(self, *, wrong_on_variants: bool = False, seeds: tuple[str, ...] = (),
-                 cot_off_by: int = 0, answer_override: dict[str, str] | None = None):
+                 cot_off_by: int = 0, cot_off_on_variants: bool = False,
+                 answer_override: dict[str, str] | None = None):
         self.wrong_on_variants = wrong_on_variants
         self.seeds = set(seeds)
         self.cot_off_by = cot_off_by
+        self.cot_off_on_variants = cot_off_on_variants  # the chain of thought is off by one on all but the seeds
         self.answer_override = answer_override or {}
 
     def __call__(self, messages: list[dict]) -> str:
@@ -98,4 +108,6 @@ class Brain:
         boxed = self.answer_override.get(text, answer)
         if self.cot_off_by:
             boxed = str(Fraction(boxed) + self.cot_off_by)
+        elif self.cot_off_on_variants and text not in self.seeds:
+            boxed = str(Fraction(boxed) + 1)
         return f"Working it out step by step. \\boxed{{{boxed}}}"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from trace_factories import calc_trace, reason_trace
+from trace_factories import cot_trace, pot_trace
 
 from mathagent.datasets.conversation import build_conversation
 from mathagent.datasets.export import ExportOptions, run_export
-from mathagent.datasets.export_source import ExportFilters, ReplyView, ToolView, TraceView
+from mathagent.datasets.export_source import DerivationView, ExportFilters, ReplyView, ToolView, TraceView
 from mathagent.datasets.writers import JsonlWriter
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.store import add_trace, clean_text
@@ -22,9 +22,10 @@ ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=60)  
 def view(problem: str, code: str, stdout: str, response: str, answer: str) -> TraceView:
     return TraceView(id="t1", created_at=None, run_id=None, dataset=problem[:5], problem_id=None, strategy="agent",
                      sample_index=0, problem=problem, problem_hash="h", model=answer, answer=answer, verified=True,
-                     gold=None, correct=None, meta={"answer_route": "calc", "level": problem},
-                     checks_passed=1, tool_calls=(ToolView(0, code, stdout, "", "ok"),),
-                     replies=(ReplyView(0, "solve", response + "\n```python\n" + code + "\n```"),))
+                     gold=None, correct=None, meta={"level": problem}, checks_passed=1, level="consensus",
+                     agent_level="consensus", confidence=0.9, tool_calls=(ToolView(0, code, stdout, "", "ok"),),
+                     replies=(ReplyView(0, "pot", response + "\n```python\n" + code + "\n```"),),
+                     derivations=(DerivationView(0, "pot", "pot-plain@1", answer, True, 0, 0),))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -50,8 +51,8 @@ def test_every_line_is_json_for_any_unicode(tmp_path: Path, problem, code, stdou
 def test_database_round_trip_of_hostile_text(db_url_any, tmp_path):
     hostile = "nul\x00 lone\ud800 surrogate, emoji 🧮, RTL \u202e, CJK 数学, \u2028 line sep, \"quotes\" \\ back"
     with open_database(db_url_any) as f, session_scope(f) as s:
-        add_trace(s, calc_trace(hostile, f"print({hostile!r})", "1", stdout=hostile))
-        add_trace(s, reason_trace("reason " + hostile, hostile + " \\boxed{1}", "1"))
+        add_trace(s, pot_trace(hostile, f"print({hostile!r})", "1", stdout=hostile))
+        add_trace(s, cot_trace("reason " + hostile, hostile + " \\boxed{1}", "1"))
     for fmt in ("openai-chat", "trl", "sharegpt", "parquet"):
         res = run_export(db_url_any, ExportOptions(fmt=fmt, out=tmp_path / fmt / "", filters=ExportFilters()))
         assert res.stats.written == 2

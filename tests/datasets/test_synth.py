@@ -162,12 +162,20 @@ def test_draw_perturbation_keeps_order_or_gives_up():
 def test_as_number_and_seed_program():
     assert [as_number(s) for s in ("12", "12.0", "$1,000", "3/4", "x+1", None)] == [
         12, 12, 1000, Fraction(3, 4), None, None]
-    steps = [{"route": "calc", "status": "error", "input": "bad", "output": "Err"},
-             {"route": "calc", "status": "ok", "input": "print(5)", "output": "5\n"},
-             {"route": "calc", "status": "ok", "input": "print(18)", "output": "18\n"},
-             {"route": "reason", "status": "answer", "input": "", "output": "\\boxed{18}"}]
-    assert seed_program(steps, "18") == "print(18)"
-    assert seed_program(steps, "7") is None
+    steps = [{"index": 0, "route": "pot", "status": "error", "input": "bad", "output": "Err"},
+             {"index": 1, "route": "pot", "status": "ok", "input": "print(5)", "output": "5\n"},
+             {"index": 2, "route": "pot", "status": "ok", "input": "print(18)", "output": "18\n"},
+             {"index": 3, "route": "cot", "status": "answer", "input": "", "output": "\\boxed{18}"},
+             {"index": 4, "route": "repair", "status": "ok", "input": "print(9 * 2)", "output": "18\n"}]
+
+    def d(index, method, step, cluster, valid=True):
+        return {"index": index, "method": method, "step_index": step, "cluster": cluster, "valid": valid}
+
+    derivations = [d(0, "pot", 0, -1, False), d(1, "pot", 1, 1), d(2, "cot", 3, 0), d(3, "pot", 2, 0),
+                   d(4, "pot", 4, 0)]
+    assert seed_program(steps, derivations, "18") == "print(18)"  # the first program of the winning cluster
+    assert seed_program(steps, derivations, "7") is None
+    assert seed_program(steps, derivations[:3], "18") is None  # the winner is a chain of thought: no program
 
 
 # ------------------------------------------------------------------ the pipeline
@@ -181,7 +189,7 @@ SEEDS = [Problem("t/apples", "gsm8k", APPLES.format(a=5, b=3, c=4), "17"),
 
 
 def _synth(calculator, problems, brain=None, recorded=None, **settings):
-    ctx = AgentContext(llm=ScriptedLLM(brain or Brain()), calculator=calculator, config=AgentConfig(),
+    ctx = AgentContext(llm=ScriptedLLM(brain or Brain()), calculator=calculator, config=AgentConfig(verify=True),
                        recorder=recorded.append if recorded is not None else None)
     records: list[dict] = []
     report = synthesize(problems, ctx, SynthSettings(**settings), on_record=records.append)
@@ -199,8 +207,9 @@ def test_pipeline_keeps_variants_the_agent_solves_with_provenance(calculator):
     for rec in records:
         seed = next(p for p in SEEDS if p.id == rec["seed_id"])
         assert set(rec) >= {"id", "question", "answer", "seed_id", "seed_question", "seed_answer", "perturbation",
-                            "program", "agent_trace_id", "verified"}
+                            "program", "agent_trace_id", "verified", "level", "confidence"}
         assert rec["verified"] is True and rec["seed_question"] == seed.question and rec["seed_answer"] == seed.answer
+        assert rec["level"] == "consensus" and rec["confidence"] >= 0.9  # the agent's own, gold-free judgement
         assert rec["question"] != seed.question and rec["id"].startswith(f"synth/{seed.id}/")
         # the ground truth is right: an independent solution of the new text agrees
         assert equivalent(solve(rec["question"])[1], rec["answer"]) is True
@@ -217,9 +226,10 @@ def test_pipeline_keeps_variants_the_agent_solves_with_provenance(calculator):
     for rec in records:
         t = traces[rec["agent_trace_id"]]
         assert t.source == "synth" and t.problem_id == rec["id"] and t.gold == rec["answer"] and t.correct is True
+        assert (t.level, t.agent_level, t.verified) == ("gold", "consensus", True)  # graded against the truth
         assert t.meta["synth"]["seed_id"] == rec["seed_id"]
     seed_traces = [r for r in recorded if r.meta["synth"]["role"] == "seed"]
-    assert len(seed_traces) == 5 and all(t.correct is True for t in seed_traces)
+    assert len(seed_traces) == 5 and all(t.correct is True and t.level == "gold" for t in seed_traces)
 
 
 def test_integer_answers_stay_integers(calculator):
@@ -231,9 +241,22 @@ def test_integer_answers_stay_integers(calculator):
 
 def test_an_agent_that_gets_variants_wrong_keeps_nothing(calculator):
     brain = Brain(wrong_on_variants=True, seeds=tuple(p.question for p in SEEDS))
-    report, records = _synth(calculator, SEEDS[:3], brain=brain, variants=2, max_attempts=4)
+    recorded = []
+    report, records = _synth(calculator, SEEDS[:3], brain=brain, variants=2, max_attempts=4, recorded=recorded)
     assert records == [] and report.kept == 0 and report.seeds_used == 3
     assert report.rejects["agent_wrong"] == report.attempted == 12
+    # a wrong answer can reach consensus; graded against the computed truth, its trace is never verified
+    variants = [r for r in recorded if r.meta["synth"]["role"] == "variant"]
+    assert variants and all((r.agent_level, r.level, r.verified) == ("consensus", "unverified", False)
+                            for r in variants)
+
+
+def test_a_variant_without_consensus_is_not_kept(calculator):
+    # the chain of thought disagrees on the variants only: the programs' (right) answer has no consensus
+    seeds = SEEDS[:1]
+    brain = Brain(cot_off_on_variants=True, seeds=tuple(p.question for p in seeds))
+    report, records = _synth(calculator, seeds, brain=brain, variants=1, max_attempts=2)
+    assert records == [] and report.seeds_used == 1 and report.rejects["agent_unverified"] == 2
 
 
 def test_seed_rejections(calculator):
@@ -241,10 +264,14 @@ def test_seed_rejections(calculator):
     wrong_gold = Problem("t/gold", "gsm8k", APPLES.format(a=5, b=3, c=4), "18")
     report, records = _synth(calculator, [unsolvable, wrong_gold], variants=1)
     assert records == [] and dict(report.seed_rejects) == {"seed_no_answer": 1, "seed_wrong": 1}
-    report, _ = _synth(calculator, [SEEDS[0]], brain=Brain(cot_off_by=1), variants=1)
-    assert dict(report.seed_rejects) == {"seed_unverified": 1}
-    # without gold, the agent's verified answer is the seed answer
     no_gold = Problem("t/nogold", "gsm8k", APPLES.format(a=5, b=3, c=4), None)
+    # without gold, a seed needs the agent's own consensus: here the chain of thought disagrees
+    report, _ = _synth(calculator, [no_gold], brain=Brain(cot_off_by=1), variants=1)
+    assert dict(report.seed_rejects) == {"seed_unverified": 1}
+    # with gold, a right answer is enough (level gold), whatever the agent judged
+    report, _ = _synth(calculator, [SEEDS[0]], brain=Brain(cot_off_by=1), variants=1, max_attempts=1)
+    assert report.seeds_used == 1 and dict(report.seed_rejects) == {}
+    # without gold, the agent's consensus answer is the seed answer
     report, records = _synth(calculator, [no_gold], variants=1)
     assert report.kept == 1 and records[0]["seed_answer"] == "17"
 
@@ -300,7 +327,7 @@ def test_run_synth_writes_jsonl_samples_and_traces(calculator, tmp_path, db_url)
                        samples_file=tmp_path / "sample.md")
     settings = SessionSettings(backend=BackendSettings(backend="local"), db_url=db_url, cache_dir=tmp_path / "cache")
     with AgentSession(settings, llm=ScriptedLLM(Brain()), calculator=calculator) as session:
-        summary = run_synth(req, session, AgentConfig())
+        summary = run_synth(req, session, AgentConfig(verify=True))
     lines = [json.loads(x) for x in (tmp_path / "synthetic.jsonl").read_text("utf-8").splitlines()]
     assert summary["seeds"] == 3 and summary["kept"] == len(lines) == 6
     assert summary["yield"] == round(6 / summary["attempted"], 4)

@@ -37,6 +37,8 @@ class P:
 def make_spec(**kw) -> EvalSpec:
     base = {"dataset": "gsm8k", "data_path": "/x/test.jsonl", "dataset_sha256": "ab" * 32,
             "strategies": ("agent", "cot", "pot"), "prompts_version": "pot-v1", "code_version": "test",
+            # the agent confirms a one-method vote with another method: what the consensus level needs
+            "verify": True,
             # never the local model: a test that ran a spec by mistake fails fast for want of a server URL
             "backend": "openai", "model": "fake"}
     base.update(kw)

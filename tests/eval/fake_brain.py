@@ -10,15 +10,17 @@ program raise; ``mute`` makes the model answer without a program or a box.
 
 from __future__ import annotations
 
-import time
-
 import re
+import time
 
 
 def problem_of(messages: list[dict]) -> str:
-    for m in messages:
+    """The problem: the last user message that is not the agent's feedback (a program's output, a repair
+    request); few-shot examples come before it."""
+    for m in reversed(messages):
         content = str(m.get("content") or "")
-        if m.get("role") == "user" and content.startswith("Problem:"):
+        if m.get("role") == "user" and not (content.startswith("```output")
+                                            or "Reply with the corrected program" in content):
             return content
     return ""
 
@@ -26,10 +28,10 @@ def problem_of(messages: list[dict]) -> str:
 def reply(messages: list[dict]) -> str:
     system = str(messages[0].get("content") or "") if messages else ""
     problem = problem_of(messages)
-    total = sum(int(x) for x in re.findall(r"-?\d+", problem.removeprefix("Problem:")))
+    total = sum(int(x) for x in re.findall(r"-?\d+", problem))
     if "mute" in problem:
         return "I am not sure."
-    if "```python" in system:  # a program prompt (solve, repair or check)
+    if "```python" in system:  # a program prompt (a sample or its repair)
         if "crash" in problem:
             return "```python\nraise ValueError('no')\n```"
         return f"```python\n# add the numbers\nprint({total})\n```"

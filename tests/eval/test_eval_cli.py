@@ -71,7 +71,7 @@ def stored_run(db_url, tmp_path, small_data):
 
 
 @pytest.mark.parametrize("flag,value", [("--strategy", "pot"), ("--samples", "3"), ("--temperature", "0.7"),
-                                        ("--backend", "local"), ("--max-turns", "9"), ("--no-verify", None),
+                                        ("--backend", "local"), ("--max-samples", "9"), ("--no-verify", None),
                                         ("--order", "shuffled"), ("--level", "4,5")])
 def test_resume_refuses_options_that_contradict_the_stored_config(app, stored_run, db_url, flag, value):
     run_id, _ = stored_run
@@ -98,7 +98,7 @@ def test_report_command_writes_the_index(app, stored_run, db_url, tmp_path):
     res = invoke(app, ["report", run_id, "--out", str(out), "--json"], db_url)
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
-    assert payload == {"run_id": run_id, "index": str(out / "index.html"), "traces": 0}
+    assert payload == {"run_id": run_id, "index": str(out / "index.html"), "traces": 0, "figures": None}
     assert "Accuracy per strategy" in (out / "index.html").read_text()
 
 
@@ -138,15 +138,15 @@ def test_math_eval_with_samples_then_report(app, db_url, tmp_path):
     res = invoke(app, ["report", out["run_id"], "--out", str(tmp_path / "rep")], db_url)
     assert res.exit_code == 0, res.output
     index = (tmp_path / "rep" / "index.html").read_text()
-    assert "Accuracy by level" in index and "Prealgebra" in index and "maj@2" in index
+    assert "Accuracy by MATH level" in index and "Prealgebra" in index and "maj@2" in index
 
 
 def test_resume_with_a_larger_limit_extends_the_run_and_cache_hits_are_marked(app, db_url, tmp_path, monkeypatch,
                                                                              small_data):
-    """--limit 2, then --resume --limit 4 runs only problems 3-4; --cache serves cot/pot from the agent's calls."""
+    """--limit 2, then --resume --limit 4 runs only problems 3-4; --cache serves pot from the agent's calls."""
     import fake_brain
     from fault_server import FaultServer
-    from mathagent.traces.models import LLMCall, Trace
+    from mathagent.traces.models import LLMCallRow, Trace
     from sqlalchemy import select
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
@@ -166,13 +166,19 @@ def test_resume_with_a_larger_limit_extends_the_run_and_cache_hits_are_marked(ap
         stored = runner.runs.load_run(factory, run_id).config
         extended = [h for h in stored["history"] if h.get("event") == "extended"]
         assert stored["limit"] == 4 and [(h["previous_limit"], h["limit"]) for h in extended] == [(2, 4)]
-        by_strategy = {}
-        for strategy, flag in s.execute(select(Trace.strategy, LLMCall.cached).join(LLMCall.trace)
-                                        .where(Trace.run_id == run_id)):
-            by_strategy.setdefault(strategy, []).append(flag)
+        crash = s.scalars(select(Trace.problem_id).where(Trace.run_id == run_id,
+                                                         Trace.problem.like("%crash course%"))).first()
+        by_strategy: dict[str, dict[str, list[bool]]] = {}
+        for pid, strategy, flag in s.execute(select(Trace.problem_id, Trace.strategy, LLMCallRow.cached)
+                                             .join(LLMCallRow.trace).where(Trace.run_id == run_id)):
+            by_strategy.setdefault(strategy, {}).setdefault(pid, []).append(flag)
     assert set(by_strategy) == {"agent", "cot", "pot"}
-    assert not any(by_strategy["agent"])  # the agent ran first on each problem and generated everything
-    assert all(by_strategy["cot"]) and all(by_strategy["pot"])  # identical greedy requests: served from the cache
+    assert not any(f for flags in by_strategy["agent"].values() for f in flags)  # the agent ran first: all fresh
+    assert all(f for flags in by_strategy["pot"].values() for f in flags)  # the agent's greedy first program
+    # cot is served from the cache only where the agent drew a greedy chain of thought itself: the crash-course
+    # problem, whose programs crash, so its vote went on to a chain of thought; the others settled on programs
+    assert {pid for pid, flags in by_strategy["cot"].items() if all(flags)} == {crash}
+    assert not any(f for pid, flags in by_strategy["cot"].items() if pid != crash for f in flags)
 
 
 def test_math_eval_of_a_selection_then_resume_extends_it_in_the_same_order(app, db_url):

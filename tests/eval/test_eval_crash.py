@@ -55,7 +55,8 @@ def run_to_end(args: list[str], env: dict[str, str]) -> dict:
 
 
 def results(db: Path, run_id: str) -> dict[tuple, tuple]:
-    rows = query(db, "SELECT problem_id, strategy, sample_index, answer, correct, verified, status FROM traces "
+    rows = query(db, "SELECT problem_id, strategy, sample_index, answer, correct, verified, level, agent_level, status "
+                     "FROM traces "
                      f"WHERE run_id = '{run_id}'")
     return {r[:3]: r[3:] for r in rows}
 

@@ -1,4 +1,5 @@
-"""The HTML report: content, escaping of hostile text, and a headless-Chromium screenshot."""
+"""The HTML and Markdown report: content (levels, the confidence curve), escaping of hostile text, the figures
+file, and a headless-Chromium screenshot."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from mathagent.eval.failures import classify
 from mathagent.eval.report import safe_name, write_report
 from mathagent.eval.report_data import config_items, load_report_data, percentile
 from mathagent.traces.db import open_database, session_scope
-from mathagent.traces.records import StepRecord, ToolCallRecord, TraceRecord, VerificationRecord
+from mathagent.traces.records import Check, Derivation, Step, ToolCall, TraceRecord
 from mathagent.traces.store import add_trace
 
 XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
@@ -29,9 +30,12 @@ def hostile_trace(run_id: str) -> TraceRecord:
         run_id=run_id, dataset="math", problem_id=f"id{XSS}", strategy="agent", gold="2", correct=False,
         source="eval", seconds=0.5, meta={"level": f"Level {XSS}", "subject": "Algebra", "grade": {"status": "incorrect",
                                                                                                   "detail": XSS}},
-        steps=[StepRecord(0, "calc", f"print('{XSS}')", XSS, "ok", 3.0)],
-        tool_calls=[ToolCallRecord(0, "calculator", f"print('{XSS}')", XSS, "", "ok", 3.0)],
-        verifications=[VerificationRecord("cot_cross_check", "fail", XSS)])
+        level="unverified", agent_level="consensus", confidence=0.5,
+        steps=[Step(0, "pot", f"print('{XSS}')", XSS, "ok", 3.0)],
+        tool_calls=[ToolCall(0, "calculator", f"print('{XSS}')", XSS, "", "ok", 3.0)],
+        derivations=[Derivation(0, "pot", "pot-plain@1", f"2{XSS}", True, cluster=0),
+                     Derivation(1, "cot", "cot-plain@1", None, False, f"rejected {XSS}")],
+        checks=[Check("consensus", "fail", XSS)])
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +62,12 @@ def report_dir(tmp_path_factory) -> tuple[Path, str]:
 def test_report_content_and_escaping(report_dir):
     out, _ = report_dir
     index = (out / "index.html").read_text(encoding="utf-8")
-    for heading in ("Accuracy per strategy", "Accuracy by level", "Accuracy by subject", "Tool calls",
-                    "Failure categories", "Latency", "Attempts", "Strategies compared problem by problem"):
+    for heading in ("Accuracy per strategy", "Verification levels", "Confidence: precision and coverage",
+                    "Accuracy by MATH level", "Accuracy by subject", "Tool calls", "Failure categories", "Latency",
+                    "Attempts", "Strategies compared problem by problem"):
         assert f"<h2>{heading}</h2>" in index
-    assert index.count("<svg") == 3 and "95% Wilson CI" in index
+    assert index.count("<svg") == 4 and "95% Wilson CI" in index
+    assert "agent: precision and coverage by confidence threshold" in index
     assert "Content-Security-Policy" in index
     for category in ("wrong_answer", "sandbox_error", "parse_failure"):
         assert category in index
@@ -76,7 +82,8 @@ def test_report_content_and_escaping(report_dir):
     assert len(hostile) >= 1 + 3  # the hand-made trace and the three attempts at h1
     assert any("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in h for h in hostile)
     calc_page = next(h for h in hostile if "print(&#x27;&lt;script&gt;" in h)
-    assert "cot_cross_check" in calc_page and "Problem" in calc_page
+    assert "consensus" in calc_page and "Problem" in calc_page and "<h2>Derivations</h2>" in calc_page
+    assert "invalid: rejected &lt;script&gt;" in calc_page and "0 (winner)" in calc_page
     # a readable trace of a real attempt: code and its output
     p1_pot = [p.read_text(encoding="utf-8") for p in pages]
     assert any("# add the numbers" in h and "print(18)" in h for h in p1_pot)
@@ -147,9 +154,15 @@ def test_report_renders_in_headless_chromium(report_dir, tmp_path):
 
 def test_config_shows_what_a_run_stored_before_a_setting_existed_actually_used():
     config = make_spec().to_config()
-    del config["tie_break"]  # runs stored before the tie-break existed ran without it
-    assert dict(config_items(config))["tie_break"] is False
+    del config["prompts"]  # a run stored before --prompt existed used each method's default prompt
+    assert dict(config_items(config))["prompts"] == []
     assert [k for k, _ in config_items({"dataset": "gsm8k"})] == ["dataset"]  # not an eval spec: shown as stored
+    # a run of the earlier agent shows its own settings, never today's defaults it did not use
+    old = {**config, "schema": 1, "tie_break": True, "max_turns": 4}
+    for key in ("max_samples", "sample_temperature"):
+        del old[key]
+    shown = dict(config_items(old))
+    assert shown["tie_break"] is True and shown["max_turns"] == 4 and "max_samples" not in shown
 
 
 def test_markdown_tables_come_from_the_rows(report_dir):
@@ -157,13 +170,13 @@ def test_markdown_tables_come_from_the_rows(report_dir):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.startswith(f"## Run `{run_id}`: math, 8 problems")
     assert "- `prompts_version`: `pot-v1`" in md and "- `strategies`:" in md
-    assert "- `tie_break`: `True`" in md
+    assert "- `max_samples`: `12`" in md
     section = md.split("### Accuracy per strategy")[1].split("###")[0]
     rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines() if line.startswith("| ")}
     # the fake model's known results on the small set (EXPECTED_CORRECT); h1 and the hand-made agent row are wrong
     assert rows["agent"].split(" | ")[1] == "5 / 8" and rows["cot"].split(" | ")[1] == "4 / 7"
     assert rows["pot"].split(" | ")[1] == "4 / 7"
-    assert "| h1 | 7 | 8 ✗ (verified) | 8 ✗ | 8 ✗ |" in md
+    assert "| h1 | 7 | 8 ✗ (consensus) | 8 ✗ | 8 ✗ |" in md  # the agent's own level: a wrong consensus
     paired = md.split("### Strategies compared problem by problem")[1].split("###")[0]
     cells = {line.split(" | ")[0].lstrip("| "): [int(c) for c in line.split(" | ")[1:6]]
              for line in paired.splitlines() if line.startswith("| ") and " vs " in line and "A vs B" not in line}
@@ -171,6 +184,64 @@ def test_markdown_tables_come_from_the_rows(report_dir):
     n, both, only_agent, only_cot, neither = cells["agent vs cot"]
     # the hand-made agent row has no cot partner: 7 common problems, agent right on 5 of them, cot on 4
     assert n == 7 and both + only_agent == 5 and both + only_cot == 4 and both + only_agent + only_cot + neither == 7
-    assert "### Accuracy by level" in md and "### Accuracy by subject" in md
+    assert "### Accuracy by MATH level" in md and "### Accuracy by subject" in md
     assert "| p1 | 18 | 18 ✓" in md
     assert "<script" not in md and "&lt;script&gt;" in md  # model output never becomes raw HTML
+
+
+def test_levels_and_the_confidence_curve_come_from_the_agent_level_against_gold(report_dir):
+    """The figures file, the HTML and the Markdown all state the same per-level counts, computed from the rows."""
+    import json
+
+    out, run_id = report_dir
+    fig = json.loads((out / "levels.json").read_text(encoding="utf-8"))
+    assert (fig["run_id"], fig["strategy"], fig["attempts"]) == (run_id, "agent", 8)
+    with open_database(f"sqlite:///{out.parent / 'traces.db'}") as factory:
+        data = load_report_data(factory, run_id)
+    agent = [t for t in data.traces if t["strategy"] == "agent"]
+    for level in ("formal", "consensus", "unverified"):
+        mine = [t for t in agent if t["agent_level"] == level]
+        m = fig["levels"][level]
+        assert (m["n"], m["correct"], m["total"]) == (len(mine), sum(bool(t["correct"]) for t in mine), len(agent))
+    assert fig["levels"]["consensus"]["n"] >= 4  # p1, p4, p6, h1 (a wrong consensus) and the hand-made row
+    # the curve: each threshold covers the answered attempts with at least that confidence
+    scored = [t for t in agent if t["answer"] and t["confidence"] is not None]
+    for p in fig["curve"]:
+        covered = [t for t in scored if t["confidence"] >= p["threshold"]]
+        assert (p["n"], p["correct"]) == (len(covered), sum(bool(t["correct"]) for t in covered))
+    assert [p["threshold"] for p in fig["curve"]] == sorted({t["confidence"] for t in scored})
+    assert fig["threshold"] is None  # a wrong consensus at the top confidence: no threshold reaches 99%
+    md = (out / "report.md").read_text(encoding="utf-8")
+    m = fig["levels"]["consensus"]
+    assert f"| agent | consensus | {m['n']} | {m['correct']} |" in md
+    assert "### Confidence: precision and coverage (agent)" in md
+    assert "No confidence threshold reaches precision 99%" in md
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "consensus or stronger" in index and "No confidence threshold reaches precision 99%" in index
+
+
+def test_bench_verification_prints_the_same_figures_from_the_database(report_dir, tmp_path):
+    import json
+    import sys
+
+    out, run_id = report_dir
+    bench = Path(__file__).resolve().parents[2] / "bench" / "verification.py"
+    db = f"sqlite:///{out.parent / 'traces.db'}"
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(bench), *args], capture_output=True, text=True, timeout=300)
+
+    fig = json.loads((out / "levels.json").read_text(encoding="utf-8"))
+    as_json = run(run_id, "--db", db, "--json", "--out", str(tmp_path / "fig.json"))
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == fig == json.loads((tmp_path / "fig.json").read_text(encoding="utf-8"))
+    text = run(run_id, "--db", db, "--target", "0.5")
+    assert text.returncode == 0, text.stderr
+    assert "agent level against gold" in text.stdout and "consensus or stronger" in text.stdout
+    assert "Smallest confidence threshold reaching precision 50%" in text.stdout and "<- target" in text.stdout
+    for args, needle in (((run_id, "--db", db, "--strategy", "magic"), "no rows of strategy 'magic'"),
+                         (("nosuchrun", "--db", db), "no eval run"), ((run_id, "--db", db, "--target", "2"),
+                                                                          "--target must be in [0, 1]")):
+        bad = run(*args)
+        assert bad.returncode != 0 and bad.stderr.startswith("error: ") and needle in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) <= 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from eval_fixtures import EXPECTED_CORRECT, execution, make_spec
 from mathagent.eval import runner, runs
@@ -36,10 +38,14 @@ def test_full_run_records_graded_rows_and_resume_is_a_noop(small_problems, db_ur
             assert correct_ids(rows, strategy) == expected, strategy
         s = result.summary
         assert (s["agent"]["correct"], s["cot"]["correct"], s["pot"]["correct"]) == (5, 4, 4)
-        # agent: p1, p4, p6 verified by chain of thought; p2 vetoed (cot says 13); p3's check program crashed
+        # agent: p1, p4, p6 reach consensus (programs and the confirming chain of thought agree); p2's chain of
+        # thought dissents (13); p3's programs crash, so only its two chains of thought agree (one method)
         assert s["agent"]["verified_coverage"] == pytest.approx(3 / 6, abs=1e-6)
         assert s["agent"]["verified_precision"] == 1.0
         assert s["cot"]["verified_coverage"] == 0.0 and s["cot"]["verified_precision"] is None
+        levels = {(r.problem_id, r.strategy): (r.level, r.correct) for r in rows}
+        assert {p for (p, st), (lv, _) in levels.items() if lv == "consensus"} == {"p1", "p4", "p6"}
+        assert {lv for (p, st), (lv, _) in levels.items() if st != "agent"} == {"unverified"}
         assert s["agent"]["tokens"] > s["pot"]["tokens"] > 0
         stored = runs.load_run(factory, info.id)
         assert stored.status == "finished" and stored.finished_at is not None
@@ -67,7 +73,9 @@ def test_samples_use_their_own_seeds_and_report_k_metrics(small_problems, db_url
         ex = runner.Execution(session=execution(db_url, tmp_path).session, llm_factory=lambda: SeedSpy(reply))
         result = runner.run_items(factory, info, spec, small_problems[:2], ex)
     assert result.summary["pot"]["maj_at_k"] == 1.0 and result.summary["pot"]["pass_at_k"] == 1.0
-    assert sorted(seen) == [(0.5, 7), (0.5, 7), (0.5, 8), (0.5, 8)]
+    # sample i of a problem decodes with seed 7 + i offset by the problem's text (no two problems share a stream)
+    offsets = [zlib.crc32(p.question.encode("utf-8")) for p in small_problems[:2]]
+    assert sorted(seen) == sorted((0.5, (7 + i + o) % 2**31) for i in (0, 1) for o in offsets)
     assert make_spec(seed=None).sample_seed(3) is None
 
 

@@ -23,11 +23,18 @@ def test_config_round_trip_ignores_history_and_unknown_keys():
         EvalSpec.from_config({"dataset": "gsm8k"})
 
 
-def test_runs_stored_before_the_tie_break_resume_without_it():
+def test_runs_of_the_earlier_agent_are_read_but_never_resumed():
+    from mathagent.eval.runner import resume_spec
+    from mathagent.eval.runs import RunInfo
+
     config = make_spec().to_config()
-    assert config["tie_break"] is True
-    del config["tie_break"]
-    assert EvalSpec.from_config(config).tie_break is False
+    assert config["schema"] == 2 and config["max_samples"] == make_spec().max_samples
+    old = {**config, "schema": 1, "tie_break": True, "max_turns": 4}
+    del old["max_samples"]
+    assert EvalSpec.from_config(old).strategies == ("agent", "cot", "pot")  # readable (report, compare, export)
+    info = RunInfo("run-old", "gsm8k", "finished", old, None, None)
+    with pytest.raises(InputError, match="earlier agent"):
+        resume_spec(info, "gsm8k", old["dataset_sha256"])
 
 
 def test_the_selection_round_trips_and_older_runs_took_the_file_order():

@@ -90,7 +90,7 @@ CASES = [
     C("solve-binary-stdin", "solve", "binary", "solve", "-", stdin=bytes(range(256)) * 4),
     C("solve-utf8-arg", "solve", "utf8", "solve", BAD_UTF8, needle="UTF-8"),
     C("solve-utf8-stdin", "solve", "utf8", "solve", "-", stdin=b"caf\xe9 \xff", needle="UTF-8"),
-    C("solve-type-max-turns", "solve", "type", "solve", "2+2", "--max-turns", "abc", needle="--max-turns"),
+    C("solve-type-max-samples", "solve", "type", "solve", "2+2", "--max-samples", "abc", needle="--max-samples"),
     C("solve-db-unreachable", "solve", "db-unreachable", "solve", "2+2", "--db", PG_UNREACHABLE, *CLOSED_LLM,
       needle="database"),
     C("solve-db-readonly", "solve", "db-readonly", "solve", "2+2", "--db", "{ro}", *CLOSED_LLM),
@@ -110,6 +110,9 @@ CASES = [
     # -- doctor --------------------------------------------------------------------------------------
     C("doctor-type-extra-arg", "doctor", "type", "doctor", "--json", "yes", needle="unexpected extra argument"),
     C("doctor-unknown-option", "doctor", "type", "doctor", "--frobnicate", needle="--frobnicate"),
+    # -- prompts -------------------------------------------------------------------------------------
+    C("prompts-type-extra-arg", "prompts", "type", "prompts", "--json", "yes", needle="unexpected extra argument"),
+    C("prompts-unknown-option", "prompts", "type", "prompts", "--frobnicate", needle="--frobnicate"),
     # -- traces --------------------------------------------------------------------------------------
     C("traces-show-empty", "traces", "empty", "traces", "show", "", needle="no trace"),
     C("traces-show-huge", "traces", "huge", "traces", "show", "f" * 120_000, needle="not a trace id"),
@@ -187,6 +190,8 @@ CASES = [
     C("report-unknown-run", "report", "type", "report", "nosuchrun", "--out", "{out}"),
     C("report-utf8-id", "report", "utf8", "report", BAD_UTF8, "--out", "{out}", needle="UTF-8"),
     C("report-out-is-file", "report", "file", "report", "nosuchrun", "--out", "{bin}"),
+    C("report-target-out-of-range", "report", "type", "report", "r", "--target-precision", "2", "--out", "{out}",
+      needle="--target-precision"),
     C("report-db-unreachable", "report", "db-unreachable", "report", "r", "--db", PG_UNREACHABLE, "--out", "{out}",
       needle="database"),
     # -- regrade (if registered) ---------------------------------------------------------------------
@@ -227,6 +232,12 @@ CASES = [
       "--exclude", "{bin_jsonl}", needle="exclude file"),
     C("export-db-unreachable", "export", "db-unreachable", "export", "--format", "trl", "--out", "{out}",
       "--db", PG_UNREACHABLE, needle="database"),
+    C("export-min-level-unknown", "export", "type", "export", "--format", "trl", "--out", "{out}", "--min-level",
+      "platinum", needle="--min-level"),
+    C("export-precision-file-missing", "export", "file", "export", "--format", "trl", "--out", "{out}",
+      "--precision-file", "{missing}", needle="figures file"),
+    C("export-precision-file-binary", "export", "binary", "export", "--format", "trl", "--out", "{out}",
+      "--precision-file", "{bin}", needle="figures file"),
     # -- synth (if registered) -----------------------------------------------------------------------
     C("synth-type-variants", "synth", "type", "synth", "--from", "{gsm8k}", "--out", "{out}", "--variants", "lots",
       needle="--variants"),
@@ -380,7 +391,7 @@ def _seed_database(path: Path) -> str:
     from mathagent.traces.store import add_trace_once
 
     rec = TraceRecord(problem=SEED_PROBLEM, model="seed", backend="local", status="answered", answer="4",
-                      verified=True)
+                      verified=True, level="consensus", agent_level="consensus", confidence=0.95)
     with open_database(f"sqlite:///{path}") as factory:
         assert add_trace_once(factory, rec)
     return rec.id

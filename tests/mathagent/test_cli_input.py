@@ -53,7 +53,7 @@ def test_solve_nul_on_stdin(env):
 def test_unknown_backend_and_bad_option(env):
     proc = run_cli(["solve", "2+2", "--backend", "nope"], env=env, timeout=60)
     assert_clean_error(proc, "unknown backend")
-    proc = run_cli(["solve", "2+2", "--max-turns", "abc"], env=env, timeout=60)
+    proc = run_cli(["solve", "2+2", "--max-samples", "abc"], env=env, timeout=60)
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from mathagent.traces.db import open_database
-from mathagent.traces.records import StepRecord, ToolCallRecord, TraceRecord
+from mathagent.traces.records import Derivation, Step, ToolCall, TraceRecord
 from mathagent.traces.store import add_trace_once
 
 KEYS = [(f"p{i}", strategy) for i in range(12) for strategy in ("agent", "cot")]
@@ -17,8 +17,9 @@ KEYS = [(f"p{i}", strategy) for i in range(12) for strategy in ("agent", "cot")]
 def record(problem_id: str, strategy: str, worker: str) -> TraceRecord:
     return TraceRecord(problem=f"problem {problem_id}", model="m", backend="local", status="answered", answer="1",
                        run_id="run1", problem_id=problem_id, strategy=strategy, meta={"worker": worker},
-                       steps=[StepRecord(0, "calc", "print(1)", "1", "ok")],
-                       tool_calls=[ToolCallRecord(0, "calculator", "print(1)", "1\n", "", "ok", 1.0)])
+                       steps=[Step(0, "pot", "print(1)", "1", "ok")],
+                       tool_calls=[ToolCall(0, "calculator", "print(1)", "1\n", "", "ok", 1.0)],
+                       derivations=[Derivation(0, "pot", "pot-plain@1", "1", True, cluster=0)])
 
 
 def write_all(url: str, worker: str, offset: int) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from mathagent.traces.db import open_database, session_scope
-from mathagent.traces.models import EvalRun, Step, ToolCall, Trace
+from mathagent.traces.models import DerivationRow, EvalRun, StepRow, ToolCallRow, Trace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from concurrent_writer import KEYS, write_all  # noqa: E402
@@ -27,8 +27,9 @@ def _check(url: str, total_written: int) -> None:
     with open_database(url) as f, session_scope(f) as s:
         rows = s.execute(select(Trace.problem_id, Trace.strategy)).all()
         assert sorted(rows) == sorted(KEYS)  # each key exactly once
-        assert s.scalar(select(func.count()).select_from(Step)) == len(KEYS)  # no orphaned children
-        assert s.scalar(select(func.count()).select_from(ToolCall)) == len(KEYS)
+        assert s.scalar(select(func.count()).select_from(StepRow)) == len(KEYS)  # no orphaned children
+        assert s.scalar(select(func.count()).select_from(ToolCallRow)) == len(KEYS)
+        assert s.scalar(select(func.count()).select_from(DerivationRow)) == len(KEYS)
     assert total_written == len(KEYS)  # every key reported written exactly once overall
 
 

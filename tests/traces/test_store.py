@@ -9,18 +9,26 @@ from mathagent.errors import DatabaseError
 from mathagent.traces import store
 from mathagent.traces.db import (current_revision, head_revision, make_engine, open_database, prepare_database,
                                  session_scope)
-from mathagent.traces.records import (LLMCallRecord, StepRecord, ToolCallRecord, TraceRecord,
-                                      VerificationRecord)
+from mathagent.traces.records import PARTS, Check, Derivation, LLMCall, Step, ToolCall, TraceRecord, as_json
 
 
 def sample_record(**kw) -> TraceRecord:
     base = dict(problem="What is 2+2?", model="m", backend="local", status="answered", answer="4", verified=True,
-                steps=[StepRecord(0, "calc", "print(2+2)", "4\n", "ok", 12.0),
-                       StepRecord(1, "reason", "cot", "\\boxed{4}", "answer", 40.0)],
-                tool_calls=[ToolCallRecord(0, "calculator", "print(2+2)", "4\n", "", "ok", 12.0)],
-                llm_calls=[LLMCallRecord(0, "solve", [{"role": "user", "content": "2+2"}], "```python...", 5, 6,
-                                         "stop", 30.0)],
-                verifications=[VerificationRecord("cot_cross_check", "pass", "equivalent")])
+                level="consensus", agent_level="consensus", confidence=0.9375,
+                steps=[Step(0, "pot", "print(2+2)", "4\n", "ok", 12.0),
+                       Step(1, "cot", "chain of thought", "\\boxed{4}", "answer", 40.0),
+                       Step(2, "vote", "2 derivations", "4 ×2 (pot+cot)", "settled", 0.1)],
+                tool_calls=[ToolCall(0, "calculator", "print(2+2)", "4\n", "", "ok", 12.0)],
+                llm_calls=[LLMCall(0, "pot", [{"role": "user", "content": "2+2"}], "```python...", 5, 6,
+                                   "stop", 30.0, batch=4, prompt="pot-plain@1"),
+                           LLMCall(1, "cot", [{"role": "user", "content": "2+2"}], "\\boxed{4}", 5, 9, "stop", 40.0,
+                                   prompt="cot-plain@1")],
+                checks=[Check("consensus", "pass", "4 ×2 (pot+cot)"),
+                        Check("smt_equation_claim", "inconclusive", "not one equation", independent=True, formal=True)],
+                derivations=[Derivation(0, "pot", "pot-plain@1", "4", True, cluster=0, step_index=0),
+                             Derivation(1, "cot", "cot-plain@1", "4", True, cluster=0, step_index=1),
+                             Derivation(2, "pot", "pot-plain@1", None, False, "the program ended with error",
+                                        cluster=-1, step_index=0)])
     base.update(kw)
     return TraceRecord(**base)
 
@@ -33,10 +41,26 @@ def test_roundtrip_with_children(db_url_any):
         with session_scope(f) as s:
             d = store.trace_to_dict(store.find_trace(s, rec.id))
     assert d["answer"] == "4" and d["verified"] is True
-    assert [x["route"] for x in d["steps"]] == ["calc", "reason"]
-    assert d["tool_calls"][0]["code"] == "print(2+2)"
+    assert (d["level"], d["agent_level"], d["confidence"]) == ("consensus", "consensus", 0.9375)
+    for name in PARTS:  # every part comes back with exactly its record's fields and values
+        assert d[name] == [as_json(part) for part in getattr(rec, name)], name
+    assert [x["route"] for x in d["steps"]] == ["pot", "cot", "vote"]
     assert d["llm_calls"][0]["messages"] == [{"role": "user", "content": "2+2"}]
-    assert d["verification"] == [{"name": "cot_cross_check", "verdict": "pass", "detail": "equivalent"}]
+    assert d["checks"][1] == {"name": "smt_equation_claim", "verdict": "inconclusive", "detail": "not one equation",
+                              "independent": True, "formal": True}
+    assert [(x["index"], x["cluster"], x["valid"]) for x in d["derivations"]] == [(0, 0, True), (1, 0, True),
+                                                                               (2, -1, False)]
+
+
+def test_verified_only_lists_consensus_or_stronger(db_url_any):
+    with open_database(db_url_any) as f:
+        with session_scope(f) as s:
+            for lv in ("gold", "formal", "consensus", "unverified"):
+                store.add_trace(s, sample_record(id=f"t_{lv}", level=lv, verified=lv != "unverified"))
+        with session_scope(f) as s:
+            assert sorted(t.id for t in store.list_traces(s, verified_only=True)) == ["t_consensus", "t_formal",
+                                                                                       "t_gold"]
+            assert len(store.list_traces(s)) == 4
 
 
 def test_prefix_lookup_and_ambiguity(db_url_any):
@@ -81,7 +105,8 @@ def test_migrations_create_schema_and_wal(db_url_any, tmp_path):
     assert current_revision(engine) is None
     assert prepare_database(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
-    assert {"traces", "steps", "tool_calls", "llm_calls", "verifications", "eval_runs", "alembic_version"} <= tables
+    assert {"traces", "steps", "tool_calls", "llm_calls", "verifications", "derivations", "eval_runs",
+            "alembic_version"} <= tables
     if engine.dialect.name == "sqlite":
         with engine.connect() as c:
             assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
