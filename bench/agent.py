@@ -26,7 +26,6 @@ import argparse
 import json
 import statistics
 import time
-import zlib
 from dataclasses import replace
 from pathlib import Path
 

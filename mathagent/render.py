@@ -31,7 +31,7 @@ def print_steps(con, steps: list[dict[str, Any]]) -> None:
             con.print(Panel(Text(step["input"].strip()[:3000]), title=title, title_align="left"))
             con.print(Text("output: ", style="dim") + Text(step["output"].strip()[:2000]))
         else:
-            con.print(Panel(Text(n(step["output"].strip()[:3000])), title=title, title_align="left"))
+            con.print(Panel(Text(step["output"].strip()[:3000]), title=title, title_align="left"))
 
 
 def print_derivations(con, derivations: list[dict[str, Any]]) -> None:

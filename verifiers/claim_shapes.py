@@ -205,7 +205,7 @@ _RESIDUE = [
     ("remainder", re.compile(rf"(?:What is|Find|Compute|Determine|Calculate) the (?:whole number )?remainder when "
                              rf"(?:the (?:sum|product|number) )?{_num_or_math('e')} is divided by "
                              rf"{_num_or_math('n')}\s*{_Q}")),
-    ("pmod", re.compile(rf"(?:What is|Find|Compute|Determine|Evaluate) (?:the residue of )?"
+    ("pmod", re.compile(r"(?:What is|Find|Compute|Determine|Evaluate) (?:the residue of )?"
                         r"\$(?P<e>[^$]+?)\s*\\pmod\s*\{?\s*(?P<n>\d+)\s*\}?\s*\$\s*[?.]")),
     ("units_digit", re.compile(rf"(?:What is|Find|Determine) the (?:units|ones) digit of "
                                rf"(?:the (?:sum|product|number) )?{_num_or_math('e')}\s*{_Q}")),
@@ -249,7 +249,7 @@ _ROOTS = [
     ("roots_diff", re.compile(rf"(?:What is|Find|Compute) the positive difference between the (?:two )?"
                               rf"(?:solutions|roots) (?:of|to) (?:the equation )?{_m('h')}\s*[?.]")),
 ]
-_INTEGERS = rf"(?:(?P<adj>positive|negative|nonnegative|non-negative) )?integer(?:s| values of| solutions)?"
+_INTEGERS = r"(?:(?P<adj>positive|negative|nonnegative|non-negative) )?integer(?:s| values of| solutions)?"
 _COUNT = [
     ("count_satisfy", re.compile(rf"How many {_INTEGERS},? (?:{_V},? )?(?:satisfy|are solutions to|are there that satisfy|"
                                  rf"are in the solution set of|satisfy both) (?:the inequality )?(?P<hyps>.+?)\s*\?")),

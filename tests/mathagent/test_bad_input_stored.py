@@ -20,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
 from cli_helpers import run_cli  # noqa: E402
-from trace_factories import calc_trace  # noqa: E402
+from trace_factories import pot_trace  # noqa: E402
 
 from mathagent.terminal import neutralise, safe  # noqa: E402
 
@@ -45,7 +45,7 @@ def _seed(db: Path, run_config: str | None = None) -> tuple[str, str]:
     text = " ".join(HOSTILE.values())
     with open_database(f"sqlite:///{db}") as factory:
         run = create_run(factory, "gsm8k", {"strategies": ["agent"], "samples": 1})
-        rec = calc_trace(f"What is 2+2? {text}", f"print(4)  # {text}", f"4 {text}", stdout=f"4 {text}\n",
+        rec = pot_trace(f"What is 2+2? {text}", f"print(4)  # {text}", f"4 {text}", stdout=f"4 {text}\n",
                          run_id=run.id, dataset="gsm8k", problem_id=f"gsm8k/x/{HOSTILE['C1 CSI']}", strategy="agent",
                          gold="4")
         assert add_trace_once(factory, rec)
