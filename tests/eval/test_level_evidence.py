@@ -62,8 +62,8 @@ SOLVES = [  # (problem, model, strategy): each a different way to a level
     ("A course costs 30 dollars plus 10 dollars for books. What is the total?", model(None, "40", crash=True),
      "agent"),                                                                                        # one method
     ("A mute parrot ate 2 seeds and then 9 seeds. How many seeds?", model(None, None), "agent"),      # no answer
-    ("Solve for x: 3*x + 7 = 25.", model("6", "6"), "agent"),                                         # formal claim
-    ("Solve for y: 2*y + 1 = 9.", model("5", "5"), "agent"),                     # agreeing, formally refuted
+    ("Solve for $x$: $3x + 7 = 25$.", model("6", "6"), "agent"),                                         # formal claim
+    ("Solve for $y$: $2y + 1 = 9$.", model("5", "5"), "agent"),                     # agreeing, formally refuted
     ("theorem t (x : ℝ) (h : 3*x + 7 = 25) : x = 6 := by sorry", model(None, None), "agent"),  # formal statement
     ("Ann read 20 pages and then 25 pages. How many pages did she read?", model("45", "45"), "pot"),
     ("Ann read 20 pages and then 25 pages. How many pages did she read?", model("45", "45"), "cot"),
