@@ -93,8 +93,12 @@ def check_equation_claim(problem: str, answer: str, timeout_s: float = 5.0) -> C
     if residual != 0:
         return CheckResult(NAME, "fail", f"{var} = {ans} does not satisfy {lean} (residual {residual})")
     from mathagent.verifiers.formal.api import check_claim
+    from mathagent.verifiers.formal.errors import MalformedStatement
 
-    verdict = check_claim([lean], f"{var} = {ans}", {var: "ℝ"}, timeout_s=timeout_s)
+    try:
+        verdict = check_claim([lean], f"{var} = {ans}", {var: "ℝ"}, timeout_s=timeout_s)
+    except MalformedStatement as exc:  # the equation, read from model output, is not well-formed Lean
+        return CheckResult(NAME, "inconclusive", f"{var} = {ans} satisfies {lean}; SMT: {exc.message}")
     if verdict.kind == "proved":
         return CheckResult(NAME, "pass", f"{verdict.label}: every real {var} with {lean} equals {ans}")
     if verdict.kind == "refuted":
