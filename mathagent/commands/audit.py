@@ -24,7 +24,7 @@ def audit_minif2f(
                               help="Folder of miniF2F .lean files, or a JSONL with name/formal_statement."),
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=600.0,
                                   help="Per-statement budget in seconds: a deterministic z3 resource limit of that "
-                                       "size decides (the wall clock stops a check only at 4x + 2 s)."),
+                                       "size decides (the wall clock stops a check only at 10x + 5 s)."),
     limit: int = typer.Option(0, "--limit", envvar=env("limit"), min=0, help="Check only the first N (0: all)."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:

@@ -47,7 +47,7 @@ def prove(
                                        help="Search budget: node expansions."),
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=3600.0,
                                   help="Per-goal budget in seconds: a deterministic z3 resource limit of that size "
-                                       "decides (the wall clock stops a check only at 4x + 2 s)."),
+                                       "decides (the wall clock stops a check only at 10x + 5 s)."),
     rlimit: Optional[int] = typer.Option(None, "--rlimit", envvar=env("rlimit"), min=1,
                                          help="z3 resource limit (overrides the one --timeout implies)."),
     project: Optional[Path] = typer.Option(None, "--lean-project", envvar=env("lean_project"),

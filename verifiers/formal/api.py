@@ -26,8 +26,8 @@ MAX_STATEMENT_CHARS = 200_000  # miniF2F/ProofNet statements with their headers 
 # z3 resource units per second of solver time, measured on miniF2F valid on an idle development machine
 # (bench/smt.py --calibrate): `timeout_s` keeps its old meaning, as a deterministic budget.
 RLIMIT_PER_SECOND = 8_000_000
-WALL_FACTOR = 4.0
-WALL_SLACK_S = 2.0
+WALL_FACTOR = 10.0
+WALL_SLACK_S = 5.0
 _TYPE_WORDS = {
     "nat": "ℕ", "n": "ℕ", "ℕ": "ℕ", "natural": "ℕ", "int": "ℤ", "z": "ℤ", "ℤ": "ℤ", "integer": "ℤ",
     "rat": "ℚ", "q": "ℚ", "ℚ": "ℚ", "rational": "ℚ", "real": "ℝ", "r": "ℝ", "ℝ": "ℝ",

@@ -96,7 +96,7 @@ def test_budget_is_a_deterministic_rlimit_and_the_wall_clock_only_an_outer_bound
             "x ^ 2 + y ^ 2 + z ^ 2 < 10 := by sorry")
     start = time.monotonic()
     v = check_statement(stmt, timeout_s=0.5, rlimit=200_000)
-    assert time.monotonic() - start < 0.5 * 4 + 2 + 2.0  # the outer bound, with slack for a loaded machine
+    assert time.monotonic() - start < 0.5 * 10 + 5 + 2.0  # the outer bound, with slack for a loaded machine
     assert isinstance(v, Unknown) and v.stopped_by == "rlimit" and "rlimit 200000" in v.reason
     again = check_statement(stmt, timeout_s=0.5, rlimit=200_000)
     assert (again.kind, again.reason, again.stopped_by) == (v.kind, v.reason, v.stopped_by)
