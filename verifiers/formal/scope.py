@@ -118,15 +118,15 @@ def fresh_bound_names(thm: Theorem, variables: set[str]) -> Theorem:
     # binder is spelled that way: fresh() records every name it hands out.
     free: set[str] = {n for n, _t, _b in thm.binders}
     for _n, ty, _b in thm.binders:
-        _free_names(ty, free)
-    _free_names(thm.goal, free)
+        free_names(ty, free)
+    free_names(thm.goal, free)
     r = _Renamer(free)
     binders = tuple((n, r.expr(ty, {}), b) for n, ty, b in thm.binders)
     goal = r.expr(thm.goal, {})
     return Theorem(thm.name, binders, goal)  # type: ignore[arg-type]
 
 
-def _free_names(e: Expr | None, out: set[str]) -> None:
+def free_names(e: Expr | None, out: set[str]) -> None:
     """Identifiers occurring free in e (with the heads of dotted names)."""
     _free_rec(e, frozenset(), out, [0])
 

@@ -142,7 +142,7 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
         return Unknown(BACKEND, SMT_LABEL, run.why(s), ms(), run.stopped_by)
     # unsat: the goal follows.  Are the hypotheses consistent?
     named = [(n, h) for n, h in hyps]
-    if not named:
+    if not named and not pb.quantified:
         return Proved(BACKEND, SMT_LABEL, ms())
     v = run.solver(0.4)
     v.set("unsat_core", True)
@@ -154,6 +154,17 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
         trackers[str(t)] = n
         v.assert_and_track(h.translate(run.ctx), t)
     r3 = run.check(v)
+    if r3 != z3.unsat and inexact and pb.quantified and pb.quantified_complete and not pb.tr.inexact:
+        # A model of the instances is not a model of the ∀-hypotheses: ask again with their exact forms.
+        if not quantified_query:
+            for ax in pb.tr.global_axioms:
+                run.add(v, ax)
+        for i, (n, q) in enumerate(pb.quantified):
+            t = z3.Bool(f"__q{i}", run.ctx)
+            trackers[str(t)] = n
+            v.assert_and_track(q.translate(run.ctx), t)
+        r3 = run.check(v)
+        inexact = [] if r3 == z3.sat else inexact
     if r3 == z3.unsat:
         core: list[str] = []
         for c in v.unsat_core():
@@ -163,8 +174,13 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
         names = ", ".join(core) or "the hypotheses"
         return Vacuous(BACKEND, SMT_LABEL, f"hypotheses {names} are contradictory, so any goal follows",
                        tuple(core), ms())
-    note = "" if r3 == z3.sat else ("goal follows, but consistency of the hypotheses was not established "
-                                     f"({run.why(v)})")
+    if r3 == z3.sat and not inexact:
+        note = ""
+    elif r3 == z3.sat:
+        note = ("goal follows; the hypotheses were found consistent only at instances of the ∀-hypotheses "
+                f"({'; '.join(inexact)}), so they may still be contradictory")
+    else:
+        note = f"goal follows, but consistency of the hypotheses was not established ({run.why(v)})"
     return Proved(BACKEND, SMT_LABEL, ms(), note)
 
 

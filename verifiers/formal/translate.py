@@ -31,6 +31,7 @@ from mathagent.verifiers.formal.elaborate import (
 )
 from mathagent.verifiers.formal.errors import OutOfBudget, Refusal
 from mathagent.verifiers.formal.primes import IsPrime, NotPrime, primality
+from mathagent.verifiers.formal.scope import free_names
 from mathagent.verifiers.formal.syntax import (
     App, Ascribe, BigOp, BinOp, Binder, Collection, Expr, Ident, Lambda, ModEq, Num, Proj, Quant,
     SetBuilder, UnOp, show,
@@ -963,10 +964,8 @@ def _digits(b: int, n: int) -> list[int]:
 
 def free_names_of(e: Expr) -> set[str]:
     """Free identifiers of e (heads of dotted names included)."""
-    from mathagent.verifiers.formal.scope import _free_names
-
     out: set[str] = set()
-    _free_names(e, out)
+    free_names(e, out)
     return out
 
 

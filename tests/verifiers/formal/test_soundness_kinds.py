@@ -129,3 +129,25 @@ def test_definition_expansion_avoids_capture(stmt, wanted):
 def test_composite_is_refuted_with_its_factor():
     v = verdict(": Nat.Prime 318665857834031151167461", 10.0)
     assert v.counterexample == {"Nat.Prime 318665857834031151167461": "false (399165290221 · 798330580441)"}
+
+
+# Hypotheses that are only ∀-forms (no ground hypothesis): "proved" must not claim they are consistent.
+# Their instances can be satisfiable while the ∀-forms contradict each other (a cubic equal to a quadratic
+# everywhere); the exact forms decide it.  A contradiction makes any goal and its negation follow.
+ONLY_FORALL = [
+    ("(a b c : ℝ) (f : ℝ → ℝ) (h₀ : ∀ x, f (x + 3) = 3 * x ^ 2 + 7 * x + 4) (h₁ : ∀ x, f x = a * x ^ 3 + b * x + c) :"
+     " a + b + c = 2", "vacuous"),
+    ("(a b c : ℝ) (f : ℝ → ℝ) (h₀ : ∀ x, f (x + 3) = 3 * x ^ 2 + 7 * x + 4) (h₁ : ∀ x, f x = a * x ^ 3 + b * x + c) :"
+     " a + b + c ≠ 2", "vacuous"),
+    ("(f : ℝ → ℝ) (h₀ : ∀ x, f x = 2 * x) (h₁ : ∀ x, f x = 3 * x + 1) : f 1 = 7", "vacuous"),
+    ("(a b c : ℝ) (f : ℝ → ℝ) (h₀ : ∀ x, f (x + 3) = 3 * x ^ 2 + 7 * x + 4) (h₁ : ∀ x, f x = a * x ^ 2 + b * x + c) :"
+     " a + b + c = 2", "proved"),
+]
+
+
+@pytest.mark.parametrize("stmt, wanted", ONLY_FORALL)
+def test_consistency_of_forall_hypotheses_is_checked_on_their_exact_forms(stmt, wanted):
+    v = verdict(stmt)
+    assert v.kind == wanted, (stmt, v)
+    if v.kind == "proved":
+        assert v.note == "", v  # consistency established, not assumed
