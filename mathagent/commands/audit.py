@@ -23,7 +23,8 @@ def audit_minif2f(
     data: Path = typer.Option(..., "--data", envvar=env("data"),
                               help="Folder of miniF2F .lean files, or a JSONL with name/formal_statement."),
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=600.0,
-                                  help="Per-statement SMT time limit in seconds."),
+                                  help="Per-statement budget in seconds: a deterministic z3 resource limit of that "
+                                       "size decides (the wall clock stops a check only at 10x + 5 s)."),
     limit: int = typer.Option(0, "--limit", envvar=env("limit"), min=0, help="Check only the first N (0: all)."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
@@ -47,6 +48,9 @@ def audit_minif2f(
         con.print(f"  [red]{r.verdict.kind:8}[/] {escape(n(r.name))}: {escape(n(str(r.verdict.reason)))}")
     con.print(escape(n(markdown_table(summary))))
     con.print(f"median {summary['median_ms']} ms, p90 {summary['p90_ms']} ms per statement")
+    if summary["unsupported_constructs"]:
+        top = ", ".join(f"{k} {c}" for k, c in list(summary["unsupported_constructs"].items())[:8])
+        con.print(f"unsupported constructs: {escape(n(top))}")
 
 
 def check_all(data: Path, *, limit: int | None, timeout_s: float):

@@ -1,7 +1,9 @@
 """`mathagent prove`: check a Lean 4 statement.
 
 `--backend smt` (default) runs the z3 translation and labels its verdict
-"SMT-checked".  `--backend lean` needs a real Lean toolchain with Mathlib and
+"SMT-checked" (a refusal, `unsupported: <construct>`, is "not checked").  Text
+that is not a well-formed Lean declaration (unbalanced brackets, truncated, no
+declaration) is bad input: a one-line error and exit code 2.  `--backend lean` needs a real Lean toolchain with Mathlib and
 the REPL (see docker/); it checks the file as written with the Lean REPL and
 reports "Lean-verified" only when Lean accepts a proof without `sorry`.
 """
@@ -44,17 +46,23 @@ def prove(
     max_expansions: int = typer.Option(64, "--max-expansions", envvar=env("max_expansions"), min=1, max=10_000,
                                        help="Search budget: node expansions."),
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=3600.0,
-                                  help="Per-goal time limit in seconds."),
+                                  help="Per-goal budget in seconds: a deterministic z3 resource limit of that size "
+                                       "decides (the wall clock stops a check only at 10x + 5 s)."),
+    rlimit: Optional[int] = typer.Option(None, "--rlimit", envvar=env("rlimit"), min=1,
+                                         help="z3 resource limit (overrides the one --timeout implies)."),
     project: Optional[Path] = typer.Option(None, "--lean-project", envvar=env("lean_project"),
                                            help="Lean project with Mathlib and the REPL (for --backend lean)."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Prove, refute or flag a Lean 4 statement (SMT by default; Lean where installed)."""
-    from mathagent.verifiers.formal import check_statement, verdict_to_dict
+    from mathagent.verifiers.formal import MalformedStatement, check_statement, verdict_to_dict
 
     text = _read_statement(path, statement)
     if backend == "smt":
-        verdict = check_statement(text, timeout)
+        try:
+            verdict = check_statement(text, timeout, rlimit=rlimit)
+        except MalformedStatement as exc:
+            raise InputError(exc.message, exc.fix) from None
     elif backend == "lean":
         from mathagent.verifiers.lean import LeanUnavailable, check_with_repl
 
@@ -72,9 +80,15 @@ def prove(
         return
     from rich.console import Console
 
+    from rich.markup import escape
+
     style = {"proved": "green", "refuted": "red", "vacuous": "yellow"}.get(verdict.kind, "cyan")
+    if verdict.kind == "unsupported":  # the reason reads "unsupported: <construct> (...)"
+        Console().print(f"[bold {style}]{escape(verdict.reason)}[/] ({verdict.label}, {verdict.backend}, "
+                        f"{verdict.elapsed_ms:.0f} ms)", highlight=False)
+        return
     Console().print(f"[bold {style}]{verdict.kind}[/] ({verdict.label}, {verdict.backend}, "
-                    f"{verdict.elapsed_ms:.0f} ms): {verdict.reason}", highlight=False)
+                    f"{verdict.elapsed_ms:.0f} ms): {escape(verdict.reason)}", highlight=False)
 
 
 def _search(text: str, project: Optional[Path], timeout: float, max_expansions: int):

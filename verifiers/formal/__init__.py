@@ -2,13 +2,15 @@
 
 Public interface (imports are cheap; z3 loads on first check):
 
-* ``check_statement(lean_text, timeout_s=5.0) -> Verdict``
+* ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None) -> Verdict`` (raises ``MalformedStatement``
+  for text that is not a Lean declaration)
 * ``check_claim(hyps, goal, var_types, timeout_s=5.0) -> Verdict``
 * ``audit_statements(records, timeout_s=5.0) -> list[AuditResult]`` and ``summarize(results)``
 * ``load_statements(path) -> list[StatementRecord]`` (folder of .lean files or miniF2F JSONL)
 
 Verdicts: ``Proved | Refuted | Vacuous | Unknown | Unsupported`` with ``backend``
-and ``label`` (always "SMT-checked" here).
+and ``label`` ("SMT-checked" here; "not checked" on ``Unsupported``, whose reason
+is "unsupported: <construct>").
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from mathagent.verifiers.formal.api import check_claim, check_statement, claim_to_lean
-from mathagent.verifiers.formal.errors import FormalInputError
+from mathagent.verifiers.formal.errors import FormalInputError, MalformedStatement
 from mathagent.verifiers.formal.verdicts import (
-    LEAN_LABEL, SMT_LABEL, VERDICT_KINDS, Proved, Refuted, Unknown, Unsupported, Vacuous, Verdict,
-    verdict_to_dict,
+    LEAN_LABEL, SMT_LABEL, UNCHECKED_LABEL, VERDICT_KINDS, Proved, Refuted, Unknown, Unsupported, Vacuous,
+    Verdict, verdict_to_dict,
 )
 
 __all__ = [
     "check_statement", "check_claim", "claim_to_lean", "audit_statements", "summarize", "load_statements",
-    "AuditResult", "StatementRecord", "FormalInputError", "Proved", "Refuted", "Vacuous", "Unknown",
-    "Unsupported", "Verdict", "VERDICT_KINDS", "SMT_LABEL", "LEAN_LABEL", "verdict_to_dict",
+    "AuditResult", "StatementRecord", "FormalInputError", "MalformedStatement", "Proved", "Refuted", "Vacuous",
+    "Unknown", "Unsupported", "Verdict", "VERDICT_KINDS", "SMT_LABEL", "LEAN_LABEL", "UNCHECKED_LABEL",
+    "verdict_to_dict",
 ]
 
 

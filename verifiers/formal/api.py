@@ -3,8 +3,14 @@
 `check_statement(lean_text)` checks a Lean 4 theorem statement;
 `check_claim(hyps, goal, var_types)` checks an informal claim written with
 Lean-like formulas (e.g. hyps=["3*x + 7 = 25"], goal="x = 6",
-var_types={"x": "ℝ"}).  Both return a verdict and never raise for statements
-outside the fragment (those are `Unsupported` with a reason).
+var_types={"x": "ℝ"}).  Both return a verdict for every well-formed statement
+(one outside the fragment is `Unsupported`, naming the construct) and raise
+`MalformedStatement` for text that is not a Lean declaration at all.
+
+Budgets: the verdict is decided under z3's deterministic resource limit
+(`rlimit`, by default `RLIMIT_PER_SECOND * timeout_s`) and deterministic
+translation budgets, so it does not depend on machine load; the wall clock,
+`WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds, is only the outer safety bound.
 """
 
 from __future__ import annotations
@@ -12,11 +18,16 @@ from __future__ import annotations
 import threading
 import time
 
-from mathagent.verifiers.formal.errors import Refusal
+from mathagent.verifiers.formal.errors import OutOfBudget, Refusal
 from mathagent.verifiers.formal.verdicts import SMT_LABEL, Unknown, Unsupported, Verdict
 
-_LOCK = threading.Lock()  # z3's default context is shared process-wide
+_LOCK = threading.Lock()  # the translation builds terms in z3's shared main context
 MAX_STATEMENT_CHARS = 200_000  # miniF2F/ProofNet statements with their headers are a few kB
+# z3 resource units per second of solver time, measured on miniF2F valid on an idle development machine
+# (bench/smt.py --calibrate): `timeout_s` keeps its old meaning, as a deterministic budget.
+RLIMIT_PER_SECOND = 8_000_000
+WALL_FACTOR = 10.0
+WALL_SLACK_S = 5.0
 _TYPE_WORDS = {
     "nat": "ℕ", "n": "ℕ", "ℕ": "ℕ", "natural": "ℕ", "int": "ℤ", "z": "ℤ", "ℤ": "ℤ", "integer": "ℤ",
     "rat": "ℚ", "q": "ℚ", "ℚ": "ℚ", "rational": "ℚ", "real": "ℝ", "r": "ℝ", "ℝ": "ℝ",
@@ -24,30 +35,48 @@ _TYPE_WORDS = {
 }
 
 
-def check_statement(lean_text: str, timeout_s: float = 5.0) -> Verdict:
-    """Check the first theorem/lemma/example in `lean_text` with z3 (label: SMT-checked)."""
+def check_statement(lean_text: str, timeout_s: float = 5.0, *, rlimit: int | None = None) -> Verdict:
+    """Check the first theorem/lemma/example in `lean_text` with z3 (label: SMT-checked).
+
+    `timeout_s` sets the budget: z3's rlimit (`rlimit`, default `RLIMIT_PER_SECOND * timeout_s`) decides the
+    verdict; the wall clock stops a check only after `WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds.
+    Returns Proved | Refuted | Vacuous | Unknown | Unsupported; raises MalformedStatement (a FormalInputError
+    with a `fix`) when the text is not a well-formed declaration (unbalanced brackets, truncated, none found).
+    Thread-safe (one lock).
+    """
     from mathagent.verifiers.formal.parser import parse_theorem
     from mathagent.verifiers.formal.problem import build_problem
-    from mathagent.verifiers.formal.smt import BACKEND, solve
+    from mathagent.verifiers.formal.smt import BACKEND, Budget, solve
 
+    if ("Prime" in lean_text or "ZMod" in lean_text) and len(lean_text) <= MAX_STATEMENT_CHARS:
+        from mathagent.verifiers.formal.primes import warm
+
+        warm()  # primality needs sympy: a cold import must not count against the outer wall-clock bound
     start = time.monotonic()
-    if len(lean_text) > MAX_STATEMENT_CHARS:  # tokenizing is not under the deadline (10 MB took minutes)
-        return Unsupported(BACKEND, SMT_LABEL, f"statement longer than {MAX_STATEMENT_CHARS} characters", 0.0)
+    budget = Budget(rlimit if rlimit is not None else max(1, int(RLIMIT_PER_SECOND * max(timeout_s, 0.0))),
+                    start + WALL_FACTOR * max(timeout_s, 0.05) + WALL_SLACK_S)
+
+    def ms() -> float:
+        return (time.monotonic() - start) * 1000
+
+    if len(lean_text) > MAX_STATEMENT_CHARS:  # tokenizing is not under the budget (10 MB took minutes)
+        return Unsupported(BACKEND, "statement size", f"longer than {MAX_STATEMENT_CHARS} characters")
     with _LOCK:
         try:
             thm = parse_theorem(lean_text)
-            pb = build_problem(thm, deadline=start + 0.5 * max(timeout_s, 0.05))
-            return solve(pb, timeout_s)
+            pb = build_problem(thm, deadline=budget.deadline)
+            return solve(pb, budget)
         except Refusal as r:
-            return Unsupported(BACKEND, SMT_LABEL, r.reason, (time.monotonic() - start) * 1000)
+            return Unsupported(BACKEND, r.construct, r.detail, ms())
+        except OutOfBudget as b:
+            return Unknown(BACKEND, SMT_LABEL, b.reason, ms(), b.stopped_by)  # type: ignore[arg-type]
         except RecursionError:
-            return Unsupported(BACKEND, SMT_LABEL, "expression nesting too deep",
-                               (time.monotonic() - start) * 1000)
+            return Unsupported(BACKEND, "deep nesting", "deeper than the reader's recursion limit", ms())
         except Exception as e:  # z3.Z3Exception and friends: the solver, not the statement, failed
             import z3
 
             if isinstance(e, z3.Z3Exception):
-                return Unknown(BACKEND, SMT_LABEL, f"z3 error: {e}", (time.monotonic() - start) * 1000)
+                return Unknown(BACKEND, SMT_LABEL, f"z3 error: {e}", ms())
             raise
 
 
@@ -62,5 +91,8 @@ def claim_to_lean(hyps: list[str], goal: str, var_types: dict[str, str]) -> str:
 
 
 def check_claim(hyps: list[str], goal: str, var_types: dict[str, str], timeout_s: float = 5.0) -> Verdict:
-    """Check `hyps ⊢ goal` over typed variables ("ℝ"/"real", "ℤ"/"int", "ℕ"/"nat", "ℚ", "ℂ")."""
+    """Check `hyps ⊢ goal` over typed variables ("ℝ"/"real", "ℤ"/"int", "ℕ"/"nat", "ℚ", "ℂ").
+
+    Same verdicts as `check_statement`; raises MalformedStatement when a formula is not well-formed Lean.
+    """
     return check_statement(claim_to_lean(hyps, goal, var_types), timeout_s)

@@ -3,7 +3,10 @@
 A statement is flagged when it is `refuted` (false as written) or `vacuous`
 (contradictory hypotheses).  `summarize` gives per-verdict counts overall and
 per problem source (the name prefix: `mathd_algebra`, `amc12a`, `imo`, ...),
-which `bench/smt.py` and the eval command render as tables.
+counts of the constructs behind `unsupported` and of what stopped each
+`unknown`, which `bench/smt.py` and the eval command render as tables.
+A malformed statement in a dataset does not stop the audit: it is recorded as
+`unsupported: malformed statement` with the parse error as the detail.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mathagent.verifiers.formal.api import check_statement
+from mathagent.verifiers.formal.errors import MalformedStatement
 from mathagent.verifiers.formal.loader import StatementRecord
-from mathagent.verifiers.formal.verdicts import VERDICT_KINDS, Refuted, Vacuous, Verdict, verdict_to_dict
+from mathagent.verifiers.formal.verdicts import (
+    VERDICT_KINDS, Refuted, Unknown, Unsupported, Vacuous, Verdict, verdict_to_dict,
+)
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,18 @@ def problem_source(name: str) -> str:
 
 
 def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeout_s: float = 5.0,
-                     progress: Callable[[AuditResult], None] | None = None) -> list[AuditResult]:
+                     progress: Callable[[AuditResult], None] | None = None,
+                     rlimit: int | None = None) -> list[AuditResult]:
+    """Check every record (StatementRecord or dict with name/formal_statement); never raises per record."""
     out: list[AuditResult] = []
     for r in records:
         name = r.name if isinstance(r, StatementRecord) else str(r.get("name", "?"))
         text = r.formal_statement if isinstance(r, StatementRecord) else str(r.get("formal_statement", ""))
-        res = AuditResult(name, check_statement(text, timeout_s))
+        try:
+            verdict = check_statement(text, timeout_s, rlimit=rlimit)
+        except MalformedStatement as m:
+            verdict = Unsupported("z3", "malformed statement", m.message.removeprefix("malformed Lean statement: "))
+        res = AuditResult(name, verdict)
         out.append(res)
         if progress is not None:
             progress(res)
@@ -53,18 +65,28 @@ def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeou
 
 
 def summarize(results: list[AuditResult]) -> dict[str, Any]:
-    """Counts per verdict overall and per source, plus timing (median/p90 ms)."""
+    """Counts per verdict overall and per source, constructs behind `unsupported`, what stopped each
+    `unknown`, plus timing (median/p90 ms)."""
     total = {k: 0 for k in VERDICT_KINDS}
     by_source: dict[str, dict[str, int]] = {}
+    constructs: dict[str, int] = {}
+    stopped: dict[str, int] = {}
     for r in results:
         total[r.verdict.kind] += 1
         src = by_source.setdefault(problem_source(r.name), {k: 0 for k in VERDICT_KINDS})
         src[r.verdict.kind] += 1
+        if isinstance(r.verdict, Unsupported):
+            constructs[r.verdict.construct] = constructs.get(r.verdict.construct, 0) + 1
+        if isinstance(r.verdict, Unknown):
+            key = r.verdict.stopped_by or "z3 gave up / unconfirmed"
+            stopped[key] = stopped.get(key, 0) + 1
     times = sorted(r.verdict.elapsed_ms for r in results)
     return {
         "n": len(results),
         "verdicts": total,
         "by_source": dict(sorted(by_source.items())),
+        "unsupported_constructs": dict(sorted(constructs.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "unknown_stopped_by": dict(sorted(stopped.items())),
         "median_ms": round(statistics.median(times), 2) if times else None,
         "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 2) if times else None,
         "flagged": [r.name for r in results if r.flagged],

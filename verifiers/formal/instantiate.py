@@ -8,6 +8,9 @@ worklist, so recurrences unroll down to their base cases.  Bounded by a total
 instance budget, by depth for symbolic candidates, and (for integer domains)
 by never going above the largest constant argument the problem itself uses.
 Schemas whose variable appears under no function get a few small constants.
+The instance budget is deterministic; the wall clock is only an outer bound
+(`OutOfBudget(stopped_by="wall clock")`), so the same statement always gets the
+same instances.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from typing import Any
 import z3
 
 from mathagent.verifiers.formal import values as V
-from mathagent.verifiers.formal.errors import Refusal
+from mathagent.verifiers.formal.errors import OutOfBudget, Refusal
 from mathagent.verifiers.formal.problem import Problem, Schema
 from mathagent.verifiers.formal.syntax import App, BinOp, Expr, Ident, Num
 from mathagent.verifiers.formal.elaborate import free_idents
-from mathagent.verifiers.formal.types import INTEGRAL, N, NNR
+from mathagent.verifiers.formal.types import INTEGRAL, lower_bound
 from mathagent.verifiers.formal.values import Val
 
 MAX_INSTANCES = 4000
@@ -92,8 +95,12 @@ def _num(z: Any) -> Fraction | None:
     return None
 
 
-def _solve(p: Pattern, arg: Any, ty: str) -> Val | None:
-    """Value of the bound variable making pattern p equal the ground argument."""
+def _solve(p: Pattern, arg: Any, ty: str, dom: str) -> Val | None:
+    """Value of the bound variable (type ty) making pattern p equal the ground argument (of f's domain dom).
+
+    When ty is narrower than dom (`∀ n : ℕ, f n = …` with f : ℝ → ℝ), a constant argument must lie in the
+    image of ty and a symbolic one is skipped: nothing says it does (instantiating there would be unsound).
+    """
     k = _num(arg)
     if k is not None:
         x = {"id": k, "add": k - p.c, "sub": k + p.c, "mul": k / p.c if p.c else None,
@@ -101,12 +108,14 @@ def _solve(p: Pattern, arg: Any, ty: str) -> Val | None:
         if x is None:
             return None
         if ty in INTEGRAL:
-            if x.denominator != 1 or (ty == N and x < 0):
+            if x.denominator != 1 or (lower_bound(ty) is not None and x < lower_bound(ty)):
                 return None
             return V.const(ty, int(x))
-        if ty == NNR and x < 0:
+        if lower_bound(ty) is not None and x < lower_bound(ty):
             return None
         return V.const(ty, x)
+    if ty != dom:
+        return None
     if p.kind == "id":
         return Val(ty, term=arg)
     if p.kind in ("add", "sub"):
@@ -142,7 +151,7 @@ def instantiate(pb: Problem, budget: int = MAX_INSTANCES, deadline: float = floa
             if b not in bound_vars:
                 numerals = {n.value for n in _numerals(s.body)} | set(map(Fraction, SMALL_CONSTANTS))
                 for c in sorted(numerals, key=abs)[:10]:
-                    if ty in INTEGRAL and c.denominator != 1 or ty in (N, NNR) and c < 0:
+                    if ty in INTEGRAL and c.denominator != 1 or lower_bound(ty) is not None and c < lower_bound(ty):
                         continue
                     v = V.const(ty, c if ty not in INTEGRAL else int(c))
                     cands[id(s)][b][repr(v.const)] = (v, 0)
@@ -159,7 +168,7 @@ def instantiate(pb: Problem, budget: int = MAX_INSTANCES, deadline: float = floa
                 for p in pats[id(s)]:
                     if p.fn != fn or p.pos >= len(args):
                         continue
-                    v = _solve(p, args[p.pos], tys[p.var])
+                    v = _solve(p, args[p.pos], tys[p.var], tr.funcs[fn].type.args[p.pos])
                     if v is None:
                         continue
                     if v.is_const and v.ty in INTEGRAL and fn in limits and v.const > limits[fn] + abs(p.c):
@@ -186,8 +195,7 @@ def instantiate(pb: Problem, budget: int = MAX_INSTANCES, deadline: float = floa
                 vals = {b: per[b][k][0] for (b, _), k in zip(s.binders, combo)}
                 dmax = max(per[b][k][1] for (b, _), k in zip(s.binders, combo))
                 if len(instances) % 128 == 127 and time.monotonic() > deadline:
-                    complete = False
-                    break
+                    raise OutOfBudget("wall-clock limit reached while instantiating ∀-hypotheses", "wall clock")
                 z = _instance(pb, s, vals)
                 new_terms = tr.app_log[log_pos:]
                 log_pos = len(tr.app_log)
@@ -215,7 +223,11 @@ def _instance(pb: Problem, s: Schema, vals: dict[str, Val]) -> Any:
         r = tr.prop(expr)
     if r is True:
         return None
-    return z3.BoolVal(False) if r is False else r
+    r = z3.BoolVal(False) if r is False else r
+    # a symbolic candidate for an ℕ binder (`n := t - 1` from a pattern `n + 1`) may be negative: the
+    # instance only holds where it is a natural number
+    guards = [v.term >= lower_bound(v.ty) for v in vals.values() if not v.is_const and lower_bound(v.ty) is not None]
+    return z3.Implies(z3.And(*guards), r) if guards else r
 
 
 def _numerals(e: Expr) -> list[Num]:

@@ -2,29 +2,35 @@
 
 Identifiers keep their dotted namespaces (`Real.sqrt`, `x.den`); the parser
 decides whether a dotted name is a constant or a projection on a local.
+A printable character the reader does not know becomes an `unknown` token (the
+parser refuses it as "notation X": it may be valid Lean); only characters that
+can never appear in Lean source (control characters, unassigned code points)
+make the text malformed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from mathagent.verifiers.formal.errors import ParseRefusal
+from mathagent.verifiers.formal.errors import MalformedStatement
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # 'num' | 'ident' | 'sym' | 'field' | 'eof'
+    kind: str  # 'num' | 'ident' | 'sym' | 'field' | 'unknown' | 'eof'
     text: str
     pos: int
 
 
 # Longest first.
 _SYMBOLS = [
+    "→+*", "→*", "→+", "≃*", "≃+", "<|>", "//", "\\/", "/\\", "<|", "|>",
     "⁻¹'", "''", ":=", "=>", "->", "<->", "<=", ">=", "!=", "∃!", "⌋₊", "⌉₊", "||",
     "↦", "≠", "≤", "≥", "→", "↔", "∧", "∨", "¬", "∣", "∑", "∏", "∀", "∃", "∈", "∉",
     "↑", "⁻¹", "·", "∘", "≡", "⌊", "⌋", "⌈", "⌉", "√", "λ", "⊆", "⊂", "∩", "∪", "\\",
-    "×", "⟨", "⟩", "ᶜ", "∅", "$", "@", "#", "?", "&", "`",
+    "×", "⟨", "⟩", "ᶜ", "∅", "$", "@", "#", "?", "&", "`", "‖", "⦃", "⦄", "≃", "•",
     "+", "-", "*", "/", "%", "^", "(", ")", "[", "]", "{", "}", ",", ":", "=", "<", ">",
     "!", "|", "'", ";", ".",
 ]
@@ -44,7 +50,7 @@ def _is_id_char(ch: str) -> bool:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split `text` into tokens; raises ParseRefusal on characters outside the subset."""
+    """Split `text` into tokens; raises MalformedStatement for characters Lean source cannot hold."""
     toks: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -75,11 +81,13 @@ def tokenize(text: str) -> list[Token]:
         if ch.isdigit():
             m = _NUM.match(text, i)
             if m is None:  # a digit that is not a decimal digit, e.g. '²'
-                raise ParseRefusal(f"unexpected character {ch!r}", i)
+                toks.append(Token("unknown", ch, i))
+                i += 1
+                continue
             toks.append(Token("num", m.group(0), i))
             i = m.end()
             continue
-        if ch == "." and toks and toks[-1].text in (")", "}") and i + 1 < n and (
+        if ch == "." and toks and toks[-1].text in (")", "}", "]", "⟩") and i + 1 < n and (
             _is_id_start(text[i + 1]) or text[i + 1].isdigit()
         ):
             j = i + 1
@@ -91,7 +99,7 @@ def tokenize(text: str) -> list[Token]:
         if ch == "«":
             j = text.find("»", i)
             if j < 0:
-                raise ParseRefusal("unterminated «identifier»", i)
+                raise MalformedStatement("unterminated «identifier»", i)
             toks.append(Token("ident", text[i + 1 : j], i))
             i = j + 1
             continue
@@ -109,7 +117,11 @@ def tokenize(text: str) -> list[Token]:
             continue
         sym = next((s for s in _SYMBOLS if text.startswith(s, i)), None)
         if sym is None:
-            raise ParseRefusal(f"unexpected character {ch!r}", i)
+            if unicodedata.category(ch)[0] == "C":  # control, surrogate, private use, unassigned
+                raise MalformedStatement(f"character U+{ord(ch):04X} cannot appear in Lean source", i)
+            toks.append(Token("unknown", ch, i))
+            i += 1
+            continue
         toks.append(Token("sym", sym, i))
         i += len(sym)
     toks.append(Token("eof", "", n))

@@ -3,15 +3,20 @@
 Precedences follow Lean 4 core and Mathlib notation: `↔` 20, `→` 25 (right),
 `∨` 30 (right), `∧` 35 (right), `¬` 40, relations 50, `+ -` 65, `* / %` 70,
 unary `-` 75, `^` 75 (right), big operators bind their body at 67, application
-and `↑` at max.  Anything else is refused with a reason (`ParseRefusal`), never
-guessed.
+and `↑` at max.
+
+Two kinds of failure are kept apart.  Text that cannot be Lean at all (unbalanced
+brackets, a statement that stops in the middle, no declaration, no theorem name)
+raises `MalformedStatement`: bad input.  Lean syntax the reader does not know is
+refused with the construct named (`ParseRefusal`, e.g. "unsupported: subtype
+{x // p}", "unsupported: notation ⊤"), never guessed.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from mathagent.verifiers.formal.errors import ParseRefusal
+from mathagent.verifiers.formal.errors import MalformedStatement, ParseRefusal
 from mathagent.verifiers.formal.lexer import Token, tokenize
 from mathagent.verifiers.formal.syntax import (
     App, Ascribe, BigOp, BinOp, Binder, Collection, Expr, Ident, Lambda, ModEq, Num, Proj, Quant,
@@ -29,8 +34,21 @@ _INFIX: dict[str, tuple[int, int]] = {
     "∪": (65, 66), "∩": (70, 71), "\\": (70, 71),
     "+": (65, 66), "-": (65, 66), "*": (70, 71), "/": (70, 71), "%": (70, 71),
     "^": (75, 75), "∘": (90, 90), "×": (35, 35), "⁻¹'": (80, 81), "''": (80, 81),
+    "\\/": (30, 30), "/\\": (35, 35), "≃": (25, 26),
 }
-_CANON = {"->": "→", "<->": "↔", "<=": "≤", ">=": "≥", "!=": "≠"}
+_CANON = {"->": "→", "<->": "↔", "<=": "≤", ">=": "≥", "!=": "≠", "\\/": "∨", "/\\": "∧"}
+# Valid Lean notation the reader does not model, named for the refusal.
+NOTATION = {
+    "@": "explicit arguments @f", "→*": "monoid hom type →*", "→+*": "ring hom type →+*",
+    "→+": "additive hom type →+", "≃*": "multiplicative equivalence ≃*", "≃+": "additive equivalence ≃+",
+    "//": "subtype {x // p}", "∅": "empty set ∅", "•": "scalar multiplication •", "<|>": "<|> alternative",
+    "#": "notation #", "?": "notation ?", "&": "notation &", "`": "quoted name `", "⦃": "strict-implicit binder ⦃⦄",
+    "⦄": "strict-implicit binder ⦃⦄", "ᶜ": "complement ᶜ", "∘": "function composition ∘",
+    "⁻¹'": "preimage ⁻¹'", "''": "image ''", "∪": "set union ∪", "∩": "set intersection ∩", "\\": "set difference \\",
+    "⊆": "subset ⊆", "⊂": "subset ⊂", "×": "product type ×"
+}
+_OPENERS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⌊": "⌋", "⌈": "⌉", "⦃": "⦄"}
+_CLOSERS = {")": "(", "]": "[", "}": "{", "⟩": "⟨", "⌋": "⌊", "⌋₊": "⌊", "⌉": "⌈", "⌉₊": "⌈", "⦄": "⦃"}
 _REL_BINDER_OPS = {">", "≥", "<", "≤", "≠", "∈", "∉", ">=", "<=", "⊆"}
 _MAX = 1024
 
@@ -59,13 +77,24 @@ class _Parser:
 
     def expect(self, text: str) -> Token:
         if not self.at(text):
-            raise ParseRefusal(f"expected {text!r} but found {self.tok.text or 'end of input'!r}", self.tok.pos)
+            raise self.error(f"expected {text!r}")
         return self.next()
 
     def ident(self) -> str:
         if self.tok.kind != "ident":
-            raise ParseRefusal(f"expected a name but found {self.tok.text!r}", self.tok.pos)
+            raise self.error("expected a name")
         return self.next().text
+
+    def error(self, what: str) -> Exception:
+        """The refusal at the current token: malformed at the end of input, else a named or generic construct."""
+        t = self.tok
+        if t.kind == "eof":
+            return MalformedStatement(f"the statement ends early ({what})", t.pos)
+        if t.kind == "unknown":
+            return ParseRefusal(f"notation {t.text}", "", t.pos)
+        if t.kind == "sym" and t.text in NOTATION:
+            return ParseRefusal(NOTATION[t.text], "", t.pos)
+        return ParseRefusal("syntax", f"{what}, found {t.text!r}", t.pos)
 
     # -- expressions ----------------------------------------------------
     def expr(self, prec: int = 0) -> Expr:
@@ -80,6 +109,16 @@ class _Parser:
                 self.next()
                 left = UnOp(t.text, left)
                 continue
+            if t.kind == "sym" and t.text in ("<|", "$") and prec <= 10:
+                self.next()  # `f <| x` and `f $ x` apply f to everything on the right
+                arg = self.expr(10)
+                left = App(left.fn, left.args + (arg,)) if isinstance(left, App) else App(left, (arg,))
+                continue
+            if t.kind == "sym" and t.text == "|>" and prec <= 10:
+                self.next()  # `x |> f` is `f x`
+                fn = self.expr(11)
+                left = App(fn.fn, fn.args + (left,)) if isinstance(fn, App) else App(fn, (left,))
+                continue
             if t.kind == "sym" and t.text in _INFIX:
                 lbp, rprec = _INFIX[t.text]
                 if lbp < prec:
@@ -91,7 +130,7 @@ class _Parser:
                     self.expect("[")
                     kind = self.ident()
                     if kind not in ("MOD", "ZMOD"):
-                        raise ParseRefusal(f"congruence kind {kind} not supported", t.pos)
+                        raise ParseRefusal(f"congruence [{kind} n]", "", t.pos)
                     modulus = self.expr(0)
                     self.expect("]")
                     left = ModEq(kind, left, rhs, modulus)
@@ -140,7 +179,7 @@ class _Parser:
             try:
                 return Num(Fraction(t.text), t.text)
             except ValueError:  # past Python's int-string conversion limit (4300 digits)
-                raise ParseRefusal(f"numeral of {len(t.text)} digits is too long", t.pos) from None
+                raise ParseRefusal("numeral too long", f"{len(t.text)} digits", t.pos) from None
         if t.kind == "ident":
             if t.text in ("fun",) and not arg:
                 return self.lam()
@@ -150,7 +189,7 @@ class _Parser:
             self.next()
             return Ident(t.text)
         if t.kind != "sym":
-            raise ParseRefusal(f"unexpected {t.text or 'end of input'!r}", t.pos)
+            raise self.error("expected a term")
         s = t.text
         if s == "(":
             return self.paren()
@@ -190,8 +229,13 @@ class _Parser:
             inner = self.expr(0)
             self.expect("|")
             return UnOp("abs", inner)
+        if s == "‖" and not arg:
+            self.next()
+            inner = self.expr(0)
+            self.expect("‖")
+            return UnOp("norm", inner)
         if arg:
-            raise ParseRefusal(f"unexpected {s!r} in argument position", t.pos)
+            raise self.error("expected an argument")
         if s == "-":
             self.next()
             return UnOp("-", self.expr(75))
@@ -207,7 +251,7 @@ class _Parser:
             return self.bigop()
         if s == "λ":
             return self.lam()
-        raise ParseRefusal(f"unexpected {s!r}", t.pos)
+        raise self.error("expected a term")
 
     def items(self, close: str) -> list[Expr]:
         out: list[Expr] = []
@@ -221,7 +265,7 @@ class _Parser:
                 continue
             self.expect(close)
             return out
-        raise ParseRefusal("collection too long", self.tok.pos)
+        raise ParseRefusal("collection literal", "more than 10000 items", self.tok.pos)
 
     def paren(self) -> Expr:
         self.expect("(")
@@ -259,7 +303,11 @@ class _Parser:
                 body = self.expr(0)
                 self.expect("}")
                 return SetBuilder(var, ty, body)
+            if self.at("//"):
+                raise ParseRefusal("subtype {x // p}", "", self.tok.pos)
             self.i = save
+        if self.tok.kind == "ident" and self.peek().text == "//":
+            raise ParseRefusal("subtype {x // p}", "", self.peek().pos)
         return Collection("set", tuple(self.items("}")))
 
     def binders(self) -> list[Binder]:
@@ -301,7 +349,7 @@ class _Parser:
                 continue
             break
         if not out:
-            raise ParseRefusal("expected binder", self.tok.pos)
+            raise self.error("expected a binder")
         return out
 
     def quant(self) -> Expr:
@@ -335,7 +383,7 @@ class _Parser:
         self.next()
         bs = self.binders()
         if not (self.at("=>") or self.at("↦")):
-            raise ParseRefusal("expected '=>' in fun", self.tok.pos)
+            raise self.error("expected '=>' in fun")
         self.next()
         return Lambda(tuple(b.name for b in bs), self.expr(0))
 
@@ -355,7 +403,7 @@ def _refusing_deep_nesting(parse):
         try:
             return parse(text)
         except RecursionError:
-            raise ParseRefusal("expression nesting too deep") from None
+            raise ParseRefusal("deep nesting", "deeper than the reader's recursion limit") from None
 
     wrapper.__doc__, wrapper.__name__ = parse.__doc__, parse.__name__
     return wrapper
@@ -367,34 +415,71 @@ def parse_expr(text: str) -> Expr:
     p = _Parser(text)
     e = p.expr(0)
     if p.tok.kind != "eof":
-        raise ParseRefusal(f"unexpected {p.tok.text!r} after expression", p.tok.pos)
+        raise p.error("expected the end of the term")
     return e
 
 
 _DECL_KEYWORDS = ("theorem", "lemma", "example")
+_OTHER_DECLS = ("instance", "def", "abbrev", "structure", "class", "inductive", "axiom", "opaque")
+
+
+def check_brackets(toks: list[Token]) -> None:
+    """Raise MalformedStatement for an unclosed or unmatched bracket (Lean cannot parse either)."""
+    stack: list[Token] = []
+    for t in toks:
+        if t.kind != "sym":
+            continue
+        if t.text in _OPENERS:
+            stack.append(t)
+        elif t.text in _CLOSERS:
+            if not stack:
+                raise MalformedStatement(f"unmatched {t.text!r}", t.pos)
+            if stack[-1].text != _CLOSERS[t.text]:
+                o = stack[-1]
+                raise MalformedStatement(f"{o.text!r} opened at character {o.pos} is closed by {t.text!r}", t.pos)
+            stack.pop()
+    if stack:
+        raise MalformedStatement(f"{stack[-1].text!r} is never closed", stack[-1].pos)
 
 
 @_refusing_deep_nesting
 def parse_theorem(text: str) -> Theorem:
-    """Parse the first `theorem`/`lemma`/`example` in `text` (header lines are skipped)."""
+    """Parse the first `theorem`/`lemma`/`example` in `text` (header lines are skipped).
+
+    Raises MalformedStatement for text that is not a well-formed declaration and ParseRefusal
+    (a Refusal naming the construct) for Lean syntax outside the reader's subset.
+    """
     p = _Parser(text)
+    check_brackets(p.toks)
     for _ in range(len(p.toks)):
         if p.tok.kind == "eof":
-            raise ParseRefusal("no theorem, lemma or example declaration found")
+            other = next((t for t in p.toks if t.kind == "ident" and t.text in _OTHER_DECLS), None)
+            if other is not None:
+                raise ParseRefusal(f"{other.text} declaration", "only theorem, lemma and example are checked",
+                                   other.pos)
+            raise MalformedStatement("no theorem, lemma or example declaration")
         if p.tok.kind == "ident" and p.tok.text in _DECL_KEYWORDS:
             break
         p.next()
     kw = p.next().text
+    if kw != "example" and p.tok.kind != "ident":
+        raise MalformedStatement(f"the {kw} has no name", p.tok.pos)
     name = "example" if kw == "example" else p.ident()
     binders: list[tuple[str, Expr, str]] = []
     for _ in range(10_000):
         if p.at(":"):
             break
-        if not (p.at("(") or p.at("{") or p.at("[") or p.at("⦃")):
-            raise ParseRefusal(f"unexpected {p.tok.text!r} in theorem binders", p.tok.pos)
+        if p.at(":="):
+            raise MalformedStatement(f"the {kw} has no statement (no ':' before ':=')", p.tok.pos)
+        if p.tok.kind == "ident" or p.at("_"):
+            raise ParseRefusal("untyped theorem binder", p.tok.text, p.tok.pos)
+        if not (p.at("(") or p.at("{") or p.at("[")):
+            raise p.error("expected a binder or ':'")
         opening = p.next().text
         close = {"(": ")", "{": "}", "[": "]"}[opening]
         if opening == "[":
+            if p.tok.kind == "ident" and p.peek().text == ":":
+                raise ParseRefusal("named instance binder [h : C]", "", p.tok.pos)
             ty = p.expr(0)
             p.expect("]")
             binders.append(("_inst", ty, "["))
@@ -403,7 +488,9 @@ def parse_theorem(text: str) -> Theorem:
         while p.tok.kind == "ident" or p.at("_"):
             names.append(p.next().text)
         if not names:
-            raise ParseRefusal("expected binder names", p.tok.pos)
+            raise p.error("expected binder names")
+        if p.at(close):
+            raise ParseRefusal("untyped theorem binder", " ".join(names), p.tok.pos)
         p.expect(":")
         ty = p.expr(0)
         p.expect(close)
@@ -411,5 +498,5 @@ def parse_theorem(text: str) -> Theorem:
     p.expect(":")
     goal = p.expr(0)
     if not (p.at(":=") or p.tok.kind == "eof" or p.at("|")):
-        raise ParseRefusal(f"unexpected {p.tok.text!r} after the goal", p.tok.pos)
+        raise p.error("expected ':=' after the goal")
     return Theorem(name, tuple(binders), goal)

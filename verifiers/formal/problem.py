@@ -7,7 +7,15 @@ stay exact), and ∀-hypotheses (definitions such as `∀ x, f x = 2 * x + 3`,
 recurrences) become *schemas* instantiated at the ground terms the problem
 uses (see `instantiate.py`).  Instances of a true hypothesis are true, so
 instantiation is always sound for proofs; it is exact for counterexamples only
-for plain definitions, which `Schema.exact` records.
+for plain definitions, which `Schema.defines` records.
+
+Scoping: every bound variable is first renamed apart (`scope.fresh_bound_names`),
+so introducing, skolemizing and inlining never confuse two variables.  A
+definition `∀ x : T, f x = e` is inlined only when T is exactly f's domain: over a
+narrower type (`∀ x : ℕ` for `f : ℝ → ℝ`) it says nothing about f elsewhere and
+stays a hypothesis, instantiated only at arguments of that type.
+An `Equiv a b` variable σ is two functions `σ.1 : a → b` and `σ.2 : b → a` with
+the hypotheses `σ.2 (σ.1 x) = x` and `σ.1 (σ.2 y) = y`.
 """
 
 from __future__ import annotations
@@ -19,9 +27,12 @@ import z3
 
 from mathagent.verifiers.formal.elaborate import free_idents
 from mathagent.verifiers.formal.errors import Refusal
-from mathagent.verifiers.formal.syntax import App, BinOp, Binder, Expr, Ident, Num, Quant, Theorem, UnOp, show
+from mathagent.verifiers.formal.scope import fresh_bound_names
+from mathagent.verifiers.formal.syntax import (
+    App, BinOp, Binder, Expr, Ident, Num, Proj, Quant, Theorem, UnOp, show, transform,
+)
 from mathagent.verifiers.formal.translate import Translator
-from mathagent.verifiers.formal.types import FnType, Q, classify_binder_type
+from mathagent.verifiers.formal.types import EquivType, FnType, Q, classify_binder_type
 from mathagent.verifiers.formal.values import Val
 
 MAX_INTROS = 64
@@ -53,17 +64,34 @@ class Problem:
 
 
 def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
+    """Variables, hypotheses and goal of `thm` as z3 terms (Refusal / OutOfBudget when out of reach)."""
     tr = Translator()
     tr.deadline = deadline
     pb = Problem(tr)
     raw: list[tuple[str, Expr]] = []
+    kinds: dict[str, str | FnType | EquivType | None] = {}
     for name, ty_expr, bracket in thm.binders:
         if bracket == "[":
-            raise Refusal(f"instance argument [{show(ty_expr)}] is outside the SMT fragment")
-        ty = classify_binder_type(ty_expr)
+            raise Refusal("instance argument", f"[{show(ty_expr)}]")
+        kinds[name] = classify_binder_type(ty_expr)
+    thm = fresh_bound_names(thm, {n for n, k in kinds.items() if k is not None})
+    equivs = {n: k for n, k in kinds.items() if isinstance(k, EquivType)}
+    if equivs:
+        thm = _equiv_functions(thm, set(equivs))
+    for name, ty_expr, _bracket in thm.binders:
+        ty = kinds[name]
         if ty is None:
             raw.append((name, ty_expr))
             pb.theorem_hyp_names.append(name)
+            continue
+        if isinstance(ty, EquivType):
+            _declare(pb, f"{name}.1", FnType((ty.a,), ty.b))
+            _declare(pb, f"{name}.2", FnType((ty.b,), ty.a))
+            for side, (f, g, t) in (("left", (f"{name}.1", f"{name}.2", ty.a)), ("right", (f"{name}.2", f"{name}.1", ty.b))):
+                x = f"{name}✝{side}"
+                raw.append((f"{name} is an equivalence ({side} inverse)",
+                            Quant("∀", (Binder(x, Ident(t)),),
+                                  BinOp("=", App(Ident(g), (App(Ident(f), (Ident(x),)),)), Ident(x)))))
             continue
         _declare(pb, name, ty)
     goal = thm.goal
@@ -74,7 +102,7 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
                     raw.append(("goal premise", b.pred_rhs))
                     continue
                 ty = tr.binder_type(b, goal)
-                _declare(pb, b.name, ty, fresh=b.name in tr.types)
+                _declare(pb, b.name, ty, fresh=True)
                 if b.pred_op is not None and b.pred_rhs is not None:
                     raw.append((f"premise of {b.name}", BinOp(b.pred_op, Ident(b.name), b.pred_rhs)))
             goal = goal.body
@@ -99,6 +127,8 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
                     work.append((name, b.pred_rhs))
                     continue
                 ty = tr.binder_type(b, e)
+                if not isinstance(ty, str):
+                    raise Refusal("∃ over functions", b.name)
                 _declare(pb, b.name, ty, fresh=True, show_it=False)
                 if b.pred_op is not None and b.pred_rhs is not None:
                     work.append((name, BinOp(b.pred_op, Ident(b.name), b.pred_rhs)))
@@ -121,6 +151,30 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
     pb.app_log_initial = list(tr.app_log)
     _mark_definitions(pb)
     return pb
+
+
+_EQUIV_FIELDS = {"1": "1", "toFun": "1", "2": "2", "invFun": "2", "symm": "2"}
+
+
+def _equiv_functions(thm: Theorem, names: set[str]) -> Theorem:
+    """`σ x`, `σ.toFun x` -> `σ.1 x`; `σ.symm y`, `σ.invFun y` -> `σ.2 y` (one name per function)."""
+
+    def rewrite(e: Expr) -> Expr:
+        head, field = None, None
+        if isinstance(e, Ident):
+            head, _, field = e.name.partition(".")
+        elif isinstance(e, Proj) and isinstance(e.expr, Ident):
+            head, field = e.expr.name, e.field
+        if head not in names:
+            return e
+        if not field:  # `σ x`: the coercion to a function is σ.1 (unapplied, it is refused later)
+            return Ident(f"{head}.1")
+        if field not in _EQUIV_FIELDS:
+            raise Refusal(f"Equiv.{field}", head)
+        return Ident(f"{head}.{_EQUIV_FIELDS[field]}")
+
+    binders = tuple((n, transform(t, rewrite) if n not in names else t, b) for n, t, b in thm.binders)
+    return Theorem(thm.name, binders, transform(thm.goal, rewrite))
 
 
 def _record_goal_sides(pb: Problem, goal: Expr) -> None:
@@ -229,6 +283,10 @@ def _schema(pb: Problem, name: str, e: Quant) -> Schema | None:
         names = [b for b, _ in binders]
         if (isinstance(lhs.fn, Ident) and lhs.fn.name in tr.funcs
                 and [a.name if isinstance(a, Ident) else None for a in lhs.args] == names
+                and len(set(names)) == len(names)
+                # the binders range over exactly f's domain: `∀ x : ℕ, f x = e` with f : ℝ → ℝ defines f
+                # only at the naturals, so it is not a definition of f
+                and [t for _, t in binders] == list(tr.funcs[lhs.fn.name].type.args)
                 and lhs.fn.name not in free_idents(body.right)):
             defines = lhs.fn.name
     return Schema(name, binders, guards, body, defines)
@@ -252,8 +310,7 @@ def _register_definitions(pb: Problem, conjuncts: list[tuple[str, Expr]]) -> Non
         if s is not None and s.defines is not None:
             cands[s.defines] = (e, s)
     for f, (e, s) in cands.items():
-        if mentions.get(f, 0) == 1:
-            assert isinstance(s.body, BinOp)
+        if mentions.get(f, 0) == 1 and isinstance(s.body, BinOp):
             tr.macros[f] = ([b for b, _ in s.binders], s.body.right)
             pb.definitions.append(e)
 

@@ -6,13 +6,20 @@ Order of checks (one solver call in the common case):
    again); `unknown` gives Unknown.
 2. on `unsat`, the hypotheses alone: `unsat` means Vacuous (with the unsat
    core as the list of contradictory hypotheses), `sat` means Proved.
-The per-goal timeout is z3's own `timeout` parameter (no signals): 60% of the
-budget for step 1, the rest for step 2.
+
+Reproducibility: every solver call is bounded by z3's deterministic resource
+limit (`rlimit`, `Budget.rlimit` units: 60% for step 1, 40% for each later call),
+and runs in a fresh z3 context holding only this problem (z3's effort depends on
+the history of the context it runs in), so the same statement gets the same
+verdict whatever ran before and however loaded the machine is.  The wall clock
+(z3's `timeout`, never signals) is only the outer safety bound; an `Unknown`
+records which of the two stopped it (`stopped_by`).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -29,10 +36,57 @@ from mathagent.verifiers.formal.verdicts import (
 BACKEND = "z3"
 
 
-def solve(pb: Problem, timeout_s: float) -> Verdict:
+@dataclass(frozen=True)
+class Budget:
+    """rlimit: z3 resource units (deterministic) for the verdict; deadline: time.monotonic() outer bound."""
+
+    rlimit: int
+    deadline: float
+
+
+class _Run:
+    """Solver calls in one fresh context, each with its share of the rlimit and the remaining wall clock."""
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.ctx = z3.Context()
+        self.stopped_by = ""
+
+    def solver(self, share: float) -> Any:
+        s = z3.Solver(ctx=self.ctx)
+        s.set("rlimit", max(1, int(self.budget.rlimit * share)))
+        return s
+
+    def add(self, s: Any, f: Any) -> None:
+        s.add(f.translate(self.ctx))
+
+    def check(self, s: Any) -> Any:
+        left_ms = int((self.budget.deadline - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            self.stopped_by = "wall clock"
+            return z3.unknown
+        s.set("timeout", left_ms)
+        r = s.check()
+        if r == z3.unknown:
+            why = s.reason_unknown()
+            if "timeout" in why:
+                self.stopped_by = "wall clock"
+            elif "canceled" in why or "resource" in why:
+                self.stopped_by = "rlimit"
+        return r
+
+    def why(self, s: Any) -> str:
+        if self.stopped_by == "wall clock":
+            return "wall-clock limit reached (the outer bound; the rlimit had not run out)"
+        if self.stopped_by == "rlimit":
+            return f"resource limit reached (z3 rlimit {self.budget.rlimit})"
+        return f"z3 gave up: {s.reason_unknown()}"
+
+
+def solve(pb: Problem, budget: Budget) -> Verdict:
     start = time.monotonic()
-    deadline = start + max(timeout_s, 0.05)
-    inst = instantiate(pb, deadline=start + 0.5 * max(timeout_s, 0.05))
+    run = _Run(budget)
+    inst = instantiate(pb, deadline=budget.deadline)
     hyps = pb.hyps + inst.instances
     sides = pb.tr.sides[0]
     inexact = list(pb.tr.inexact)
@@ -43,9 +97,6 @@ def solve(pb: Problem, timeout_s: float) -> Verdict:
 
     def ms() -> float:
         return (time.monotonic() - start) * 1000
-
-    def remaining(frac: float = 1.0) -> int:
-        return max(50, int((deadline - time.monotonic()) * 1000 * frac))
 
     quantified_query = _has_quantifier([pb.goal, *[h for _, h in hyps]])
     if quantified_query:
@@ -58,55 +109,62 @@ def solve(pb: Problem, timeout_s: float) -> Verdict:
         int_vars = [v.term for v in pb.tr.vars.values() if v.ty in INTEGRAL and not v.is_const]
         fs, sides, subst = reduce_residues([goal, *[h for _, h in hyps]], int_vars, list(sides))
         goal, hyps = fs[0], [(n, f) for (n, _), f in zip(hyps, fs[1:])]
-    s = z3.Solver()
-    s.set("timeout", remaining(0.6))
+    s = run.solver(0.6)
     for f in sides:
-        s.add(f)
+        run.add(s, f)
     for _name, h in hyps:
-        s.add(h)
-    s.add(z3.Not(goal))
-    r = s.check()
+        run.add(s, h)
+    run.add(s, z3.Not(goal))
+    r = run.check(s)
     if r == z3.sat:
         model = s.model()
-        if not inexact and _rational_ok(pb, model):
-            return Refuted(BACKEND, SMT_LABEL, counterexample(pb, model, subst), ms())
+        if not inexact and _rational_ok(pb, model, run):
+            return Refuted(BACKEND, SMT_LABEL, counterexample(pb, model, run, subst), ms())
         if pb.quantified and pb.quantified_complete and not pb.tr.inexact:
-            s.set("timeout", remaining(0.6))
+            s.set("rlimit", max(1, int(budget.rlimit * 0.4)))
             if not quantified_query:
                 for ax in pb.tr.global_axioms:
-                    s.add(ax)
+                    run.add(s, ax)
             for _name, q in pb.quantified:
-                s.add(q)
-            r2 = s.check()
-            if r2 == z3.sat and _rational_ok(pb, s.model()):
-                return Refuted(BACKEND, SMT_LABEL, counterexample(pb, s.model(), subst), ms())
+                run.add(s, q)
+            r2 = run.check(s)
+            if r2 == z3.sat and _rational_ok(pb, s.model(), run):
+                return Refuted(BACKEND, SMT_LABEL, counterexample(pb, s.model(), run, subst), ms())
             if r2 != z3.unsat:
                 return Unknown(BACKEND, SMT_LABEL, "a counterexample exists for the instantiated hypotheses, "
-                               "but it could not be confirmed against the ∀-hypotheses", ms())
+                               "but it could not be confirmed against the ∀-hypotheses"
+                               + (f" ({run.why(s)})" if run.stopped_by else ""), ms(), run.stopped_by)
             r = z3.unsat
         else:
             why = "; ".join(inexact) or "counterexample assigns irrational values to ℚ variables"
             return Unknown(BACKEND, SMT_LABEL, f"possible counterexample not confirmed ({why})", ms())
     if r == z3.unknown:
-        why = s.reason_unknown()
-        if "timeout" in why or "canceled" in why:
-            why = f"solver timeout ({timeout_s:g}s)"
-        return Unknown(BACKEND, SMT_LABEL, f"z3 gave up: {why}", ms())
+        return Unknown(BACKEND, SMT_LABEL, run.why(s), ms(), run.stopped_by)
     # unsat: the goal follows.  Are the hypotheses consistent?
     named = [(n, h) for n, h in hyps]
-    if not named:
+    if not named and not pb.quantified:
         return Proved(BACKEND, SMT_LABEL, ms())
-    v = z3.Solver()
-    v.set("timeout", remaining())
+    v = run.solver(0.4)
     v.set("unsat_core", True)
     for f in sides:
-        v.add(f)
+        run.add(v, f)
     trackers: dict[str, str] = {}
     for i, (n, h) in enumerate(named):
-        t = z3.Bool(f"__h{i}")
+        t = z3.Bool(f"__h{i}", run.ctx)
         trackers[str(t)] = n
-        v.assert_and_track(h, t)
-    r3 = v.check()
+        v.assert_and_track(h.translate(run.ctx), t)
+    r3 = run.check(v)
+    if r3 != z3.unsat and inexact and pb.quantified and pb.quantified_complete and not pb.tr.inexact:
+        # A model of the instances is not a model of the ∀-hypotheses: ask again with their exact forms.
+        if not quantified_query:
+            for ax in pb.tr.global_axioms:
+                run.add(v, ax)
+        for i, (n, q) in enumerate(pb.quantified):
+            t = z3.Bool(f"__q{i}", run.ctx)
+            trackers[str(t)] = n
+            v.assert_and_track(q.translate(run.ctx), t)
+        r3 = run.check(v)
+        inexact = [] if r3 == z3.sat else inexact
     if r3 == z3.unsat:
         core: list[str] = []
         for c in v.unsat_core():
@@ -116,7 +174,13 @@ def solve(pb: Problem, timeout_s: float) -> Verdict:
         names = ", ".join(core) or "the hypotheses"
         return Vacuous(BACKEND, SMT_LABEL, f"hypotheses {names} are contradictory, so any goal follows",
                        tuple(core), ms())
-    note = "" if r3 == z3.sat else "goal follows, but consistency of the hypotheses was not established (timeout)"
+    if r3 == z3.sat and not inexact:
+        note = ""
+    elif r3 == z3.sat:
+        note = ("goal follows; the hypotheses were found consistent only at instances of the ∀-hypotheses "
+                f"({'; '.join(inexact)}), so they may still be contradictory")
+    else:
+        note = f"goal follows, but consistency of the hypotheses was not established ({run.why(v)})"
     return Proved(BACKEND, SMT_LABEL, ms(), note)
 
 
@@ -134,12 +198,12 @@ def _has_quantifier(fs: list[Any]) -> bool:
     return False
 
 
-def _rational_ok(pb: Problem, model: Any) -> bool:
+def _rational_ok(pb: Problem, model: Any, run: _Run) -> bool:
     for name in pb.rational:
         v = pb.tr.vars.get(name)
         if v is None or v.is_const:
             continue
-        val = model.eval(v.term, model_completion=True)
+        val = model.eval(v.term.translate(run.ctx), model_completion=True)
         if not z3.is_rational_value(val):
             return False
     return True
@@ -162,11 +226,13 @@ def _fmt_const(c: Any) -> str:
     return str(c)
 
 
-def counterexample(pb: Problem, model: Any, subst: list[tuple[Any, Any]] | None = None) -> dict[str, str]:
-    out: dict[str, str] = {}
+def counterexample(pb: Problem, model: Any, run: _Run,
+                   subst: list[tuple[Any, Any]] | None = None) -> dict[str, str]:
+    out: dict[str, str] = dict(pb.tr.notes)
 
     def ev(t: Any) -> str:
-        return fmt(model.eval(z3.substitute(t, *subst) if subst else t, model_completion=True))
+        t = z3.substitute(t, *subst) if subst else t
+        return fmt(model.eval(t.translate(run.ctx), model_completion=True))
 
     for name in pb.shown:
         v = pb.tr.vars.get(name)

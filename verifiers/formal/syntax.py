@@ -7,6 +7,7 @@ about types or solvers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -47,7 +48,7 @@ class BinOp(Expr):
 
 @dataclass(frozen=True)
 class UnOp(Expr):
-    """Prefix/postfix operators: '-', '¬', '↑', '⁻¹', '!', 'abs', 'floor', 'ceil', 'nfloor', 'sqrt'."""
+    """Prefix/postfix operators: '-', '¬', '↑', '⁻¹', '!', 'abs', 'norm', 'floor', 'ceil', 'nfloor', 'sqrt'."""
 
     op: str
     arg: Expr
@@ -155,6 +156,8 @@ def show(e: Expr | None) -> str:
             return f"{_atom(e.arg)}{e.op}"
         if e.op in ("abs",):
             return f"|{show(e.arg)}|"
+        if e.op == "norm":
+            return f"‖{show(e.arg)}‖"
         return f"{e.op}{_atom(e.arg)}"
     if isinstance(e, Ascribe):
         return f"({show(e.expr)} : {show(e.type)})"
@@ -181,3 +184,36 @@ def _atom(e: Expr) -> str:
     if isinstance(e, (Num, Ident, Proj, Collection, Ascribe)):
         return show(e)
     return f"({show(e)})"
+
+
+def transform(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """Rebuild e bottom-up, replacing each node n by fn(n) (binders are kept as they are)."""
+    def go(x: Expr | None) -> Expr | None:
+        if x is None:
+            return None
+        if isinstance(x, App):
+            x = App(go(x.fn), tuple(go(a) for a in x.args))  # type: ignore[arg-type]
+        elif isinstance(x, BinOp):
+            x = BinOp(x.op, go(x.left), go(x.right))  # type: ignore[arg-type]
+        elif isinstance(x, UnOp):
+            x = UnOp(x.op, go(x.arg))  # type: ignore[arg-type]
+        elif isinstance(x, Ascribe):
+            x = Ascribe(go(x.expr), x.type)  # type: ignore[arg-type]
+        elif isinstance(x, Quant):
+            x = Quant(x.kind, tuple(Binder(b.name, b.type, b.pred_op, go(b.pred_rhs)) for b in x.binders),
+                      go(x.body))  # type: ignore[arg-type]
+        elif isinstance(x, BigOp):
+            x = BigOp(x.kind, x.var, go(x.domain), go(x.body))  # type: ignore[arg-type]
+        elif isinstance(x, Lambda):
+            x = Lambda(x.params, go(x.body))  # type: ignore[arg-type]
+        elif isinstance(x, Proj):
+            x = Proj(go(x.expr), x.field)  # type: ignore[arg-type]
+        elif isinstance(x, ModEq):
+            x = ModEq(x.kind, go(x.left), go(x.right), go(x.modulus))  # type: ignore[arg-type]
+        elif isinstance(x, Collection):
+            x = Collection(x.kind, tuple(go(i) for i in x.items))  # type: ignore[arg-type]
+        elif isinstance(x, SetBuilder):
+            x = SetBuilder(x.var, x.type, go(x.body))  # type: ignore[arg-type]
+        return fn(x)
+
+    return go(e)  # type: ignore[return-value]

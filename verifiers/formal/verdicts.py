@@ -2,7 +2,11 @@
 
 Every verdict names the backend that produced it and carries a label that
 never overstates: the SMT backend says "SMT-checked", only a Lean kernel check
-may say "Lean-verified".
+may say "Lean-verified", and a refusal (`Unsupported`) always says "not checked":
+nothing was checked.  `Unknown.stopped_by` records what stopped a check that ran
+out of budget: the deterministic z3 resource limit ("rlimit"), a deterministic
+translation work budget ("work budget") or the wall clock, the outer safety bound
+("wall clock"); it is "" when z3 gave up for another reason.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any, Literal, Union
 
 SMT_LABEL = "SMT-checked"
 LEAN_LABEL = "Lean-verified"
-Label = Literal["SMT-checked", "Lean-verified"]
+UNCHECKED_LABEL = "not checked"
+Label = Literal["SMT-checked", "Lean-verified", "not checked"]
+StoppedBy = Literal["", "rlimit", "work budget", "wall clock"]
 
 
 @dataclass(frozen=True)
@@ -64,16 +70,30 @@ class Unknown:
     label: Label
     reason: str
     elapsed_ms: float = 0.0
+    stopped_by: StoppedBy = ""
     kind: Literal["unknown"] = "unknown"
 
 
 @dataclass(frozen=True)
 class Unsupported:
+    """A refusal: the statement uses `construct` (e.g. "Real.log", "notation ⊤"), which the backend does not model.
+
+    `reason` reads "unsupported: <construct> (<detail>)"; the label is always "not checked".
+    """
+
     backend: str
-    label: Label
-    reason: str
+    construct: str
+    detail: str = ""
     elapsed_ms: float = 0.0
     kind: Literal["unsupported"] = "unsupported"
+
+    @property
+    def label(self) -> Label:
+        return UNCHECKED_LABEL
+
+    @property
+    def reason(self) -> str:
+        return f"unsupported: {self.construct}" + (f" ({self.detail})" if self.detail else "")
 
 
 Verdict = Union[Proved, Refuted, Vacuous, Unknown, Unsupported]
@@ -81,11 +101,16 @@ VERDICT_KINDS = ("proved", "refuted", "vacuous", "unknown", "unsupported")
 
 
 def verdict_to_dict(v: Verdict) -> dict[str, Any]:
-    """JSON-ready form (stable keys: kind, backend, label, reason, elapsed_ms, ...)."""
+    """JSON-ready form (stable keys: kind, backend, label, reason, elapsed_ms; plus counterexample for
+    `Refuted`, contradictory for `Vacuous`, stopped_by for `Unknown`, construct for `Unsupported`)."""
     d: dict[str, Any] = {"kind": v.kind, "backend": v.backend, "label": v.label, "reason": v.reason,
                          "elapsed_ms": round(v.elapsed_ms, 2)}
     if isinstance(v, Refuted):
         d["counterexample"] = dict(v.counterexample)
     if isinstance(v, Vacuous):
         d["contradictory"] = list(v.contradictory)
+    if isinstance(v, Unknown):
+        d["stopped_by"] = v.stopped_by
+    if isinstance(v, Unsupported):
+        d["construct"] = v.construct
     return d

@@ -55,7 +55,7 @@ def check_with_repl(text: str, project: Path | None = None, timeout_s: float = 6
                                   "pass --lean-project PATH (the docker image has one at /opt/mathagent-lean)")
     header, body = split_header(text)
     if not body.strip():
-        return Unsupported(BACKEND, LEAN_LABEL, "no declarations to check")
+        return Unsupported(BACKEND, "file without declarations", "nothing to check")
     cfg = ReplConfig(command=command or ["lake", "exe", "repl"], cwd=str(project) if project else None,
                      header=header or None, timeout_s=timeout_s)
     start = time.monotonic()

@@ -67,3 +67,26 @@ def test_audit_human_table(fixtures_dir: Path):
 def test_audit_missing_data_is_clean_error(tmp_path: Path):
     p = run(["audit", "minif2f", "--data", str(tmp_path / "nope")])
     assert p.returncode == 2 and p.stderr.startswith("error:") and "fix:" in p.stderr
+
+
+def test_prove_malformed_statement_is_a_one_line_error():
+    p = run(["prove", "--statement", "theorem t (x : ℕ : x = x"])
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert lines[0].startswith("error: malformed Lean statement: '(' is never closed") and lines[1].startswith("fix:")
+    assert p.stdout == ""
+
+
+def test_prove_refusal_names_the_construct_and_is_not_checked():
+    p = run(["prove", "--statement", "theorem t (x : ℝ) (h : 0 < x) : Real.log x < x := sorry"])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("unsupported: Real.log") and "not checked" in p.stdout and "SMT-checked" not in p.stdout
+    j = json.loads(run(["prove", "--statement", "theorem t (x : ℕ) (h : x ≤ ⊤) : x = x := sorry", "--json"]).stdout)
+    assert j["kind"] == "unsupported" and j["construct"] == "notation ⊤" and j["label"] == "not checked"
+
+
+def test_prove_rlimit_stops_with_the_reason_recorded():
+    stmt = ("theorem t (x y z : ℤ) (h : x ^ 3 + y ^ 3 + z ^ 3 = 33) (h2 : x * y * z ≠ 0) : "
+            "x ^ 2 + y ^ 2 + z ^ 2 < 10 := by sorry")
+    j = json.loads(run(["prove", "--statement", stmt, "--rlimit", "100000", "--json"]).stdout)
+    assert j["kind"] == "unknown" and j["stopped_by"] == "rlimit"

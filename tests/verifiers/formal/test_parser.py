@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathagent.verifiers.formal.errors import ParseRefusal
+from mathagent.verifiers.formal.errors import MalformedStatement, ParseRefusal
 from mathagent.verifiers.formal.parser import parse_expr, parse_theorem
 from mathagent.verifiers.formal.syntax import App, BigOp, BinOp, Ident, Quant, UnOp, show
 
@@ -49,12 +49,15 @@ def test_modeq_and_cast_and_factorial():
 def test_refusal_has_position_and_reason():
     with pytest.raises(ParseRefusal) as ei:
         parse_theorem("theorem t : ∫ x in (0:ℝ)..1, x = 1/2 := sorry")
-    assert "unexpected character" in ei.value.reason and ei.value.pos > 0
+    assert ei.value.construct == "notation ∫" and ei.value.pos > 0
+    assert ei.value.reason.startswith("unsupported: notation ∫")
 
 
-def test_no_declaration_is_refused():
-    with pytest.raises(ParseRefusal, match="no theorem"):
+def test_other_declarations_are_refused_by_kind_and_no_declaration_is_malformed():
+    with pytest.raises(ParseRefusal, match="def declaration"):
         parse_theorem("def f := 1")
+    with pytest.raises(MalformedStatement, match="no theorem"):
+        parse_theorem("f := 1")
 
 
 def test_placeholder_lambda():
