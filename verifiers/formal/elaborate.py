@@ -60,7 +60,7 @@ ALIASES = {
     "floor": "Int.floor", "ceil": "Int.ceil", "Int.fract": "Int.fract", "Complex.abs": "Complex.abs",
     "Finset.sum": "Finset.sum", "Finset.prod": "Finset.prod", "fract": "Int.fract",
     "Nat.Prime": "Nat.Prime", "Int.natAbs": "Int.natAbs", "Real.sqrt": "Real.sqrt", "Rat.num": "Rat.num",
-    "succ": "Nat.succ", "digits": "Nat.digits", "ofDigits": "Nat.ofDigits", "Complex.abs": "Complex.abs",
+    "succ": "Nat.succ", "digits": "Nat.digits", "ofDigits": "Nat.ofDigits",
     "normSq": "Complex.normSq", "Int.sub": "Int.sub",
 }
 
