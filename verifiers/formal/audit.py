@@ -3,7 +3,9 @@
 A statement is flagged when it is `refuted` (false as written) or `vacuous`
 (contradictory hypotheses).  `summarize` gives per-verdict counts overall and
 per problem source (the name prefix: `mathd_algebra`, `amc12a`, `imo`, ...),
-which `bench/smt.py` and the eval command render as tables.
+which `bench/smt.py` and the eval command render as tables.  `audit_path` is the whole
+audit of a statements file or folder, as `mathagent audit minif2f` and `mathagent eval minif2f`
+both run it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from mathagent.errors import InputError
 from mathagent.verifiers.formal.api import check_statement
-from mathagent.verifiers.formal.loader import StatementRecord
+from mathagent.verifiers.formal.errors import FormalInputError
+from mathagent.verifiers.formal.loader import StatementRecord, load_statements
 from mathagent.verifiers.formal.verdicts import VERDICT_KINDS, Refuted, Vacuous, Verdict, verdict_to_dict
 
 
@@ -50,6 +55,19 @@ def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeou
         if progress is not None:
             progress(res)
     return out
+
+
+def audit_path(data: str | Path, *, limit: int | None, timeout_s: float) -> tuple[list[AuditResult], dict[str, Any]]:
+    """Load the statements (a folder of .lean files or a JSONL), check the first ``limit`` (all when falsy):
+    ``(results, summary)``.  An unreadable input is an :class:`~mathagent.errors.InputError`."""
+    try:
+        records = load_statements(data)
+    except FormalInputError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    if limit:
+        records = records[:limit]
+    results = audit_statements(records, timeout_s=timeout_s)
+    return results, summarize(results)
 
 
 def summarize(results: list[AuditResult]) -> dict[str, Any]:
