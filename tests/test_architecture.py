@@ -7,6 +7,7 @@ and no import may point to a higher layer, nor sideways between two different la
 
 * no module of ``mathagent.commands`` imports a command (a module with ``register(app)``): logic two
   commands share lives below the CLI (a command's own helper module, like ``eval_formal``, is fine);
+* the pipelines never import the agent's runner, session or graph: synthesis is handed a solver;
 * below eval (tools, verifiers, datasets, agent) nothing touches the ORM (``mathagent.traces.models``,
   ``sqlalchemy``): their queries are functions of ``mathagent.traces.store``.  The kernel of the root package (``mathagent.errors``,
 ``mathagent.files``, ``mathagent.config``, ``mathagent.terminal``, ...) may be imported from anywhere and
@@ -48,6 +49,8 @@ CLI = ("mathagent.cli", "mathagent.__main__", "mathagent.commands", "mathagent.o
 COMMANDS = "mathagent.commands"
 ORM = ("mathagent.traces.models", "sqlalchemy")
 NO_ORM = ("tools", "verifiers", "datasets", "agent")
+# lower modules a layer still may not import: the pipelines are handed a solver, they never build or run one
+NOT_RUN_BY = {"pipelines": ("mathagent.agent.runner", "mathagent.agent.session", "mathagent.agent.graph")}
 EXTERNAL = ("sqlalchemy",)  # third-party packages the rules name; every other third-party import is ignored
 PIPELINES = tuple(f"mathagent.datasets.{m}" for m in (
     "export", "export_source", "export_formats", "writers", "card", "conversation", "synth", "synth_output"))
@@ -166,6 +169,8 @@ def broken_rule(e: Edge, layer=layer_of) -> str | None:
     src = layer(e.importer)
     if _under(e.imported, ORM):
         return "uses the ORM below eval (add a function to mathagent.traces.store)" if src in NO_ORM else None
+    if _under(e.imported, NOT_RUN_BY.get(src, ())):
+        return f"{src} may not run the agent (take the solver as a parameter)"
     dst = layer(e.imported)
     if src != dst and RANKS[dst] >= RANKS[src]:
         return "points upward" if RANKS[dst] > RANKS[src] else "points sideways"
@@ -299,6 +304,13 @@ def test_layers_of_real_names():
     assert layer_of("mathagent.datasets.gsm8k") == "datasets"
     assert layer_of("mathagent.datasets.export") == "pipelines"
     assert layer_of("mathagent.verifiers.formal.loader") == "verifiers"
+
+
+def test_pipelines_are_handed_a_solver():
+    assert "run the agent" in broken_rule(Edge("mathagent.datasets.synth", "mathagent.agent.runner", 1))
+    assert broken_rule(Edge("mathagent.datasets.synth", "mathagent.eval.items", 1)) is None
+    assert broken_rule(Edge("mathagent.commands.synth", "mathagent.agent.runner", 1)) is None
+    assert "upward" in broken_rule(Edge("mathagent.datasets.gsm8k", "mathagent.agent.parsing", 1))
 
 
 if __name__ == "__main__":  # a quick look at the debt: python tests/test_architecture.py
