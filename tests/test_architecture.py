@@ -3,20 +3,20 @@
 Every module of the package is parsed with :mod:`ast` (every import, including those inside functions and
 under ``TYPE_CHECKING``, plus ``importlib.import_module("...")`` with a literal name), assigned to a layer,
 and no import may point to a higher layer, nor sideways between two different layers of the same rank
-(``tools`` and ``verifiers`` do not know each other).  Two more rules keep logic where it belongs:
+(``tools`` and ``verifiers`` do not know each other).  The kernel of the root package (``mathagent.errors``,
+``mathagent.files``, ``mathagent.config``, ``mathagent.terminal``, ...) may be imported from anywhere and
+imports nothing above itself.  Three more rules keep logic where it belongs:
 
 * no module of ``mathagent.commands`` imports a command (a module with ``register(app)``): logic two
   commands share lives below the CLI (a command's own helper module, like ``eval_formal``, is fine);
 * the pipelines never import the agent's runner, session or graph: synthesis is handed a solver;
 * below eval (tools, verifiers, datasets, agent) nothing touches the ORM (``mathagent.traces.models``,
-  ``sqlalchemy``): their queries are functions of ``mathagent.traces.store``.  The kernel of the root package (``mathagent.errors``,
-``mathagent.files``, ``mathagent.config``, ``mathagent.terminal``, ...) may be imported from anywhere and
-imports nothing above itself.
+  ``sqlalchemy``): their queries are functions of ``mathagent.traces.store``.
 
 Layers, lowest first:
 
 * ``kernel`` - the root package ``mathagent`` minus the CLI;
-* ``traces`` - the trace records, the ORM and the store (every query of the database lives here);
+* ``traces`` - the trace records, the ORM and the store;
 * ``tools``, ``verifiers`` - the sandboxed calculator; the answer, SMT and Lean checks;
 * ``datasets`` - the benchmark loaders and the problem selection (they read answers with the verifiers);
 * ``agent`` - the solver graph, its LLM backends, prompts and few-shot retrieval;

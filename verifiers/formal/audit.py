@@ -57,7 +57,8 @@ def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeou
     return out
 
 
-def audit_path(data: str | Path, *, limit: int | None, timeout_s: float) -> tuple[list[AuditResult], dict[str, Any]]:
+def audit_path(data: str | Path, *, limit: int | None = None,
+               timeout_s: float = 5.0) -> tuple[list[AuditResult], dict[str, Any]]:
     """Load the statements (a folder of .lean files or a JSONL), check the first ``limit`` (all when falsy):
     ``(results, summary)``.  An unreadable input is an :class:`~mathagent.errors.InputError`."""
     try:
