@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
 from mathagent.agent import prompts
-from mathagent.traces.models import Trace
 from mathagent.traces.records import problem_hash
+from mathagent.traces.store import solved_programs
 
 MAX_POOL = 20_000  # verified traces considered, most recent first
 
@@ -37,31 +34,13 @@ class Example:
                 {"role": "assistant", "content": f"```python\n{self.program.strip()}\n```"}]
 
 
-def _final_program(trace: Trace) -> str | None:
-    """A program whose output became the answer: the first valid program derivation in the winning cluster."""
-    steps = {d.step_index for d in trace.derivations if d.cluster == 0 and d.valid and d.method == "pot"}
-    ok = [c for c in trace.tool_calls if c.status == "ok" and c.step_index in steps]
-    return ok[0].code if ok else None
-
-
-def load_examples(session: Session, *, limit: int = MAX_POOL, dataset: str | None = None,
+def load_examples(session, *, limit: int = MAX_POOL, dataset: str | None = None,
                   exclude_run: str | None = None) -> list[Example]:
-    # verified by the agent, and not contradicted by a gold answer (eval rows are graded; solve rows are not)
-    stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered",
-                                Trace.correct.is_not(False))
-            .options(selectinload(Trace.tool_calls), selectinload(Trace.derivations))
-            .order_by(Trace.created_at.desc()).limit(limit))
-    if dataset:
-        stmt = stmt.where(Trace.dataset == dataset)
-    if exclude_run:
-        stmt = stmt.where((Trace.run_id.is_(None)) | (Trace.run_id != exclude_run))
-    out, seen = [], set()
-    for t in session.scalars(stmt):
-        program = _final_program(t)
-        if program and t.problem_hash not in seen:
-            seen.add(t.problem_hash)
-            out.append(Example(t.id, t.problem, t.problem_hash, t.problem_id, program))
-    return out
+    """The candidate examples in the trace database ``session`` is open on
+    (:func:`mathagent.traces.store.solved_programs`: verified, not contradicted by a gold answer, one per
+    problem)."""
+    return [Example(p.trace_id, p.problem, p.problem_hash, p.problem_id, p.program)
+            for p in solved_programs(session, limit=limit, dataset=dataset, exclude_run=exclude_run)]
 
 
 class FewShotRetriever:

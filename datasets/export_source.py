@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
-from mathagent.datasets.hendrycks_math import parse_level
+from mathagent.datasets.selection import parse_level
 from mathagent.traces.models import CheckRow, DerivationRow, LLMCallRow, ToolCallRow, Trace
 from mathagent.traces.records import LEVELS, VERIFIED_LEVELS
 

@@ -15,7 +15,6 @@ over the solution's box.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,24 +22,12 @@ from typing import Any
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.problem import Problem
 from mathagent.datasets.reading import field_str, file_text, iter_jsonl
+from mathagent.datasets.selection import parse_level
 from mathagent.files import loads_json
 from mathagent.verifiers.answers import extract_boxed, normalize_answer
 
 NAME = "math"
 MAX_FILE_BYTES = 4 * 1024 * 1024
-
-
-def parse_level(value: Any) -> int | None:
-    """``"Level 4"`` / ``4`` / ``"4"`` -> 4; ``"Level ?"`` or anything else -> None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(?:level\s*)?(\d+)\s*", value, re.IGNORECASE)
-        if m:
-            return int(m.group(1))
-    return None
 
 
 def problem_from(obj: dict[str, Any], default_id: str, file: str, line: int | None) -> Problem | RecordError:

@@ -1,6 +1,7 @@
 """miniF2F (Lean 4) loader: a folder of ``.lean`` files, or a JSONL index.
 
-* Folder (as in yangky11/miniF2F-lean4 ``MiniF2F/Valid``): each ``.lean`` file
+* Folder (as in yangky11/miniF2F-lean4 ``MiniF2F/Valid``), searched recursively by the formal
+  verifier's :func:`~mathagent.verifiers.formal.loader.lean_files`: each ``.lean`` file
   holds imports/opens then one ``theorem <name> ... := by sorry``; the header
   goes to ``meta["header"]`` and header + statement reproduce the file exactly.
   These files carry no informal statement, so the question is the statement.
@@ -19,13 +20,14 @@ from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.lean_statements import formal_problem, split_lean_file
 from mathagent.datasets.problem import Problem
 from mathagent.datasets.reading import file_text, jsonl_records
+from mathagent.verifiers.formal.loader import lean_files
 
 NAME = "minif2f"
 MAX_FILE_BYTES = 1024 * 1024
 
 
 def _folder_records(root: Path) -> Iterator[tuple[str, int | None, Problem | RecordError]]:
-    files = sorted((p for p in root.rglob("*.lean") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+    files = lean_files(root)
     if not files:
         raise DatasetError(f"minif2f: no .lean files under {root}", "pass the folder of miniF2F .lean files or a .jsonl file")
     for path in files:

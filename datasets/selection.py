@@ -13,18 +13,41 @@ problems and every row already stored stays inside the stated subset.
 
 Filters (``subjects``, ``levels``) drop problems before ordering; a MATH
 subject matches case-insensitively (``algebra`` = ``Algebra``).
+
+A MATH difficulty level is read in one place, :func:`parse_level` (the loader's ``"Level 4"``, a trace's
+``meta["level"]``, each bound of ``--level 1-3``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import Any
 
 from mathagent.datasets.problem import Problem
 
 ORDERS = ("file", "shuffled", "stratified")
+MATH_LEVELS = range(1, 6)
+LEVEL = re.compile(r"\s*(?:level\s*)?(\d+)\s*", re.IGNORECASE)
+
+
+def parse_level(value: Any) -> int | None:
+    """``"Level 4"`` / ``4`` / ``"4"`` -> 4; ``"Level ?"`` or anything else -> None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        m = LEVEL.fullmatch(value)
+        if m:
+            try:
+                return int(m.group(1))
+            except ValueError:  # more digits than int() reads
+                return None
+    return None
 
 
 class SelectionError(ValueError):
@@ -85,18 +108,17 @@ class Selection:
 
 
 def parse_levels(text: str) -> tuple[int, ...]:
-    """``"4,5"`` or ``"1-3"`` -> sorted levels; MATH levels are 1..5."""
+    """``"4,5"`` or ``"1-3"`` -> sorted levels; MATH levels are 1..5, each bound read by :func:`parse_level`."""
     levels: set[int] = set()
     for part in (s.strip() for s in text.split(",")):
         if not part:
             continue
         lo, dash, hi = part.partition("-")
-        try:
-            a = int(lo)
-            b = int(hi) if dash else a
-        except ValueError:
-            raise SelectionError(f"bad level {part!r}: use numbers 1-5, e.g. 4,5 or 1-3") from None
-        if not 1 <= a <= b <= 5:
+        a = parse_level(lo)
+        b = parse_level(hi) if dash else a
+        if a is None or b is None:
+            raise SelectionError(f"bad level {part!r}: use numbers 1-5, e.g. 4,5 or 1-3")
+        if not (a in MATH_LEVELS and b in MATH_LEVELS and a <= b):
             raise SelectionError(f"bad level range {part!r}: MATH levels are 1 to 5")
         levels.update(range(a, b + 1))
     if not levels:

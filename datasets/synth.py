@@ -22,6 +22,9 @@ Per seed problem (the GSM-Ranges / InfinityMATH / ReasonAgain idea):
    (its trace is then at level ``gold``); the record states the agent's level
    and confidence.
 
+The agent is handed in (``solve``, with :func:`mathagent.agent.runner.solve_problem`'s signature): this
+module composes a solver with the sandbox and grading, it does not pick one.
+
 Every loop is bounded: ``max_attempts`` perturbations per seed (each costs at
 most one sandbox run and one agent solve), a bounded number of draws per
 perturbation.  Rejections are data (a reason per attempt), never exceptions.
@@ -168,12 +171,16 @@ def _same(a: str | None, b: str | None) -> bool:
 # ------------------------------------------------------------------ the pipeline
 
 
-class Synthesizer:
-    """Runs the pipeline against one agent context (its LLM, calculator and trace recorder)."""
+Solve = Callable[..., Any]  # solve(text, ctx, *, strategy, source, dataset, problem_id, gold, meta) -> SolveResult
 
-    def __init__(self, ctx, settings: SynthSettings):
+
+class Synthesizer:
+    """Runs the pipeline against one agent context (its LLM, calculator and trace recorder) with ``solve``."""
+
+    def __init__(self, ctx, settings: SynthSettings, solve: Solve):
         self.ctx = ctx
         self.settings = settings
+        self.solve = solve
 
     # -- solving -------------------------------------------------------------------------------------
 
@@ -181,7 +188,6 @@ class Synthesizer:
                meta: dict) -> tuple[Any, Judged]:
         """One fresh agent solve, graded against ``gold`` and recorded like an eval trace (level ``gold`` when
         right); returns the result and the agent's own judgement of it."""
-        from mathagent.agent.runner import solve_problem
         from mathagent.eval.items import apply_gold
 
         outer = self.ctx.recorder
@@ -196,7 +202,7 @@ class Synthesizer:
                 outer(rec)
 
         ctx = dataclasses.replace(self.ctx, recorder=record)
-        res = solve_problem(text, ctx, strategy="agent", source=SOURCE, dataset=dataset, problem_id=problem_id,
+        res = self.solve(text, ctx, strategy="agent", source=SOURCE, dataset=dataset, problem_id=problem_id,
                             gold=gold, meta=meta)
         return res, Judged(seen.get("agent_level", "unverified"), seen.get("confidence"))
 
@@ -328,11 +334,12 @@ def seed_program(steps: list[dict], derivations: list[dict], answer: str) -> str
     return None
 
 
-def synthesize(problems: Iterable[Problem], ctx, settings: SynthSettings, *,
+def synthesize(problems: Iterable[Problem], ctx, settings: SynthSettings, *, solve: Solve,
                on_record: Callable[[dict], None] | None = None,
                on_seed: Callable[[SeedOutcome], None] | None = None) -> SynthReport:
-    """Run the pipeline over ``problems``; kept records go to ``on_record`` as they are made."""
-    synth = Synthesizer(ctx, settings)
+    """Run the pipeline over ``problems``, each solve through ``solve`` (the caller's agent, e.g.
+    :func:`mathagent.agent.runner.solve_problem`); kept records go to ``on_record`` as they are made."""
+    synth = Synthesizer(ctx, settings, solve)
     report = SynthReport()
     for problem in problems:
         outcome = synth.run_seed(problem, on_record)

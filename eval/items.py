@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mathagent.eval.failures import ITEM_TIMEOUT
 from mathagent.eval.spec import EvalSpec
 from mathagent.traces.records import VERIFIED_LEVELS, TraceRecord
 from sqlalchemy.exc import IntegrityError
@@ -173,7 +174,7 @@ def timed_out_item(item: WorkItem, spec: EvalSpec, run_id: str, seconds: float, 
                       problem_id=item.problem_id, strategy=item.strategy, sample_index=item.sample_index,
                       gold=item.gold, correct=False, seconds=seconds,
                       error=f"item stopped after {seconds:.0f} s: over the per-item limit of {limit_s:g} s",
-                      meta={**item.meta, "limit_hit": {"item_timeout_s": limit_s}})
+                      meta={**item.meta, "limits_hit": [ITEM_TIMEOUT], "limits": {"item_timeout_s": limit_s}})
     written = write(rec)
     return ItemOutcome(item.problem_id, item.strategy, item.sample_index, written, rec.status, False, False,
                        seconds, 0)

@@ -8,6 +8,7 @@ program can print anything).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -136,3 +137,46 @@ def trace_to_dict(t: Trace) -> dict[str, Any]:
     for name in ROWS:
         d[name] = [as_json(row) for row in getattr(t, name)]
     return d
+
+
+# ------------------------------------------------------------------ solved programs (few-shot examples)
+
+
+@dataclass(frozen=True)
+class SolvedProgram:
+    """A verified trace's problem and the program whose output became its answer."""
+
+    trace_id: str
+    problem: str
+    problem_hash: str
+    problem_id: str | None
+    program: str
+
+
+def _final_program(trace: Trace) -> str | None:
+    """A program whose output became the answer: the first valid program derivation in the winning cluster."""
+    steps = {d.step_index for d in trace.derivations if d.cluster == 0 and d.valid and d.method == "pot"}
+    ok = [c for c in trace.tool_calls if c.status == "ok" and c.step_index in steps]
+    return ok[0].code if ok else None
+
+
+def solved_programs(session: Session, *, limit: int, dataset: str | None = None,
+                    exclude_run: str | None = None) -> list[SolvedProgram]:
+    """The programs of the ``limit`` most recent answered agent traces that the agent verified and no gold answer
+    contradicts (eval rows are graded; solve rows are not), one per problem text (the most recent);
+    ``dataset`` keeps one dataset's, ``exclude_run`` leaves one eval run's out."""
+    stmt = (select(Trace).where(Trace.verified.is_(True), Trace.strategy == "agent", Trace.status == "answered",
+                                Trace.correct.is_not(False))
+            .options(selectinload(Trace.tool_calls), selectinload(Trace.derivations))
+            .order_by(Trace.created_at.desc()).limit(limit))
+    if dataset:
+        stmt = stmt.where(Trace.dataset == dataset)
+    if exclude_run:
+        stmt = stmt.where((Trace.run_id.is_(None)) | (Trace.run_id != exclude_run))
+    out, seen = [], set()
+    for t in session.scalars(stmt):
+        program = _final_program(t)
+        if program and t.problem_hash not in seen:
+            seen.add(t.problem_hash)
+            out.append(SolvedProgram(t.id, t.problem, t.problem_hash, t.problem_id, program))
+    return out

@@ -13,7 +13,6 @@ from pathlib import Path
 import typer
 
 from mathagent.config import env
-from mathagent.errors import InputError
 
 audit_app = typer.Typer(help="Audit formal benchmarks with the SMT backend.", no_args_is_help=True)
 
@@ -29,9 +28,9 @@ def audit_minif2f(
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Check every statement; report those false as written or with contradictory hypotheses."""
-    from mathagent.verifiers.formal.audit import markdown_table
+    from mathagent.verifiers.formal.audit import audit_path, markdown_table
 
-    results, summary = check_all(data, limit=limit, timeout_s=timeout)
+    results, summary = audit_path(data, limit=limit, timeout_s=timeout)
     if as_json:
         print(json.dumps({"summary": summary, "flagged": [r.to_dict() for r in results if r.flagged],
                           "results": [r.to_dict() for r in results]}, ensure_ascii=False))
@@ -51,20 +50,6 @@ def audit_minif2f(
     if summary["unsupported_constructs"]:
         top = ", ".join(f"{k} {c}" for k, c in list(summary["unsupported_constructs"].items())[:8])
         con.print(f"unsupported constructs: {escape(n(top))}")
-
-
-def check_all(data: Path, *, limit: int | None, timeout_s: float):
-    """Load the statements (a folder of .lean files or a JSONL) and check each: (results, summary)."""
-    from mathagent.verifiers.formal import FormalInputError, audit_statements, load_statements, summarize
-
-    try:
-        records = load_statements(data)
-    except FormalInputError as exc:
-        raise InputError(exc.message, exc.fix) from None
-    if limit:
-        records = records[:limit]
-    results = audit_statements(records, timeout_s=timeout_s)
-    return results, summarize(results)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,8 +4,8 @@ miniF2F items are Lean statements without gold answers, so there is nothing
 for the answer strategies to be graded against; what this command measures is
 what the SMT backend decides on each statement (proved, refuted, vacuous,
 unknown, unsupported), per problem source.  The work is done by
-``mathagent.verifiers.formal.audit_statements`` / ``summarize`` (the same as
-``mathagent audit minif2f``); results are not written to the trace database.
+``mathagent.verifiers.formal.audit_path`` (the same as ``mathagent audit
+minif2f``); results are not written to the trace database.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ STATEMENT_TIMEOUT_S = 5.0
 
 
 def run_minif2f(data: Path | None, *, limit: int | None, json_out: bool) -> None:
-    from mathagent.commands.audit import check_all
+    from mathagent.verifiers.formal.audit import audit_path
 
     if data is None:
         raise InputError("no dataset given", "pass --data (a folder of miniF2F .lean files or a JSONL)")
-    results, summary = check_all(data, limit=limit, timeout_s=STATEMENT_TIMEOUT_S)
+    results, summary = audit_path(data, limit=limit, timeout_s=STATEMENT_TIMEOUT_S)
     if json_out:
         typer.echo(json.dumps({"dataset": "minif2f", "n": summary["n"], "summary": summary,
                                "results": [r.to_dict() for r in results]}, ensure_ascii=False))

@@ -90,6 +90,7 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
     ``--out`` is created with the first kept record (or empty at the end), so
     a run that fails early (a dead LLM) leaves no empty file behind.
     """
+    from mathagent.agent.runner import solve_problem
     from mathagent.datasets.synth import SynthSettings, synthesize
     from mathagent.datasets.synth_output import JsonlWriter, write_samples
 
@@ -110,7 +111,8 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
             progress(outcome)
 
     with JsonlWriter(req.out, protected) as writer:
-        report = synthesize(problems, session.context(config), settings, on_record=writer, on_seed=on_seed)
+        report = synthesize(problems, session.context(config), settings, solve=solve_problem, on_record=writer,
+                            on_seed=on_seed)
         writer.finish()
     summary = {"out": str(req.out), **report.to_dict()}
     if req.samples_file is not None:

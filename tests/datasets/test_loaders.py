@@ -121,6 +121,18 @@ def test_minif2f_jsonl_and_folder_agree() -> None:
         assert p.question != p.formal_statement and f.question == f.formal_statement.strip()
 
 
+def test_minif2f_nested_folder(tmp_path: Path) -> None:
+    """The upstream layout (MiniF2F/Valid, MiniF2F/Test) is read at any depth, split from the parent folder."""
+    import shutil
+
+    shutil.copytree(FIX / "minif2f" / "valid", tmp_path / "MiniF2F" / "Valid")
+    flat = load_dataset("minif2f", FIX / "minif2f" / "valid")
+    nested = load_dataset("minif2f", tmp_path)
+    assert nested.errors == [] and [p.id for p in nested.problems] == [p.id for p in flat.problems]
+    assert all(p.meta["lean_path"].startswith("MiniF2F/Valid/") and p.meta["split"] == "valid"
+               for p in nested.problems)
+
+
 def test_minif2f_malformed_inputs() -> None:
     res = load_dataset("minif2f", FIX / "minif2f" / "malformed.jsonl")
     assert len(res.problems) == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from mathagent.datasets import load_dataset
-from mathagent.datasets.selection import Selection, SelectionError, parse_levels, parse_subjects
+from mathagent.datasets.selection import Selection, SelectionError, parse_level, parse_levels, parse_subjects
 
 DEV8 = Path(__file__).resolve().parents[1] / "fixtures" / "datasets" / "math" / "dev8.jsonl"
 
@@ -60,15 +60,29 @@ def test_a_selection_nothing_matches_is_an_error(dev8):
         Selection(order="random")
 
 
-@pytest.mark.parametrize("text, levels", [("4,5", (4, 5)), ("1-3", (1, 2, 3)), ("5, 2-3,2", (2, 3, 5))])
+@pytest.mark.parametrize("text, levels", [("4,5", (4, 5)), ("1-3", (1, 2, 3)), ("5, 2-3,2", (2, 3, 5)),
+                                          ("Level 4, level 5", (4, 5))])
 def test_parse_levels(text, levels):
     assert parse_levels(text) == levels
 
 
-@pytest.mark.parametrize("text", ["", "six", "0", "4-9", "3-1", "1-"])
+@pytest.mark.parametrize("text", ["", "six", "0", "4-9", "3-1", "1-", "Level ?", "9" * 5000])
 def test_parse_levels_refuses_what_is_not_a_level(text):
     with pytest.raises(SelectionError):
         parse_levels(text)
+
+
+@pytest.mark.parametrize("value, level", [("Level 4", 4), (" level 2 ", 2), (3, 3), ("5", 5), ("Level ?", None),
+                                          (True, None), (None, None), ("4.5", None), ("9" * 5000, None)])
+def test_parse_level_reads_one_level_for_every_reader(value, level):
+    assert parse_level(value) == level
+
+
+def test_one_level_reader():
+    """The loader, the export filter and --level all read a level through selection.parse_level."""
+    from mathagent.datasets import export_source, hendrycks_math
+
+    assert hendrycks_math.parse_level is parse_level and export_source.parse_level is parse_level
 
 
 def test_parse_subjects():

@@ -18,6 +18,7 @@ import pytest
 from fakes import ScriptedLLM
 from synth_brain import APPLES, PENS, PRICE, SHARE, SPEND, TEN, Brain, solve
 
+from mathagent.agent.runner import solve_problem
 from mathagent.agent.state import AgentConfig, AgentContext
 from mathagent.datasets.problem import Problem
 from mathagent.datasets.synth import SynthSettings, as_number, seed_program, synthesize
@@ -192,7 +193,7 @@ def _synth(calculator, problems, brain=None, recorded=None, **settings):
     ctx = AgentContext(llm=ScriptedLLM(brain or Brain()), calculator=calculator, config=AgentConfig(verify=True),
                        recorder=recorded.append if recorded is not None else None)
     records: list[dict] = []
-    report = synthesize(problems, ctx, SynthSettings(**settings), on_record=records.append)
+    report = synthesize(problems, ctx, SynthSettings(**settings), solve=solve_problem, on_record=records.append)
     return report, records
 
 

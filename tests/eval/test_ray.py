@@ -70,6 +70,7 @@ def test_an_item_past_the_per_item_limit_is_stopped_recorded_and_the_run_goes_on
             traces = {t.problem_id: trace_to_dict(t) for t in s.scalars(select(Trace).where(Trace.run_id == info.id))}
     assert result.status == "finished" and result.done == 6 and len(traces) == 6
     stuck = traces["p3"]
-    assert stuck["status"] == "no_answer" and stuck["meta"]["limit_hit"] == {"item_timeout_s": 60.0}
+    assert stuck["status"] == "no_answer" and stuck["meta"]["limits_hit"] == ["item_timeout"]
+    assert stuck["meta"]["limits"] == {"item_timeout_s": 60.0}
     assert classify(stuck) == "timeout" and "per-item limit of 60 s" in stuck["error"]
     assert {p for p, t in traces.items() if t["correct"]} == EXPECTED_CORRECT["pot"] - {"p3"}

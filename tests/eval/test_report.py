@@ -89,6 +89,19 @@ def test_report_content_and_escaping(report_dir):
     assert any("# add the numbers" in h and "print(18)" in h for h in p1_pot)
 
 
+def test_an_item_stopped_at_the_executor_limit_is_recorded_as_a_timeout():
+    """The row says which limit stopped it the way the agent runner says it: ``meta.limits_hit``."""
+    from mathagent.eval.items import WorkItem, timed_out_item
+
+    rows = []
+    item = WorkItem("p1", "What is 1 plus 1?", "2", "pot", 0, {"level": 3})
+    out = timed_out_item(item, make_spec(), "run1", 61.0, 60.0, lambda rec: rows.append(rec) or True)
+    assert out.written and rows[0].status == "no_answer" and rows[0].correct is False
+    meta = rows[0].meta
+    assert meta == {"level": 3, "limits_hit": ["item_timeout"], "limits": {"item_timeout_s": 60.0}}
+    assert classify({"correct": False, "status": "no_answer", "answer": None, "meta": meta}) == "timeout"
+
+
 def test_failure_categories_and_percentile():
     base = {"correct": False, "status": "answered", "answer": None, "meta": {}, "tool_calls": [], "steps": []}
     assert classify({**base, "correct": True}) == "correct"
@@ -99,6 +112,9 @@ def test_failure_categories_and_percentile():
     assert classify({**base, "tool_calls": [{"status": "signal"}]}) == "sandbox_error"
     assert classify({**base, "steps": [{"status": "no_code"}]}) == "parse_failure"
     assert classify(base) == "no_answer"
+    assert classify({**base, "meta": {"limits_hit": ["item_timeout"]}}) == "timeout"  # the executor's limit
+    assert classify({**base, "meta": {"limit_hit": {"item_timeout_s": 60.0}}}) == "timeout"  # rows stored before
+    assert classify({**base, "meta": {"limits_hit": ["max_samples"]}}) == "no_answer"  # the agent's own bounds
     assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([], 90) is None and percentile([1, 9], 90) == 9
     assert safe_name("ab12") == "ab12" and re.fullmatch(r"[0-9a-f]{32}", safe_name("../../etc/passwd"))
 

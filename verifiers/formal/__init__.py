@@ -5,7 +5,8 @@ Public interface (imports are cheap; z3 loads on first check):
 * ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None) -> Verdict`` (raises ``MalformedStatement``
   for text that is not a Lean declaration)
 * ``check_claim(hyps, goal, var_types, timeout_s=5.0) -> Verdict``
-* ``audit_statements(records, timeout_s=5.0) -> list[AuditResult]`` and ``summarize(results)``
+* ``audit_statements(records, timeout_s=5.0) -> list[AuditResult]`` and ``summarize(results)``;
+  ``audit_path(path, limit=, timeout_s=) -> (results, summary)`` does both for a statements file or folder
 * ``load_statements(path) -> list[StatementRecord]`` (folder of .lean files or miniF2F JSONL)
 
 Verdicts: ``Proved | Refuted | Vacuous | Unknown | Unsupported`` with ``backend``
@@ -25,7 +26,7 @@ from mathagent.verifiers.formal.verdicts import (
 )
 
 __all__ = [
-    "check_statement", "check_claim", "claim_to_lean", "audit_statements", "summarize", "load_statements",
+    "check_statement", "check_claim", "claim_to_lean", "audit_statements", "audit_path", "summarize", "load_statements",
     "AuditResult", "StatementRecord", "FormalInputError", "MalformedStatement", "Proved", "Refuted", "Vacuous",
     "Unknown", "Unsupported", "Verdict", "VERDICT_KINDS", "SMT_LABEL", "LEAN_LABEL", "UNCHECKED_LABEL",
     "verdict_to_dict",
@@ -33,7 +34,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("audit_statements", "summarize", "AuditResult", "markdown_table"):
+    if name in ("audit_statements", "audit_path", "summarize", "AuditResult", "markdown_table"):
         from mathagent.verifiers.formal import audit
 
         return getattr(audit, name)

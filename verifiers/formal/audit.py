@@ -3,10 +3,11 @@
 A statement is flagged when it is `refuted` (false as written) or `vacuous`
 (contradictory hypotheses).  `summarize` gives per-verdict counts overall and
 per problem source (the name prefix: `mathd_algebra`, `amc12a`, `imo`, ...),
-counts of the constructs behind `unsupported` and of what stopped each
-`unknown`, which `bench/smt.py` and the eval command render as tables.
-A malformed statement in a dataset does not stop the audit: it is recorded as
-`unsupported: malformed statement` with the parse error as the detail.
+from mathagent.verifiers.formal.errors import FormalInputError, MalformedStatement
+from mathagent.verifiers.formal.loader import StatementRecord, load_statements
+from mathagent.verifiers.formal.verdicts import (
+    VERDICT_KINDS, Refuted, Unknown, Unsupported, Vacuous, Verdict, verdict_to_dict,
+)
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from mathagent.errors import InputError
 from mathagent.verifiers.formal.api import check_statement
-from mathagent.verifiers.formal.errors import MalformedStatement
-from mathagent.verifiers.formal.loader import StatementRecord
+from mathagent.verifiers.formal.errors import FormalInputError, MalformedStatement
+from mathagent.verifiers.formal.loader import StatementRecord, load_statements
 from mathagent.verifiers.formal.verdicts import (
     VERDICT_KINDS, Refuted, Unknown, Unsupported, Vacuous, Verdict, verdict_to_dict,
 )
@@ -62,6 +65,20 @@ def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeou
         if progress is not None:
             progress(res)
     return out
+
+
+def audit_path(data: str | Path, *, limit: int | None = None,
+               timeout_s: float = 5.0) -> tuple[list[AuditResult], dict[str, Any]]:
+    """Load the statements (a folder of .lean files or a JSONL), check the first ``limit`` (all when falsy):
+    ``(results, summary)``.  An unreadable input is an :class:`~mathagent.errors.InputError`."""
+    try:
+        records = load_statements(data)
+    except FormalInputError as exc:
+        raise InputError(exc.message, exc.fix) from None
+    if limit:
+        records = records[:limit]
+    results = audit_statements(records, timeout_s=timeout_s)
+    return results, summarize(results)
 
 
 def summarize(results: list[AuditResult]) -> dict[str, Any]:

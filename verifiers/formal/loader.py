@@ -1,10 +1,12 @@
 """Minimal reader for miniF2F-style statement collections.
 
 Accepts a folder of `.lean` files (one theorem each; the file stem is the
-name) or a JSONL file with `formal_statement` and `name` (`header` is
-ignored: the SMT reader needs only the theorem).  The general dataset loaders
-live in `mathagent.datasets`; this one exists so the verifier has no upward
-dependency.
+name), searched recursively (miniF2F-lean4 keeps `MiniF2F/Valid` and
+`MiniF2F/Test` side by side), or a JSONL file with `formal_statement` and
+`name` (`header` is ignored: the SMT reader needs only the theorem).  The
+general dataset loaders live in `mathagent.datasets`; this one exists so the
+verifier has no upward dependency, and :func:`lean_files` is the folder walk
+both use (`mathagent.datasets.minif2f` reads its files through it).
 """
 
 from __future__ import annotations
@@ -38,8 +40,15 @@ def load_statements(path: str | Path) -> list[StatementRecord]:
         raise FormalInputError(exc.message, exc.fix) from None
 
 
+def lean_files(root: Path, limit: int = MAX_RECORDS) -> list[Path]:
+    """The ``.lean`` files under ``root`` at any depth, in the order of their paths relative to ``root``; regular
+    files only (a folder, FIFO or dangling link named ``x.lean`` is no statement), at most ``limit``."""
+    found = sorted(root.rglob("*.lean"), key=lambda f: f.relative_to(root).as_posix())
+    return regular_files(found)[:limit]
+
+
 def _folder(p: Path) -> list[StatementRecord]:
-    files = regular_files(sorted(p.glob("*.lean"))[:MAX_RECORDS])  # a folder or FIFO named x.lean is no statement
+    files = lean_files(p)
     if not files:
         raise FormalInputError(f"no .lean files in {p}", "point --data at the folder holding the .lean files")
     return [StatementRecord(f.stem, read_text(f, ".lean file", max_bytes=MAX_FILE_BYTES), str(f)) for f in files]

@@ -1,4 +1,4 @@
-"""Lean backends: the community REPL (JSON lines) and LeanDojo.
+"""Lean backend: the community REPL (JSON lines).
 
 Public interface:
 
@@ -7,14 +7,12 @@ Public interface:
   ``ReplResponse | ReplTimeout | ReplCrash | ReplMalformed``; per-request timeout kills and restarts,
   RLIMIT_AS memory cap, crash recovery.  ``ReplPool(config, size)`` shares a few of them.
 * ``check_with_repl(text, project, timeout_s) -> Verdict`` ("Lean-verified" only on a sorry-free pass).
-* ``DojoSession`` wraps ``lean_dojo.Dojo`` (imported lazily; ``LeanUnavailable`` if missing).
 """
 
 from __future__ import annotations
 
 from mathagent.verifiers.lean.check import check_with_repl, verdict_from_response
 from mathagent.verifiers.lean.detect import LeanInfo, detect_lean
-from mathagent.verifiers.lean.dojo import DojoSession, TacticOutcome
 from mathagent.verifiers.lean.errors import LeanUnavailable, ReplError
 from mathagent.verifiers.lean.pool import ReplPool
 from mathagent.verifiers.lean.repl import (
@@ -22,7 +20,7 @@ from mathagent.verifiers.lean.repl import (
 )
 
 __all__ = [
-    "check_with_repl", "verdict_from_response", "LeanInfo", "detect_lean", "DojoSession", "TacticOutcome",
+    "check_with_repl", "verdict_from_response", "LeanInfo", "detect_lean",
     "LeanUnavailable", "ReplError", "ReplPool", "LeanRepl", "ReplConfig", "ReplCrash", "ReplMalformed",
     "ReplOutcome", "ReplResponse", "ReplTimeout",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class LeanUnavailable(Exception):
-    """Lean, Lake, the REPL or LeanDojo is not installed or does not run."""
+    """Lean, Lake or the REPL is not installed or does not run."""
 
     def __init__(self, message: str, fix: str):
         super().__init__(message)

@@ -98,3 +98,26 @@ def test_loader_reads_folder_and_jsonl(fixtures_dir: Path) -> None:
     assert s["verdicts"]["proved"] == 2 and s["verdicts"]["refuted"] == 1
     assert s["verdicts"]["vacuous"] == 1 and s["verdicts"]["unsupported"] == 1
     assert sorted(s["flagged"]) == ["false_sqrt", "vacuous_cubes"]
+
+
+def test_loader_reads_a_nested_folder_like_the_dataset_loader(fixtures_dir: Path, tmp_path: Path) -> None:
+    """miniF2F-lean4 keeps MiniF2F/Valid and MiniF2F/Test apart: the folder is searched at any depth, in the
+    order of the relative paths, and the dataset loader walks it through the same function."""
+    import shutil
+
+    from mathagent.datasets import load_dataset
+    from mathagent.verifiers.formal.loader import lean_files
+
+    names = sorted(f.stem for f in (fixtures_dir / "minif2f_mini").glob("*.lean"))
+    root = tmp_path / "MiniF2F"
+    for i, name in enumerate(names):
+        (root / ("Valid" if i % 2 else "Test/deep")).mkdir(parents=True, exist_ok=True)
+        shutil.copy(fixtures_dir / "minif2f_mini" / f"{name}.lean", root / ("Valid" if i % 2 else "Test/deep"))
+    (root / "Valid" / "folder.lean").mkdir()  # a folder named like a statement is skipped
+    files = lean_files(tmp_path)
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == sorted(
+        f.relative_to(tmp_path).as_posix() for f in tmp_path.rglob("*.lean") if f.is_file())
+    records = load_statements(tmp_path)
+    assert sorted(r.name for r in records) == names and [r.source for r in records] == [str(f) for f in files]
+    loaded = load_dataset("minif2f", tmp_path)
+    assert [p.meta["lean_path"] for p in loaded.problems] == [f.relative_to(tmp_path).as_posix() for f in files]

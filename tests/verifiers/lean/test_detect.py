@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from mathagent.verifiers.lean import LeanUnavailable, check_with_repl, detect_lean
-from mathagent.verifiers.lean.dojo import import_lean_dojo
 
 
 def test_broken_link_is_not_lean(tmp_path: Path):
@@ -38,16 +37,6 @@ def test_lean_backend_without_lean_raises_clear_error(monkeypatch):
     with pytest.raises(LeanUnavailable) as ei:
         check_with_repl("theorem t : True := trivial")
     assert "smt" in ei.value.fix
-
-
-def test_lean_dojo_missing_gives_install_hint():
-    import importlib.util
-
-    if importlib.util.find_spec("lean_dojo") is not None:
-        pytest.skip("lean_dojo is installed here")
-    with pytest.raises(LeanUnavailable) as ei:
-        import_lean_dojo()
-    assert "pip install lean-dojo" in ei.value.fix
 
 
 def _real_lean() -> bool:
