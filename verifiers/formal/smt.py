@@ -120,13 +120,9 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
         model = s.model()
         if not inexact and _rational_ok(pb, model, run):
             return Refuted(BACKEND, SMT_LABEL, counterexample(pb, model, run, subst), ms())
-        if pb.quantified and pb.quantified_complete and not pb.tr.inexact:
+        if _exact_forall_forms(pb):
             s.set("rlimit", max(1, int(budget.rlimit * 0.4)))
-            if not quantified_query:
-                for ax in pb.tr.global_axioms:
-                    run.add(s, ax)
-            for _name, q in pb.quantified:
-                run.add(s, q)
+            _add_forall_forms(run, s, pb, quantified_query)
             r2 = run.check(s)
             if r2 == z3.sat and _rational_ok(pb, s.model(), run):
                 return Refuted(BACKEND, SMT_LABEL, counterexample(pb, s.model(), run, subst), ms())
@@ -154,15 +150,9 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
         trackers[str(t)] = n
         v.assert_and_track(h.translate(run.ctx), t)
     r3 = run.check(v)
-    if r3 != z3.unsat and inexact and pb.quantified and pb.quantified_complete and not pb.tr.inexact:
+    if r3 != z3.unsat and inexact and _exact_forall_forms(pb):
         # A model of the instances is not a model of the ∀-hypotheses: ask again with their exact forms.
-        if not quantified_query:
-            for ax in pb.tr.global_axioms:
-                run.add(v, ax)
-        for i, (n, q) in enumerate(pb.quantified):
-            t = z3.Bool(f"__q{i}", run.ctx)
-            trackers[str(t)] = n
-            v.assert_and_track(q.translate(run.ctx), t)
+        _add_forall_forms(run, v, pb, quantified_query, trackers)
         r3 = run.check(v)
         inexact = [] if r3 == z3.sat else inexact
     if r3 == z3.unsat:
@@ -182,6 +172,27 @@ def solve(pb: Problem, budget: Budget) -> Verdict:
     else:
         note = f"goal follows, but consistency of the hypotheses was not established ({run.why(v)})"
     return Proved(BACKEND, SMT_LABEL, ms(), note)
+
+
+def _exact_forall_forms(pb: Problem) -> bool:
+    """Whether the exact ∀-forms of the hypotheses are available (every schema encoded, nothing inexact)."""
+    return bool(pb.quantified) and pb.quantified_complete and not pb.tr.inexact
+
+
+def _add_forall_forms(run: _Run, s: Any, pb: Problem, quantified_query: bool,
+                      trackers: dict[str, str] | None = None) -> None:
+    """Add the exact ∀-hypotheses (and the global axioms they need) to solver ``s``; with ``trackers``, each is
+    tracked under its hypothesis name for the unsat core."""
+    if not quantified_query:
+        for ax in pb.tr.global_axioms:
+            run.add(s, ax)
+    for i, (name, q) in enumerate(pb.quantified):
+        if trackers is None:
+            run.add(s, q)
+            continue
+        t = z3.Bool(f"__q{i}", run.ctx)
+        trackers[str(t)] = name
+        s.assert_and_track(q.translate(run.ctx), t)
 
 
 def _has_quantifier(fs: list[Any]) -> bool:
