@@ -28,6 +28,18 @@ class SessionSettings:
     calc_workers: int = 1
     calc_memory_mb: int = 1536
 
+    @classmethod
+    def build(cls, *, backend: str = "local", model: str | None = None, base_url: str | None = None,
+              api_key: str | None = None, threads: int | None = None, llm_timeout: float | None = None,
+              llm_retries: int = 4, cache: bool = False, db: str | None = None) -> SessionSettings:
+        """The settings for one backend connection; ``db`` None: ``MATHAGENT_DB_URL`` or the default SQLite file."""
+        from mathagent.config import cache_dir, default_db_url
+
+        return cls(backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                           timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads,
+                                           cache=cache),
+                   db_url=db or default_db_url(), cache_dir=cache_dir())
+
 
 class AgentSession(contextlib.AbstractContextManager):
     def __init__(self, settings: SessionSettings, *, llm: LLM | None = None, calculator=None):

@@ -1,10 +1,11 @@
 """mathagent: a neuro-symbolic math reasoning agent.
 
-Importing this package does no work: no model load, no network, no database.  The public grading API is
-loaded on first use::
+Importing this package does no work: no model load, no network, no database.  The public API is loaded
+on first use::
 
-    from mathagent import grade
+    from mathagent import evaluate, grade
     grade("The answer is $\\boxed{\\frac{1}{2}}$.", "0.5").correct   # True
+    evaluate("gsm8k", "gsm8k/dev.jsonl", strategies="pot,agent", limit=20).summary   # as `mathagent eval`
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["GradeResult", "equivalent", "grade", "__version__"]
+__all__ = ["EvalResult", "GradeResult", "equivalent", "evaluate", "grade", "__version__"]
 
 _LAZY = {"grade": "mathagent.eval.grading", "GradeResult": "mathagent.eval.grading",
-         "equivalent": "mathagent.verifiers.equivalence"}
+         "equivalent": "mathagent.verifiers.equivalence", "evaluate": "mathagent.eval.api",
+         "EvalResult": "mathagent.eval.runner"}
 
 
 def __getattr__(name: str) -> Any:
-    """``grade``, ``GradeResult`` and ``equivalent``, imported when first asked for (PEP 562)."""
+    """``evaluate``, ``EvalResult``, ``grade``, ``GradeResult`` and ``equivalent``, imported when first asked for
+    (PEP 562)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mathagent' has no attribute {name!r}")

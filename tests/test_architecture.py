@@ -4,10 +4,10 @@ Every module of the package is parsed with :mod:`ast` (every import, including t
 under ``TYPE_CHECKING``, plus ``importlib.import_module("...")`` with a literal name), assigned to a layer,
 and no import may point to a higher layer, nor sideways between two different layers of the same rank
 (``tools`` and ``verifiers`` do not know each other).  The kernel of the root package (``mathagent.errors``,
-``mathagent.files``, ``mathagent.config``, ``mathagent.terminal``, ...) may be imported from anywhere and
+``mathagent.files``, ``mathagent.config``, ...) may be imported from anywhere and
 imports nothing above itself.  Three more rules keep logic where it belongs:
 
-* no module of ``mathagent.commands`` imports a command (a module with ``register(app)``): logic two
+* no module of ``mathagent.cli.commands`` imports a command (a module with ``register(app)``): logic two
   commands share lives below the CLI (a command's own helper module, like ``eval_formal``, is fine);
 * the pipelines never import the agent's runner, session or graph: synthesis is handed a solver;
 * below eval (tools, verifiers, datasets, agent) nothing touches the ORM (``mathagent.traces.models``,
@@ -23,7 +23,8 @@ Layers, lowest first:
 * ``eval`` - runs, grading, reports;
 * ``pipelines`` - the dataset modules that *consume* traces or the agent: exports (which read traces and
   reuse eval's levels and metrics) and synthesis (which grades through eval and is handed a solver);
-* ``cli`` - ``mathagent.cli``, ``mathagent.commands.*``, ``mathagent.options`` (Typer), ``__main__``.
+* ``cli`` - the subpackage ``mathagent.cli`` (the Typer app, ``commands.*``, ``options``, rendering) and
+  ``__main__``; it only calls the layers below.
 
 A module placed in a new file gets the layer of its folder; a new dataset module that needs eval or the
 agent must be added to :data:`PIPELINES` on purpose.  Known debt goes into :data:`ALLOWED` with the reason;
@@ -45,8 +46,8 @@ PACKAGE = "mathagent"
 
 RANKS = {"kernel": 0, "traces": 1, "tools": 2, "verifiers": 2, "datasets": 3, "agent": 4, "eval": 5,
          "pipelines": 6, "cli": 7}
-CLI = ("mathagent.cli", "mathagent.__main__", "mathagent.commands", "mathagent.options")
-COMMANDS = "mathagent.commands"
+CLI = ("mathagent.cli", "mathagent.__main__")
+COMMANDS = "mathagent.cli.commands"
 ORM = ("mathagent.traces.models", "sqlalchemy")
 NO_ORM = ("tools", "verifiers", "datasets", "agent")
 # lower modules a layer still may not import: the pipelines are handed a solver, they never build or run one
@@ -141,7 +142,7 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Edge]:
                 target = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 target = node.module or ""
-            for alias in node.names:  # `from mathagent import options` imports the module mathagent.options
+            for alias in node.names:  # `from mathagent.cli import options` imports the module mathagent.cli.options
                 sub = f"{target}.{alias.name}"
                 add(sub if sub in modules else target, node)
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -199,8 +200,9 @@ def edges() -> list[Edge]:
 
 def test_every_folder_of_the_package_is_scanned(edges):
     modules = discover(package_roots())
-    for name in ("mathagent.errors", "mathagent.commands.eval", "mathagent.agent.runner", "mathagent.tools.calculator",
-                 "mathagent.verifiers.formal.audit", "mathagent.datasets.synth", "mathagent.eval.items",
+    for name in ("mathagent.errors", "mathagent.cli.commands.eval", "mathagent.agent.runner",
+                 "mathagent.tools.calculator", "mathagent.verifiers.formal.audit", "mathagent.eval.plan",
+                 "mathagent.datasets.synth", "mathagent.eval.items",
                  "mathagent.traces.store"):
         assert name in modules
     assert len(edges) > 200  # the scan sees imports inside functions, not only the module heads
@@ -243,11 +245,13 @@ def synthetic(tmp_path):
                           '"mathagent.verifiers" = "verifiers", "mathagent.eval" = "eval" }\n',
         "mathagent/__init__.py": "",
         "mathagent/errors.py": "",
-        "mathagent/commands/__init__.py": "",
-        "mathagent/commands/solve.py": "from mathagent.agent.runner import solve\nfrom mathagent import options\n"
-                                       "from mathagent.commands import solve_helpers\ndef register(app): ...\n",
-        "mathagent/commands/solve_helpers.py": "",
-        "mathagent/options.py": "",
+        "mathagent/cli/__init__.py": "",
+        "mathagent/cli/commands/__init__.py": "",
+        "mathagent/cli/commands/solve.py": "from mathagent.agent.runner import solve\n"
+                                           "from mathagent.cli import options\n"
+                                           "from mathagent.cli.commands import solve_helpers\ndef register(app): ...\n",
+        "mathagent/cli/commands/solve_helpers.py": "",
+        "mathagent/cli/options.py": "",
         "traces/__init__.py": "",
         "traces/records.py": "from mathagent.errors import InputError\n",
         "traces/models.py": "from sqlalchemy.orm import DeclarativeBase\n",
@@ -273,7 +277,7 @@ def test_checker_accepts_a_clean_graph(synthetic):
     edges = graph(package_roots(synthetic / "pyproject.toml"))
     assert ("mathagent.agent.runner", "mathagent.agent.helpers") in _pairs(edges)   # relative import resolved
     assert ("mathagent.tools.calc", "mathagent.traces.records") in _pairs(edges)    # `from pkg import module`
-    assert ("mathagent.commands.solve", "mathagent.options") in _pairs(edges)
+    assert ("mathagent.cli.commands.solve", "mathagent.cli.options") in _pairs(edges)
     assert violations(edges) == []
 
 
@@ -282,10 +286,11 @@ def test_checker_accepts_a_clean_graph(synthetic):
     ("tools/bad.py", "import mathagent.eval.run as r\n", "mathagent.eval.run"),
     ("verifiers/bad.py", "from ..agent import runner\n", "mathagent.agent.runner"),
     ("verifiers/side.py", "from mathagent.tools.calc import run\n", "mathagent.tools.calc"),
-    ("eval/bad.py", "import importlib\nimportlib.import_module('mathagent.commands.solve')\n",
-     "mathagent.commands.solve"),
-    ("mathagent/files.py", "from mathagent import options\n", "mathagent.options"),
-    ("mathagent/commands/other.py", "from mathagent.commands.solve import f\n", "mathagent.commands.solve"),
+    ("eval/bad.py", "import importlib\nimportlib.import_module('mathagent.cli.commands.solve')\n",
+     "mathagent.cli.commands.solve"),
+    ("mathagent/files.py", "from mathagent.cli import options\n", "mathagent.cli.options"),
+    ("mathagent/cli/commands/other.py", "from mathagent.cli.commands.solve import f\n",
+     "mathagent.cli.commands.solve"),
     ("agent/orm.py", "from sqlalchemy import select\n", "sqlalchemy"),
     ("verifiers/orm.py", "def f():\n    from mathagent.traces.models import Trace\n", "mathagent.traces.models"),
     ("agent/typed.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from mathagent.eval.run import R\n",
@@ -300,7 +305,7 @@ def test_checker_fails_on_a_new_upward_import(synthetic, rel, text, expected):
 
 def test_layers_of_real_names():
     assert layer_of("mathagent.errors") == "kernel" and layer_of("mathagent") == "kernel"
-    assert layer_of("mathagent.commands.audit") == "cli" and layer_of("mathagent.options") == "cli"
+    assert layer_of("mathagent.cli.commands.audit") == "cli" and layer_of("mathagent.cli.options") == "cli"
     assert layer_of("mathagent.datasets.gsm8k") == "datasets"
     assert layer_of("mathagent.datasets.export") == "pipelines"
     assert layer_of("mathagent.verifiers.formal.loader") == "verifiers"
@@ -309,7 +314,7 @@ def test_layers_of_real_names():
 def test_pipelines_are_handed_a_solver():
     assert "run the agent" in broken_rule(Edge("mathagent.datasets.synth", "mathagent.agent.runner", 1))
     assert broken_rule(Edge("mathagent.datasets.synth", "mathagent.eval.items", 1)) is None
-    assert broken_rule(Edge("mathagent.commands.synth", "mathagent.agent.runner", 1)) is None
+    assert broken_rule(Edge("mathagent.cli.commands.synth", "mathagent.agent.runner", 1)) is None
     assert "upward" in broken_rule(Edge("mathagent.datasets.gsm8k", "mathagent.agent.parsing", 1))
 
 

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from mathagent.commands import calc as calc_cmd
+from mathagent.cli.commands import calc as calc_cmd
 from mathagent.errors import InputError, MathAgentError
 
 

@@ -321,7 +321,7 @@ def _gsm8k_file(path: Path, problems: list[Problem]) -> Path:
 def test_run_synth_writes_jsonl_samples_and_traces(calculator, tmp_path, db_url):
     from mathagent.agent.backends import BackendSettings
     from mathagent.agent.session import AgentSession, SessionSettings
-    from mathagent.commands.synth import SynthRequest, run_synth
+    from mathagent.cli.commands.synth import SynthRequest, run_synth
 
     src = _gsm8k_file(tmp_path / "train.jsonl", SEEDS)
     req = SynthRequest(source=src, out=tmp_path / "synthetic.jsonl", variants=2, limit=3, seed=4,

@@ -15,7 +15,7 @@ from mathagent.traces.records import TraceRecord
 from mathagent.traces.store import add_trace
 from typer.testing import CliRunner
 
-from mathagent.commands import compare as compare_cmd
+from mathagent.cli.commands import compare as compare_cmd
 from mathagent.errors import InputError
 
 

@@ -14,8 +14,8 @@ from mathagent.eval.spec import file_sha256
 from mathagent.traces.db import open_database
 from typer.testing import CliRunner
 
-from mathagent.commands import eval as eval_cmd
-from mathagent.commands import report as report_cmd
+from mathagent.cli.commands import eval as eval_cmd
+from mathagent.cli.commands import report as report_cmd
 from mathagent.errors import InputError
 
 

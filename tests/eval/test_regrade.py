@@ -17,7 +17,7 @@ from mathagent.traces.store import add_trace
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from mathagent.commands import regrade as regrade_cmd
+from mathagent.cli.commands import regrade as regrade_cmd
 
 
 def row(run_id: str, pid: str, answer: str, gold: str, correct: bool, status: str) -> TraceRecord:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
 from cli_helpers import run_cli  # noqa: E402
 from trace_factories import pot_trace  # noqa: E402
 
-from mathagent.terminal import neutralise, safe  # noqa: E402
+from mathagent.cli.terminal import neutralise, safe  # noqa: E402
 
 # what a stored program (or problem, or answer) may hold
 HOSTILE = {

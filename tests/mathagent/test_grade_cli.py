@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from mathagent.commands import grade as grade_cmd
+from mathagent.cli.commands import grade as grade_cmd
 from mathagent.errors import InputError
 
 sys.path.insert(0, str(Path(__file__).parent))

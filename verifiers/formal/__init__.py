@@ -2,8 +2,8 @@
 
 Public interface (imports are cheap; z3 loads on first check):
 
-* ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None) -> Verdict`` (raises ``MalformedStatement``
-  for text that is not a Lean declaration)
+* ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None, memory_mb=None) -> Verdict`` (raises
+  ``MalformedStatement`` for text that is not a Lean declaration)
 * ``check_claim(hyps, goal, var_types, timeout_s=5.0) -> Verdict``
 * ``audit_statements(records, timeout_s=5.0) -> list[AuditResult]`` and ``summarize(results)``;
   ``audit_path(path, limit=, timeout_s=) -> (results, summary)`` does both for a statements file or folder

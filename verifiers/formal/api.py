@@ -10,7 +10,9 @@ var_types={"x": "ℝ"}).  Both return a verdict for every well-formed statement
 Budgets: the verdict is decided under z3's deterministic resource limit
 (`rlimit`, by default `RLIMIT_PER_SECOND * timeout_s`) and deterministic
 translation budgets, so it does not depend on machine load; the wall clock,
-`WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds, is only the outer safety bound.
+`WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds, is only the outer safety bound, and
+z3's memory cap (`memory_mb`, default `MEMORY_MB`) keeps one hard check from exhausting the machine
+(at the default rlimit, a miniF2F audit without the cap grew past 19 GB).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ MAX_STATEMENT_CHARS = 200_000  # miniF2F/ProofNet statements with their headers 
 RLIMIT_PER_SECOND = 8_000_000
 WALL_FACTOR = 10.0
 WALL_SLACK_S = 5.0
+# z3's memory cap per check in MiB (z3 counts the whole process's allocations): reaching it is Unknown("memory")
+MEMORY_MB = 4096
 _TYPE_WORDS = {
     "nat": "ℕ", "n": "ℕ", "ℕ": "ℕ", "natural": "ℕ", "int": "ℤ", "z": "ℤ", "ℤ": "ℤ", "integer": "ℤ",
     "rat": "ℚ", "q": "ℚ", "ℚ": "ℚ", "rational": "ℚ", "real": "ℝ", "r": "ℝ", "ℝ": "ℝ",
@@ -35,11 +39,13 @@ _TYPE_WORDS = {
 }
 
 
-def check_statement(lean_text: str, timeout_s: float = 5.0, *, rlimit: int | None = None) -> Verdict:
+def check_statement(lean_text: str, timeout_s: float = 5.0, *, rlimit: int | None = None,
+                    memory_mb: int | None = None) -> Verdict:
     """Check the first theorem/lemma/example in `lean_text` with z3 (label: SMT-checked).
 
     `timeout_s` sets the budget: z3's rlimit (`rlimit`, default `RLIMIT_PER_SECOND * timeout_s`) decides the
-    verdict; the wall clock stops a check only after `WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds.
+    verdict; the wall clock stops a check only after `WALL_FACTOR * timeout_s + WALL_SLACK_S` seconds, and
+    z3 stops at `memory_mb` MiB (default `MEMORY_MB`) with `Unknown(stopped_by="memory")`.
     Returns Proved | Refuted | Vacuous | Unknown | Unsupported; raises MalformedStatement (a FormalInputError
     with a `fix`) when the text is not a well-formed declaration (unbalanced brackets, truncated, none found).
     Thread-safe (one lock).
@@ -54,7 +60,8 @@ def check_statement(lean_text: str, timeout_s: float = 5.0, *, rlimit: int | Non
         warm()  # primality needs sympy: a cold import must not count against the outer wall-clock bound
     start = time.monotonic()
     budget = Budget(rlimit if rlimit is not None else max(1, int(RLIMIT_PER_SECOND * max(timeout_s, 0.0))),
-                    start + WALL_FACTOR * max(timeout_s, 0.05) + WALL_SLACK_S)
+                    start + WALL_FACTOR * max(timeout_s, 0.05) + WALL_SLACK_S,
+                    memory_mb if memory_mb is not None else MEMORY_MB)
 
     def ms() -> float:
         return (time.monotonic() - start) * 1000

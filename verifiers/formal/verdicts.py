@@ -5,8 +5,9 @@ never overstates: the SMT backend says "SMT-checked", only a Lean kernel check
 may say "Lean-verified", and a refusal (`Unsupported`) always says "not checked":
 nothing was checked.  `Unknown.stopped_by` records what stopped a check that ran
 out of budget: the deterministic z3 resource limit ("rlimit"), a deterministic
-translation work budget ("work budget") or the wall clock, the outer safety bound
-("wall clock"); it is "" when z3 gave up for another reason.
+translation work budget ("work budget"), z3's memory cap ("memory", so a hard check cannot
+exhaust the machine) or the wall clock, the outer safety bound ("wall clock"); it is "" when
+z3 gave up for another reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ SMT_LABEL = "SMT-checked"
 LEAN_LABEL = "Lean-verified"
 UNCHECKED_LABEL = "not checked"
 Label = Literal["SMT-checked", "Lean-verified", "not checked"]
-StoppedBy = Literal["", "rlimit", "work budget", "wall clock"]
+StoppedBy = Literal["", "rlimit", "work budget", "memory", "wall clock"]
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,21 @@ def test_budget_is_a_deterministic_rlimit_and_the_wall_clock_only_an_outer_bound
     assert (again.kind, again.reason, again.stopped_by) == (v.kind, v.reason, v.stopped_by)
 
 
+def test_memory_cap_stops_a_check_with_a_verdict_not_a_crash():
+    # z3 counts the whole process's memory, so a 16 MiB cap is below what any check needs: each kind of
+    # hard statement stops as Unknown("memory") instead of growing without bound.
+    hard = [
+        "theorem t (x y z : ℤ) (h : x ^ 3 + y ^ 3 + z ^ 3 = 33) (h2 : x * y * z ≠ 0) : "
+        "x ^ 2 + y ^ 2 + z ^ 2 < 10 := by sorry",
+        "theorem t (a b : ℕ) (h : a ^ 2 = 2 * b ^ 2) (h2 : 0 < b) : False := by sorry",
+        "theorem t (x y : ℝ) (h : x ^ 5 - 3 * x * y + y ^ 4 = 7) (h2 : x * y = 2) : x ^ 2 + y ^ 2 ≠ 5 := by sorry",
+    ]
+    for stmt in hard:
+        v = check_statement(stmt, timeout_s=5.0, memory_mb=16)
+        assert isinstance(v, Unknown), (stmt, v)
+        assert v.stopped_by == "memory" and "max_memory 16 MiB" in v.reason, (stmt, v)
+
+
 def test_transcendental_is_refused_with_reason():
     v = check_statement("theorem t (x : ℝ) (h : 0 < x) : Real.log x < x := by sorry")
     assert isinstance(v, Unsupported) and "Real.log" in v.reason

@@ -33,7 +33,7 @@ def run_minif2f(data: Path | None, *, limit: int | None, json_out: bool) -> None
     from rich.console import Console
     from rich.markup import escape
 
-    from mathagent.terminal import neutralise as n
+    from mathagent.cli.terminal import neutralise as n
     from mathagent.verifiers.formal.audit import markdown_table
 
     con = Console(highlight=False)

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import env
 from mathagent.errors import InputError, LLMError
 
@@ -72,7 +72,7 @@ def load_seeds(req: SynthRequest) -> list:
             errors.append(f"{req.source}: problem {p.id}: {exc.message}")
             continue
         problems.append(p)
-    from mathagent.terminal import neutralise
+    from mathagent.cli.terminal import neutralise
 
     for msg in errors[:MAX_WARNINGS]:
         _err(neutralise(f"warning: skipped record: {msg}"))
@@ -185,7 +185,7 @@ def synth_command(
 
 
 def _progress(outcome) -> None:
-    from mathagent.terminal import neutralise
+    from mathagent.cli.terminal import neutralise
 
     if outcome.rejected is not None:
         _err(neutralise(f"{outcome.problem.id}: seed skipped ({outcome.rejected.reason})"))

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url
 
 SHOWN_IDS = 20
@@ -28,7 +28,7 @@ def compare_command(
     if json_out:
         typer.echo(json.dumps(cmp.to_dict(), ensure_ascii=False))
         return
-    from mathagent.terminal import echo
+    from mathagent.cli.terminal import echo
 
     r = cmp.result
     echo(f"A = {r.a}\nB = {r.b}\n{r.n} problems in common "

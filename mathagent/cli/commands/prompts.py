@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 
 
 def prompts_command(json_out: bool = options.JsonOption) -> None:

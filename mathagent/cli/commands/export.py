@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url, env
 from mathagent.errors import InputError
 

@@ -69,7 +69,7 @@ def search(
                                                   "code": h.premise.code, "score": round(h.score, 4)}
                                                  for h in hits]}, ensure_ascii=False))
         return
-    from mathagent.terminal import neutralise as n
+    from mathagent.cli.terminal import neutralise as n
 
     for i, h in enumerate(hits, 1):
         print(f"{i:3}. {h.score:7.3f}  {n(h.premise.full_name)}  ({n(h.premise.path)}:{h.premise.start[0]})")

@@ -17,7 +17,7 @@ import typer
 
 from mathagent.config import env
 from mathagent.errors import InputError, MathAgentError
-from mathagent.inputs import text_argument, text_file
+from mathagent.cli.inputs import text_argument, text_file
 
 EXIT_NOT_OK = 1
 

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url, env
 
 
@@ -28,7 +28,7 @@ def regrade_command(
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    from mathagent.terminal import echo
+    from mathagent.cli.terminal import echo
 
     for c in result.changes:
         was = {True: "right", False: "wrong", None: "ungraded"}[c.was_correct]

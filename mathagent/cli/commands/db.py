@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url
 
 db_app = typer.Typer(help="Trace database schema.", no_args_is_help=True)

@@ -17,7 +17,7 @@ import typer
 
 from mathagent.config import env
 from mathagent.errors import InputError
-from mathagent.inputs import text_argument
+from mathagent.cli.inputs import text_argument
 
 MAX_GRADE_CHARS = 100_000
 GOLD_FORMAT_HELP = ("How to read GOLD: auto (a \\boxed{} if there is one, else '#### N', else the text), "

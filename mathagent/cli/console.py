@@ -24,7 +24,7 @@ INTERNAL_ERROR_EXIT = 70
 
 def print_error(message: str, fix: str | None = None) -> None:
     """``error: <first line>`` and ``fix: ...`` on stderr; a message quoting input shows its control characters."""
-    from mathagent.terminal import neutralise
+    from mathagent.cli.terminal import neutralise
 
     first_line = (message.strip().splitlines() or [""])[0]
     _write_err(f"error: {neutralise(first_line)}")

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import env
 from mathagent.errors import LLMError, SolveFailed
-from mathagent.inputs import text_argument
+from mathagent.cli.inputs import text_argument
 
 from mathagent.agent.state import AgentConfig
 
@@ -108,7 +108,7 @@ def _print_human(result) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    from mathagent.render import print_checks, print_steps
+    from mathagent.cli.render import print_checks, print_steps
 
     con = Console()
     print_steps(con, result.steps)

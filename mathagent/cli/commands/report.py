@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url, env
 from mathagent.errors import InputError
 
@@ -27,7 +27,7 @@ def report_command(
     from mathagent.eval.report import write_report
     from mathagent.eval.report_data import load_report_data
     from mathagent.files import output_folder
-    from mathagent.terminal import echo
+    from mathagent.cli.terminal import echo
     from mathagent.traces.db import database_files, open_database
 
     db_url = db or default_db_url()

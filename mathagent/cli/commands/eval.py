@@ -15,33 +15,9 @@ from typing import Any
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url, env
 from mathagent.errors import InputError
-
-ANSWER_DATASETS = ("gsm8k", "math")
-DEFAULT_STRATEGIES = "agent"
-
-# spec field -> CLI flag; a new run's default is the EvalSpec field's default (one source of defaults)
-SPEC_FLAGS: dict[str, str] = {
-    "strategies": "--strategy", "samples": "--samples", "limit": "--limit", "temperature": "--temperature",
-    "seed": "--seed", "max_samples": "--max-samples", "max_repairs": "--max-repairs",
-    "sample_temperature": "--sample-temperature", "calc_timeout_s": "--calc-timeout",
-    "verify": "--verify/--no-verify", "time_budget_s": "--time-budget", "prompts": "--prompt", "backend": "--backend", "model": "--model",
-    "fewshot": "--fewshot", "order": "--order", "order_seed": "--order-seed", "subjects": "--subject",
-    "levels": "--level",
-}
-
-
-def parse_strategies(text: str) -> tuple[str, ...]:
-    from mathagent.agent.graph import STRATEGIES
-
-    names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
-    bad = [s for s in names if s not in STRATEGIES]
-    if not names or bad:
-        raise InputError(f"unknown strategy {', '.join(bad) or '(none given)'}",
-                         f"use a comma-separated list of {', '.join(STRATEGIES)}")
-    return names
 
 
 def eval_command(
@@ -112,42 +88,33 @@ def eval_command(
         if any(v is not None for v in (order, order_seed, subject, level)):
             raise InputError("--order, --order-seed, --subject and --level select gsm8k and math problems",
                              "drop them for minif2f (it runs the statements in the file's order; use --limit)")
-        from mathagent.commands.eval_formal import run_minif2f
+        from mathagent.cli.commands.eval_formal import run_minif2f
 
         run_minif2f(data, limit=limit, json_out=json_out)
         return
-    if dataset not in ANSWER_DATASETS:
-        raise InputError(f"unknown dataset {dataset!r}", "use gsm8k, math or minif2f")
+    from mathagent.eval.plan import check_request, parse_strategies
+
+    check_request(dataset, data, resume)
     if executor not in ("thread", "ray"):
         raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
     given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
              "limit": limit, "temperature": temperature, "seed": seed, "max_samples": max_samples,
              "max_repairs": max_repairs, "sample_temperature": sample_temperature, "calc_timeout_s": calc_timeout,
-             "verify": verify, "time_budget_s": time_budget, "prompts": _prompts_given(prompt), "backend": backend, "model": model,
-             "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
-    if resume is None and data is None:
-        raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
+             "verify": verify, "time_budget_s": time_budget, "prompts": _prompts_given(prompt), "backend": backend,
+             "model": model, "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
 
     from mathagent.eval import runner, runs
-    from mathagent.eval.spec import file_sha256
+    from mathagent.eval.plan import plan_run
     from mathagent.traces.db import open_database
 
     db_url = db or default_db_url()
     with open_database(db_url) as factory:
-        if resume is not None:
-            info = runs.load_run(factory, resume)
-            path = data if data is not None else Path(info.config.get("data_path", ""))
-            _check_data_path(path)
-            spec = runner.resume_spec(info, dataset, file_sha256(path))
-            spec, given = _extend_limit(factory, info, spec, given)
-            _refuse_conflicts(spec, given)
-        else:
-            _check_data_path(data)
-            spec = _new_spec(dataset, data, given)
-            path = data
-        problems, load_errors = _load_problems(dataset, path, spec, strict)
-        if resume is None:
-            info = runner.start_run(factory, spec)
+        plan = plan_run(factory, dataset, data=data, given=given, resume=resume, strict=strict)
+        info, spec, problems = plan.info, plan.spec, plan.problems
+        for msg in plan.skipped[:20]:
+            _err(f"warning: skipped record: {msg}")
+        if len(plan.skipped) > 20:
+            _err(f"warning: {len(plan.skipped) - 20} more records skipped")
         chosen = "" if spec.selection.is_whole_file else f" ({spec.selection.describe()})"
         _err(f"run {info.id}: {len(problems)} problems{chosen} × {len(spec.strategies)} strategies × "
              f"{spec.samples} sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
@@ -171,7 +138,7 @@ def eval_command(
             raise
     summary = {"run_id": result.run_id, "dataset": result.dataset, "status": result.status,
                "n": len(problems), "items": {"total": result.total, "done": result.done, "this_call": result.ran},
-               "samples": spec.samples, "skipped_records": len(load_errors), "strategies": result.summary,
+               "samples": spec.samples, "skipped_records": len(plan.skipped), "strategies": result.summary,
                "paired": result.paired}
     if json_out:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -187,66 +154,11 @@ def _err(text: str) -> None:
     typer.echo(text, err=True)
 
 
-def _check_data_path(path: Path | None) -> None:
-    if path is None or not str(path) or not path.exists():
-        raise InputError(f"dataset file not found: {path}", "pass an existing file with --data")
-
-
 def _prompts_given(names: list[str] | None) -> tuple[str, ...] | None:
     if not names:
         return None
     options.prompt_choice(names)  # bad names are bad input now, not at the first problem
     return tuple(names)
-
-
-def _spec_default(name: str) -> Any:
-    from dataclasses import MISSING, fields
-
-    from mathagent.eval.spec import EvalSpec
-
-    f = next(f for f in fields(EvalSpec) if f.name == name)
-    if name == "strategies":
-        return (DEFAULT_STRATEGIES,)
-    return None if f.default is MISSING else f.default
-
-
-def _new_spec(dataset: str, data: Path, given: dict[str, Any]):
-    from mathagent.agent.prompts import prompts_version, resolve_prompts
-    from mathagent.eval.spec import EvalSpec, code_version, file_sha256, model_identity
-
-    values = {k: (given[k] if given[k] is not None else _spec_default(k)) for k in SPEC_FLAGS}
-    if values["backend"] not in ("local", "openai"):
-        raise InputError(f"unknown backend {values['backend']!r}", "use --backend local or --backend openai")
-    return EvalSpec(dataset=dataset, data_path=str(data.resolve()), dataset_sha256=file_sha256(data),
-                    model_sha256=model_identity(values["backend"], values["model"]),
-                    prompts_version=prompts_version(resolve_prompts(values["prompts"])), code_version=code_version(),
-                    **values)
-
-
-def _extend_limit(factory, info, spec, given: dict[str, Any]):
-    """``--resume RUN --limit N`` with N above the recorded limit extends the run to the first N problems.
-
-    The first problems' rows stay valid (the subset is a prefix of the same file), so only the new
-    ones run; the raised limit and when it was raised are stored with the run.  A smaller N would
-    leave rows outside the stated subset, so it stays a contradiction.
-    """
-    from dataclasses import replace
-
-    from mathagent.eval import runs
-
-    new = given.get("limit")
-    if new is None or spec.limit is None or new <= spec.limit:
-        return spec, given
-    runs.set_limit(factory, info.id, new, previous=spec.limit)
-    return replace(spec, limit=new), {**given, "limit": None}
-
-
-def _refuse_conflicts(spec, given: dict[str, Any]) -> None:
-    for field, flag in SPEC_FLAGS.items():
-        value = given[field]
-        if value is not None and value != getattr(spec, field):
-            raise InputError(f"{flag} {value!r} contradicts the resumed run's recorded {getattr(spec, field)!r}",
-                             f"drop {flag} when resuming (the run keeps its configuration), or start a new run")
 
 
 def _selection_given(order: str | None, order_seed: int | None, subject: str | None,
@@ -261,42 +173,6 @@ def _selection_given(order: str | None, order_seed: int | None, subject: str | N
                 "levels": parse_levels(level) if level is not None else None}
     except SelectionError as exc:
         raise InputError(str(exc), "see mathagent eval --help for --subject and --level") from None
-
-
-def _load_problems(dataset: str, path: Path, spec, strict: bool):
-    from mathagent.agent.problem import validate_problem
-    from mathagent.datasets import load_dataset
-    from mathagent.datasets.selection import SelectionError
-
-    selection = spec.selection
-    # the whole-file order can stop reading at the limit; any other selection needs every record first
-    loaded = load_dataset(dataset, path, limit=spec.limit if selection.is_whole_file else None, strict=strict)
-    if loaded.file_sha256 != spec.dataset_sha256:
-        raise InputError(f"{path} changed while it was being read", "run the command again")
-    try:
-        chosen = selection.apply(loaded.problems, spec.limit)
-    except SelectionError as exc:
-        raise InputError(str(exc), "check --subject and --level against the file (subjects are MATH's types, "
-                         "e.g. Algebra; levels 1-5)") from None
-    errors = [str(err) for err in loaded.errors]
-    problems, seen = [], set()
-    for p in chosen:
-        if p.id in seen:
-            raise InputError(f"duplicate problem id {p.id!r} in {path}", "give every record a unique id")
-        seen.add(p.id)
-        try:
-            validate_problem(p.question)
-        except InputError as exc:
-            errors.append(f"{path}: problem {p.id}: {exc.message}")
-            continue
-        problems.append(p)
-    for msg in errors[:20]:
-        _err(f"warning: skipped record: {msg}")
-    if len(errors) > 20:
-        _err(f"warning: {len(errors) - 20} more records skipped")
-    if not problems:
-        raise InputError(f"no usable problems in {path}", f"check that it is a {dataset} file")
-    return problems, errors
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

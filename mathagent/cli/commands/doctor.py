@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import cache_dir, default_db_url
 
 

@@ -41,14 +41,10 @@ def session_settings(*, backend: str, model: str | None, base_url: str | None, a
                      threads: int | None, llm_timeout: float | None, llm_retries: int, cache: bool,
                      db: str | None):
     """The agent session the LLM-backend options above describe (one builder for every command)."""
-    from mathagent.agent.backends import BackendSettings
     from mathagent.agent.session import SessionSettings
-    from mathagent.config import cache_dir, default_db_url
 
-    return SessionSettings(
-        backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                timeout_s=llm_timeout, max_retries=llm_retries, n_threads=threads, cache=cache),
-        db_url=db or default_db_url(), cache_dir=cache_dir())
+    return SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key, threads=threads,
+                                 llm_timeout=llm_timeout, llm_retries=llm_retries, cache=cache, db=db)
 
 
 PromptOption = typer.Option(None, "--prompt", envvar=env("prompt"),

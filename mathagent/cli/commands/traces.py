@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from mathagent import options
+from mathagent.cli import options
 from mathagent.config import default_db_url
 from mathagent.errors import InputError
 
@@ -34,7 +34,7 @@ def list_command(
     from rich.console import Console
     from rich.table import Table
 
-    from mathagent.terminal import safe
+    from mathagent.cli.terminal import safe
 
     table = Table("id", "created", "status", "answer", "level", "model", "problem")
     for r in safe(rows):  # stored text: control characters shown, never obeyed
@@ -67,7 +67,7 @@ def show_command(
     if json_out:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    from mathagent.terminal import safe
+    from mathagent.cli.terminal import safe
 
     _print_trace(safe(data))  # stored text: control characters shown, never obeyed
 
@@ -84,7 +84,7 @@ def _print_trace(d: dict) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
-    from mathagent.render import print_checks, print_derivations, print_steps
+    from mathagent.cli.render import print_checks, print_derivations, print_steps
 
     con = Console()
     con.print(Text(f"trace {d['id']}  {d['created_at']}  {d['model']} ({d['backend']})  strategy {d['strategy']}"))

@@ -1,7 +1,7 @@
 """Rich rendering shared by the commands that show a solve or a stored trace: steps, derivations, checks.
 
 Everything shown here was written by a model, a program or a file, so it goes
-through :func:`mathagent.terminal.safe` first: each terminal control character becomes its
+through :func:`mathagent.cli.terminal.safe` first: each terminal control character becomes its
 visible escape (``\\x1b``), so a stored string can never clear, retitle or
 rewrite the terminal.  Newlines and tabs stay.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mathagent.terminal import safe
+from mathagent.cli.terminal import safe
 
 CODE_ROUTES = ("pot", "repair", "calc")  # steps whose input is a program (calc: traces written before derivations)
 
