@@ -46,7 +46,7 @@ def _wrong_variants(gold: str) -> list[str]:
 
 
 def _load(kind: str, path: Path):
-    from mathagent.datasets.registry import load_dataset
+    from mathagent.datasets.loaders.registry import load_dataset
 
     res = load_dataset(kind, path)
     return res.problems

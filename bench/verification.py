@@ -57,8 +57,8 @@ def _line(label: str, m: dict) -> str:
 
 def render(fig: dict, *, max_points: int = 20) -> str:
     """The figures as text: per level, the curve (at most ``max_points`` rows), the chosen threshold."""
-    from mathagent.eval.report_data import LEVEL_LABELS, LEVEL_ROWS, threshold_text
-    from mathagent.eval.report_markdown import curve_points
+    from mathagent.eval.report.data import LEVEL_LABELS, LEVEL_ROWS, threshold_text
+    from mathagent.eval.report.markdown import curve_points
 
     head = f"{'':>22s}  {'n':>6s}  {'right':>6s}  {'prec.':>6s}  {'95% CI':^14s}  {'cover.':>6s}"
     out = [f"run {fig['run_id']} ({fig['dataset']}), strategy {fig['strategy']}: {fig['attempts']} attempts", "",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 _EXPORTS = {
-    "load_dataset": "mathagent.datasets.registry",
-    "dataset_names": "mathagent.datasets.registry",
-    "LOADERS": "mathagent.datasets.registry",
+    "load_dataset": "mathagent.datasets.loaders.registry",
+    "dataset_names": "mathagent.datasets.loaders.registry",
+    "LOADERS": "mathagent.datasets.loaders.registry",
     "Problem": "mathagent.datasets.problem",
     "LoadResult": "mathagent.datasets.problem",
     "RecordError": "mathagent.datasets.errors",

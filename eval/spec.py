@@ -96,7 +96,7 @@ class EvalSpec:
 
 def file_sha256(path: Path) -> str:
     """The dataset hash, computed exactly as the loaders report it (a file, or a folder's files)."""
-    from mathagent.datasets.reading import sha256_of
+    from mathagent.datasets.loaders.reading import sha256_of
 
     return sha256_of(Path(path))
 

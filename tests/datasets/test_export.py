@@ -13,7 +13,7 @@ from trace_factories import (at, cot_trace, legacy_calc_trace, legacy_reason_tra
                              tir_trace)
 
 from mathagent.datasets.export import ExportOptions, run_export
-from mathagent.datasets.export_source import ExportFilters
+from mathagent.datasets.export.source import ExportFilters
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.models import Trace
 from mathagent.traces.store import add_trace

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from trace_factories import cot_trace, pot_trace
 
-from mathagent.datasets.conversation import build_conversation
+from mathagent.datasets.export.conversation import build_conversation
 from mathagent.datasets.export import ExportOptions, run_export
-from mathagent.datasets.export_source import DerivationView, ExportFilters, ReplyView, ToolView, TraceView
-from mathagent.datasets.writers import JsonlWriter
+from mathagent.datasets.export.source import DerivationView, ExportFilters, ReplyView, ToolView, TraceView
+from mathagent.datasets.export.writers import JsonlWriter
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.store import add_trace, clean_text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mathagent.datasets import DatasetError, LoadResult, Problem, RecordError, load_dataset
-from mathagent.datasets.registry import LOADERS
+from mathagent.datasets.loaders.registry import LOADERS
 from mathagent.errors import InputError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "datasets"

@@ -80,7 +80,8 @@ def test_parse_level_reads_one_level_for_every_reader(value, level):
 
 def test_one_level_reader():
     """The loader, the export filter and --level all read a level through selection.parse_level."""
-    from mathagent.datasets import export_source, hendrycks_math
+    from mathagent.datasets.export import source as export_source
+    from mathagent.datasets.loaders import hendrycks_math
 
     assert hendrycks_math.parse_level is parse_level and export_source.parse_level is parse_level
 

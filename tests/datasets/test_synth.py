@@ -22,10 +22,10 @@ from mathagent.agent.runner import solve_problem
 from mathagent.agent.state import AgentConfig, AgentContext
 from mathagent.datasets.problem import Problem
 from mathagent.datasets.synth import SynthSettings, as_number, seed_program, synthesize
-from mathagent.datasets.synth_numbers import (find_inputs, format_decimal, program_literals, rewrite_program,
+from mathagent.datasets.synth.numbers import (find_inputs, format_decimal, program_literals, rewrite_program,
                                               rewrite_text, text_numbers)
-from mathagent.datasets.synth_output import samples_markdown
-from mathagent.datasets.synth_perturb import ValueRange, draw_perturbation, granularity, value_range
+from mathagent.datasets.synth.output import samples_markdown
+from mathagent.datasets.synth.perturb import ValueRange, draw_perturbation, granularity, value_range
 from mathagent.verifiers.answers import equivalent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mathagent"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathagent.datasets.hendrycks_math import problem_from
+from mathagent.datasets.loaders.hendrycks_math import problem_from
 from mathagent.eval.items import gold_of, grade_attempt, plan_items
 
 

@@ -78,8 +78,8 @@ def test_regrade_fixes_a_stale_verdict_and_records_it(stored):
         history = runs.load_run(factory, run_id).config["history"]
         assert history[-1]["event"] == "regraded" and history[-1]["changed"] == 1
         assert regrade_run(factory, run_id).changes == []  # idempotent
-        from mathagent.eval.report_data import load_report_data
-        from mathagent.eval.report_markdown import markdown_report
+        from mathagent.eval.report.data import load_report_data
+        from mathagent.eval.report.markdown import markdown_report
 
         md = markdown_report(load_report_data(factory, run_id))
         assert "- regraded: 1 verdict(s) changed at " in md and "| agent | 2 / 3 |" in md

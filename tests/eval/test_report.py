@@ -16,7 +16,7 @@ from eval_fixtures import SMALL, P, execution, make_spec
 from mathagent.eval import runner
 from mathagent.eval.failures import classify
 from mathagent.eval.report import safe_name, write_report
-from mathagent.eval.report_data import config_items, load_report_data, percentile
+from mathagent.eval.report.data import config_items, load_report_data, percentile
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.records import Check, Derivation, Step, ToolCall, TraceRecord
 from mathagent.traces.store import add_trace

@@ -6,7 +6,7 @@ name), searched recursively (miniF2F-lean4 keeps `MiniF2F/Valid` and
 `name` (`header` is ignored: the SMT reader needs only the theorem).  The
 general dataset loaders live in `mathagent.datasets`; this one exists so the
 verifier has no upward dependency, and :func:`lean_files` is the folder walk
-both use (`mathagent.datasets.minif2f` reads its files through it).
+both use (`mathagent.datasets.loaders.minif2f` reads its files through it).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def export_command(
 ) -> None:
     """Export answered traces as a training set and write a dataset card (README.md) next to it."""
     from mathagent.datasets.export import ExportOptions, run_export
-    from mathagent.datasets.export_source import ExportFilters
+    from mathagent.datasets.export.source import ExportFilters
 
     filters = ExportFilters(verified_only=verified_only, min_level=min_level.strip().lower() if min_level else None,
                             correct_only=correct_only, min_checks=min_checks,

@@ -25,7 +25,7 @@ def report_command(
     """Write index.html (accuracy with 95% CIs, verification levels, the confidence curve, MATH levels, subjects,
     tools, failures, latency), report.md, levels.json (the figures file) and one page per trace."""
     from mathagent.eval.report import write_report
-    from mathagent.eval.report_data import load_report_data
+    from mathagent.eval.report.data import load_report_data
     from mathagent.files import output_folder
     from mathagent.cli.terminal import echo
     from mathagent.traces.db import database_files, open_database
@@ -37,7 +37,7 @@ def report_command(
     with open_database(db_url, create=False) as factory:
         data = load_report_data(factory, run_id.strip(), target=target_precision)
     if markdown:
-        from mathagent.eval.report_markdown import markdown_report
+        from mathagent.eval.report.markdown import markdown_report
 
         echo(markdown_report(data))
         return

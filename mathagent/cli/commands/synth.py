@@ -92,7 +92,7 @@ def run_synth(req: SynthRequest, session, config, *, problems: list | None = Non
     """
     from mathagent.agent.runner import solve_problem
     from mathagent.datasets.synth import SynthSettings, synthesize
-    from mathagent.datasets.synth_output import JsonlWriter, write_samples
+    from mathagent.datasets.synth.output import JsonlWriter, write_samples
 
     protected = check_request(req, inputs)
     if problems is None:

@@ -27,9 +27,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from mathagent.eval import svg
+from mathagent.eval.report import svg
 from mathagent.eval.failures import FAILURE_CATEGORIES
-from mathagent.eval.report_data import (
+from mathagent.eval.report.data import (
     LEVEL_LABELS,
     LEVEL_ROWS,
     LEVELS_NOTE,
@@ -318,7 +318,7 @@ def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | P
 
     Each file goes through :func:`mathagent.files.write_text` (a temporary file renamed into place; never one of
     ``inputs``, e.g. the trace database, never a special file)."""
-    from mathagent.eval.report_markdown import markdown_report
+    from mathagent.eval.report.markdown import markdown_report
     from mathagent.files import output_folder, output_path, write_text
 
     inputs = tuple(inputs)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mathagent.datasets.errors import RecordError
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import field_str, jsonl_records, require_file
+from mathagent.datasets.loaders.reading import field_str, jsonl_records, require_file
 from mathagent.verifiers.answers import normalize_answer
 
 NAME = "gsm8k"

@@ -8,8 +8,8 @@ Per seed problem (the GSM-Ranges / InfinityMATH / ReasonAgain idea):
    the first program derivation of the winning cluster whose printed answer is
    the agent's answer.
 2. The input numbers are the values both in the text and among the
-   program's literals (:mod:`~mathagent.datasets.synth_numbers`).
-3. Each attempt draws new values (:mod:`~mathagent.datasets.synth_perturb`),
+   program's literals (:mod:`~mathagent.datasets.synth.numbers`).
+3. Each attempt draws new values (:mod:`~mathagent.datasets.synth.perturb`),
    deterministic per ``(seed, problem id)``, so ``--limit`` or the order of
    the file does not change another seed's variants.
 4. The perturbed program runs in the sandbox; its output is the new ground
@@ -41,8 +41,8 @@ from fractions import Fraction
 from typing import Any
 
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.synth_numbers import InputNumber, find_inputs, format_decimal, rewrite_program, rewrite_text
-from mathagent.datasets.synth_perturb import draw_perturbation, value_range
+from mathagent.datasets.synth.numbers import InputNumber, find_inputs, format_decimal, rewrite_program, rewrite_text
+from mathagent.datasets.synth.perturb import draw_perturbation, value_range
 
 SEED_REJECTS = ("seed_error", "seed_no_answer", "seed_unverified", "seed_wrong", "seed_no_program", "seed_no_numbers")
 VARIANT_REJECTS = ("order", "duplicate", "program_error", "no_output", "non_numeric", "non_integer", "sign",
@@ -310,7 +310,7 @@ class Synthesizer:
 def _new_label(inp: InputNumber, value: Fraction) -> str:
     first = inp.text[0]
     if first.word:
-        from mathagent.datasets.synth_numbers import format_text_number
+        from mathagent.datasets.synth.numbers import format_text_number
 
         return format_text_number(first, value)
     return format_decimal(value, inp.decimals, commas=first.commas)

@@ -3,7 +3,7 @@
 Each benchmark is its own small module exposing
 ``records(path) -> Iterator[(file, line, Problem | RecordError)]``; this
 module adds path checks, ``limit``/``strict``/duplicate-id handling
-(:class:`~mathagent.datasets.reading.Collector`) and the input's SHA-256.
+(:class:`~mathagent.datasets.loaders.reading.Collector`) and the input's SHA-256.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from mathagent.datasets import gsm8k, hendrycks_math, minif2f, proofnet
+from mathagent.datasets.loaders import gsm8k, hendrycks_math, minif2f, proofnet
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.problem import LoadResult, Problem
-from mathagent.datasets.reading import Collector, sha256_of
+from mathagent.datasets.loaders.reading import Collector, sha256_of
 
 RecordsFn = Callable[[Path], Iterator[tuple[str, int | None, Problem | RecordError]]]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from mathagent.eval.failures import FAILURE_CATEGORIES
 from mathagent.eval.runs import AGENT_VERIFIED
-from mathagent.eval.report_data import (
+from mathagent.eval.report.data import (
     LEVEL_LABELS,
     LEVEL_ROWS,
     LEVELS_NOTE,

@@ -15,9 +15,9 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from mathagent.datasets.conversation import TOOL_SCHEMA, Conversation
-from mathagent.datasets.export_formats import RECORD_BUILDERS, metadata, openai_messages
-from mathagent.datasets.export_source import TraceView
+from mathagent.datasets.export.conversation import TOOL_SCHEMA, Conversation
+from mathagent.datasets.export.formats import RECORD_BUILDERS, metadata, openai_messages
+from mathagent.datasets.export.source import TraceView
 from mathagent.errors import InputError
 
 PARQUET_ROW_GROUP = 2000

@@ -13,7 +13,7 @@
   ``function_call`` value is the JSON string ``{"name": "calculator", "arguments": {"code": ...}}``; text the
   model wrote next to a program has no place in that turn and is dropped.
 * ``parquet``: one row per trace: the OpenAI ``messages`` and ``tools`` as JSON strings plus flat metadata
-  columns (see :mod:`mathagent.datasets.writers`).
+  columns (see :mod:`mathagent.datasets.export.writers`).
 
 With ``metadata=True`` a record also carries ``metadata`` (trace id, dataset, problem id, model, answer,
 the verification ``level`` with the agent's own ``agent_level`` and ``confidence``, the derivation ``method``,
@@ -28,8 +28,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mathagent.datasets.conversation import TOOL_NAME, TOOL_SCHEMA, Conversation
-from mathagent.datasets.export_source import TraceView
+from mathagent.datasets.export.conversation import TOOL_NAME, TOOL_SCHEMA, Conversation
+from mathagent.datasets.export.source import TraceView
 
 FORMATS = ("openai-chat", "sharegpt", "trl", "parquet")
 

@@ -29,7 +29,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from mathagent.datasets.synth_numbers import InputNumber
+from mathagent.datasets.synth.numbers import InputNumber
 
 MAX_DRAWS = 64  # draws per perturbation before giving up on keeping the order
 WORD_CAP = 20

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import field_str
+from mathagent.datasets.loaders.reading import field_str
 
 _DECL_RE = re.compile(r"^(?:theorem|lemma)\s+([^\s(:{\[]+)", re.MULTILINE)
 

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mathagent.datasets.errors import DatasetError, RecordError
-from mathagent.datasets.lean_statements import formal_problem, split_lean_file
+from mathagent.datasets.loaders.lean_statements import formal_problem, split_lean_file
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import file_text, jsonl_records
+from mathagent.datasets.loaders.reading import file_text, jsonl_records
 from mathagent.verifiers.formal.loader import lean_files
 
 NAME = "minif2f"

@@ -21,13 +21,13 @@ from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 
-from mathagent.datasets.card import ExportStats, card_path, render_card
-from mathagent.datasets.contamination import ContaminationIndex, load_exclusions
-from mathagent.datasets.conversation import build_conversation
-from mathagent.datasets.dedup import Deduplicator
-from mathagent.datasets.export_formats import FORMATS
-from mathagent.datasets.export_source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
-from mathagent.datasets.writers import open_writer
+from mathagent.datasets.export.card import ExportStats, card_path, render_card
+from mathagent.datasets.export.contamination import ContaminationIndex, load_exclusions
+from mathagent.datasets.export.conversation import build_conversation
+from mathagent.datasets.export.dedup import Deduplicator
+from mathagent.datasets.export.formats import FORMATS
+from mathagent.datasets.export.source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
+from mathagent.datasets.export.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
 from mathagent.files import AtomicOutput, output_path, write_text
 

@@ -24,7 +24,7 @@ shape:
 
 The other derivations the vote counted, and any check, are never part of it.
 Traces written before derivations existed are read through
-:func:`mathagent.datasets.export_source.legacy_shape` and come out as they
+:func:`mathagent.datasets.export.source.legacy_shape` and come out as they
 always did.
 """
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mathagent.datasets.export_source import (FENCE, PROGRAM_PURPOSES, REASONING_PURPOSES, DerivationView, ReplyView,
+from mathagent.datasets.export.source import (FENCE, PROGRAM_PURPOSES, REASONING_PURPOSES, DerivationView, ReplyView,
                                               ToolView, TraceView)
 
 TOOL_NAME = "calculator"

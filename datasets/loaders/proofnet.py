@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mathagent.datasets.errors import RecordError
-from mathagent.datasets.lean_statements import formal_problem
+from mathagent.datasets.loaders.lean_statements import formal_problem
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import jsonl_records, require_file
+from mathagent.datasets.loaders.reading import jsonl_records, require_file
 
 NAME = "proofnet"
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from mathagent.datasets.errors import DatasetError, RecordError
 from mathagent.datasets.problem import Problem
-from mathagent.datasets.reading import field_str, file_text, iter_jsonl
+from mathagent.datasets.loaders.reading import field_str, file_text, iter_jsonl
 from mathagent.datasets.selection import parse_level
 from mathagent.files import loads_json
 from mathagent.verifiers.answers import extract_boxed, normalize_answer
