@@ -14,11 +14,11 @@ sandbox raises (:class:`SandboxUnavailable`).  There is no unsandboxed
 fallback: if bwrap or seccomp do not work, :meth:`Calculator.start` refuses.
 
 Workers never outlive the owner: bwrap runs with ``--die-with-parent`` and is
-spawned from a dedicated thread that lives as long as the calculator (the
-kernel's parent-death signal fires when the *thread* that forked exits, so a
-calculator started from a short-lived thread would otherwise lose its
-workers), ``close()`` kills them, and an ``atexit`` hook closes any
-calculator left open.
+started by :func:`mathagent.processes.spawn`, from one thread that lives as
+long as the process (the kernel's parent-death signal fires when the *thread*
+that forked exits, so a calculator started from a short-lived thread would
+otherwise lose its workers), ``close()`` kills them, and an ``atexit`` hook
+closes any calculator left open.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import weakref
 from dataclasses import asdict, dataclass
 from typing import IO, Literal
 
+from mathagent import processes
 from mathagent.tools import framing
 from mathagent.tools._worker import MAX_TASKS
 from mathagent.tools.cgroups import TaskLimit
@@ -84,40 +85,6 @@ class SandboxCheck:
     fix: str = ""
 
 
-class _Spawner:
-    """A long-lived thread that does every Popen (see the module docstring)."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="calculator-spawner", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            argv, kwargs, box, done = job
-            try:
-                box["proc"] = subprocess.Popen(argv, **kwargs)  # noqa: S603 - our own argv
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                box["exc"] = exc
-            done.set()
-
-    def spawn(self, argv: list[str], **kwargs: object) -> subprocess.Popen:
-        box: dict = {}
-        done = threading.Event()
-        self._jobs.put((argv, kwargs, box, done))
-        if not done.wait(SPAWN_TIMEOUT_S):
-            raise SandboxUnavailable("spawning the sandbox hung", "check the machine's load")
-        if "exc" in box:
-            raise box["exc"]
-        return box["proc"]
-
-    def stop(self) -> None:
-        self._jobs.put(None)
-
-
 class _Worker:
     """One sandboxed worker process (bwrap plus the Python worker inside it), in its pids cgroup if any."""
 
@@ -140,18 +107,7 @@ class _Worker:
             return ""
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass  # unkillable only if the kernel is stuck; nothing more to do
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
+        processes.stop(self.proc)
         self.errlog.close()
         if self.limit is not None:
             self.limit.close()
@@ -197,7 +153,6 @@ class Calculator:
         self.bwrap = bwrap
         self._argv_parts: tuple | None = None  # (bwrap, layout, worker config)
         self._use_cgroups = True
-        self._spawner: _Spawner | None = None
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -227,7 +182,6 @@ class Calculator:
                       "output_limit": self.output_limit, "libseccomp": "libseccomp.so.2",
                       "max_code_bytes": MAX_CODE_BYTES}
             self._argv_parts = (bwrap, layout, config)
-            self._spawner = _Spawner()
             _register_atexit(self)
             try:
                 pending = [self._spawn() for _ in range(self.workers)]
@@ -254,9 +208,6 @@ class Calculator:
         for w in self._all:
             w.kill()
         self._all.clear()
-        if self._spawner is not None:
-            self._spawner.stop()
-            self._spawner = None
         _LIVE.discard(self)
 
     def worker_pids(self) -> list[int]:
@@ -292,8 +243,8 @@ class Calculator:
             extra = ("--info-fd", str(fds["info_w"]), "--block-fd", str(fds["block_r"]))
         argv = bwrap_argv(bwrap, layout, dict(config, tasks_limit="cgroup" if limit else None), extra)
         try:
-            proc = self._spawner.spawn(  # type: ignore[union-attr]
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
+            proc = processes.spawn(
+                argv, timeout_s=SPAWN_TIMEOUT_S, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
                 env={"PATH": os.defpath}, close_fds=True, pass_fds=(fds["info_w"], fds["block_r"]) if fds else ())
         except FileNotFoundError:
             errlog.close()

@@ -16,22 +16,12 @@ import pickle
 import struct
 import sys
 
+from mathagent import processes
+
 MEMORY_LIMIT_ENV = "MATHAGENT_VERIFIER_MEMORY_BYTES"
 # Called once before "ready": the first parse and comparison pay lazy initialisation (the LaTeX grammar,
 # math-verify's patterns, SymPy's solvers) that would otherwise count against the first call's deadline.
 WARM_UP = ("mathagent.verifiers.equivalence:warm_up",)
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 def _limit_memory() -> None:
@@ -61,7 +51,8 @@ def _send(out, obj: object) -> None:
 
 
 def main() -> None:
-    _die_with_parent()
+    parent = os.environ.get("MATHAGENT_VERIFIER_PARENT", "")
+    processes.die_with_parent(expected_parent=int(parent) if parent.isdigit() else None)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints go to stderr, never into a frame
     sys.stdout = sys.stderr

@@ -12,7 +12,11 @@ against a call's deadline; a worker that misses its deadline is killed, and a
 fresh one is started by the next call.
 
 Each worker caps its own address space (``WORKER_MEMORY_BYTES``) so a runaway
-integer cannot exhaust the machine, and dies with its parent.  Targets are
+integer cannot exhaust the machine, and dies with its parent: it is started by
+:func:`mathagent.processes.spawn` (one long-lived thread, so the parent-death
+signal means the parent *process* died) and asks for that signal first thing.
+An idle worker is checked before reuse; one found dead is replaced and the call
+tried once more.  Targets are
 named ``"module:function"`` and must take and return picklable values.  If
 worker processes cannot be started at all (a restricted sandbox), calls fall
 back to the thread deadline of :mod:`mathagent.verifiers.deadline`.
@@ -32,12 +36,16 @@ import threading
 import time
 from typing import Any
 
+from mathagent import processes
 from mathagent.verifiers.deadline import Finished, Outcome, Raised, TimedOut, run_with_deadline
 
 MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
 WORKER_MEMORY_BYTES = 2 * 1024**3
 POOL_WAIT_S = 60.0
 STARTUP_S = 60.0
+
+
+PARENT_ENV = "MATHAGENT_VERIFIER_PARENT"  # the worker exits at once if this process died before it started
 
 
 class WorkerError(Exception):
@@ -53,7 +61,8 @@ class _Worker:
     def __init__(self) -> None:
         env = dict(os.environ)
         env["MATHAGENT_VERIFIER_MEMORY_BYTES"] = str(WORKER_MEMORY_BYTES)
-        self.proc = subprocess.Popen(
+        env[PARENT_ENV] = str(os.getpid())
+        self.proc = processes.spawn(
             [sys.executable, "-m", "mathagent.verifiers._worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -118,17 +127,7 @@ class _Worker:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        try:
-            self.proc.kill()
-            self.proc.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
+        processes.stop(self.proc)
 
 
 class _Pool:
@@ -228,9 +227,8 @@ def run_isolated(target: str, args: tuple[Any, ...], timeout_s: float) -> Outcom
         if outcome is not _DEAD_ON_ARRIVAL:
             return outcome
         left -= time.monotonic() - started
-        # an idle worker that had died before this request reached it: one fresh try.  Workers die idle: the
-        # kernel's parent-death signal follows the *thread* that started one, so a worker started from a
-        # short-lived thread (an eval item, a deadline thread) is killed when that thread ends.
+        # an idle worker that had died before this request reached it (killed from outside, or by the OOM
+        # killer): one fresh try.
     return Raised(WorkerError("verifier workers keep dying before a request reaches them"))
 
 

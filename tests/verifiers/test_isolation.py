@@ -64,3 +64,21 @@ def test_an_idle_worker_that_died_is_replaced_not_reported() -> None:
         os.kill(worker.proc.pid, signal.SIGKILL)
         worker.proc.wait(10)
     assert isolation.run_isolated("math:factorial", (5,), 60) == Finished(120)
+
+
+def test_a_worker_started_from_a_short_lived_thread_outlives_the_thread() -> None:
+    """Eval items and deadline threads start workers; the worker must live as long as this process, not the
+    thread (the parent-death signal follows the forking thread, so every spawn goes through one long-lived one)."""
+    import threading
+
+    isolation._pool.shutdown()
+    box: dict = {}
+    t = threading.Thread(target=lambda: box.update(out=isolation.run_isolated("math:factorial", (6,), 60)))
+    t.start()
+    t.join(120)
+    assert box["out"] == Finished(720)
+    time.sleep(0.5)  # a parent-death signal would have been delivered by now
+    with isolation._pool._cond:
+        idle = list(isolation._pool._idle)
+    assert idle and all(w.alive() for w in idle)
+    assert isolation.run_isolated("math:factorial", (3,), 60) == Finished(6)

@@ -16,7 +16,6 @@ with RLIMIT_AS in the child.  Expected failures come back as data
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
 import queue
@@ -25,12 +24,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, TypeVar, Union
+from typing import Any, Union
 
+from mathagent import processes
 from mathagent.verifiers.lean.errors import ReplError
-
-T = TypeVar("T")
 
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 
@@ -90,39 +87,19 @@ ReplOutcome = Union[ReplResponse, ReplTimeout, ReplCrash, ReplMalformed]
 def _child_setup(mem_bytes: int, owner_pid: int) -> Any:
     """Runs in the child between fork and exec: memory cap, own session, die with the owner.
 
-    ``PR_SET_PDEATHSIG`` fires when the thread that forked exits, so REPLs are
-    always spawned from one long-lived thread (:func:`_spawn`); a REPL busy in a
-    long elaboration (not reading its stdin, so blind to EOF) still dies when
-    its owner is killed with ``kill -9``.
+    REPLs are started by :func:`mathagent.processes.spawn` (one long-lived thread), so the parent-death
+    signal means the owner process died: a REPL busy in a long elaboration (not reading its stdin, so blind
+    to EOF) still dies when its owner is killed with ``kill -9``.
     """
 
     def apply() -> None:
-        import ctypes
         import resource
-        import signal
 
         resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
         os.setsid()
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() != owner_pid:  # the owner died before the prctl took effect
-            os._exit(1)
+        processes.die_with_parent(expected_parent=owner_pid)
 
     return apply
-
-
-_spawner_lock = threading.Lock()
-_spawner: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _spawn(fn: Callable[[], T]) -> T:
-    """Run ``fn`` (a Popen) on one long-lived thread, so the parent-death signal means process death."""
-    global _spawner
-    with _spawner_lock:
-        if _spawner is None:
-            _spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lean-spawner")
-        spawner = _spawner
-    return spawner.submit(fn).result()
 
 
 @dataclass
@@ -159,10 +136,8 @@ class LeanRepl:
         cfg = self.config
         try:
             setup = _child_setup(cfg.memory_mb * 1024 * 1024, os.getpid())
-            self.proc = _spawn(lambda: subprocess.Popen(
-                cfg.command, cwd=cfg.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, preexec_fn=setup,
-            ))
+            self.proc = processes.spawn(cfg.command, cwd=cfg.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, preexec_fn=setup)
         except OSError as e:
             raise ReplError(f"cannot start {' '.join(cfg.command)}: {e.strerror}") from None
         self.lines = queue.Queue()
@@ -190,7 +165,7 @@ class LeanRepl:
         try:
             proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            _kill(proc)
+            processes.stop(proc, group=True)
         for stream in (proc.stdout, proc.stderr):
             try:
                 if stream:
@@ -200,7 +175,7 @@ class LeanRepl:
 
     def restart(self) -> None:
         if self.proc is not None:
-            _kill(self.proc)
+            processes.stop(self.proc, group=True)
             self.close()
         self.restarts += 1
         if self.restarts > self.config.max_restarts:
@@ -307,20 +282,6 @@ class LeanRepl:
             code = None
         tail = "; ".join(self.stderr_tail[-3:])
         return f"REPL exited (status {code})" + (f": {tail}" if tail else "")
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError, OSError):
-        try:
-            proc.kill()
-        except OSError:
-            pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def repl_config_for_project(project: str | Path, **kw: Any) -> ReplConfig:
