@@ -18,7 +18,6 @@ from typing import Any
 from mathagent.eval.failures import ITEM_TIMEOUT
 from mathagent.eval.spec import EvalSpec
 from mathagent.traces.records import VERIFIED_LEVELS, TraceRecord
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 GRADE_TIMEOUT_S = 5.0
@@ -84,19 +83,13 @@ def plan_items(problems: list[Any], strategies: tuple[str, ...], samples: int,
 
 
 def trace_writer(factory: sessionmaker[Session]) -> Callable[[TraceRecord], bool]:
-    """Write one trace in one transaction; False when its (run, problem, strategy, sample) exists."""
-    from mathagent.traces.db import session_scope
-    from mathagent.traces.store import add_trace
+    """The store's one writer bound to ``factory``: :func:`~mathagent.traces.store.add_trace_once` (one
+    transaction per trace; False when its (run, problem, strategy, sample) exists)."""
+    from functools import partial
 
-    def write(rec: TraceRecord) -> bool:
-        try:
-            with session_scope(factory) as s:
-                add_trace(s, rec)
-        except IntegrityError:
-            return False
-        return True
+    from mathagent.traces.store import add_trace_once
 
-    return write
+    return partial(add_trace_once, factory)
 
 
 class ItemSolver:
