@@ -1,0 +1,53 @@
+"""`solve`: one problem through the agent from Python, as ``mathagent solve`` does.
+
+    from mathagent import solve
+    r = solve("A farmer has 12 ducks and buys 6 more. How many ducks?")
+    r.answer, r.level, r.confidence, r.trace_id     # "18", "consensus", 0.97, "3f2a..."
+
+The trace is written to the trace database (``db_url``; default: ``MATHAGENT_DB_URL`` or the user's SQLite
+file).  For many problems, open one :class:`~mathagent.agent.session.AgentSession` and call
+:func:`~mathagent.agent.runner.solve_problem` with its context (the model loads once), or use
+:func:`mathagent.evaluate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+from mathagent.agent.runner import SolveResult
+
+
+def solve(problem: str, *, strategy: str = "agent", backend: str = "local", model: str | None = None,
+          base_url: str | None = None, api_key: str | None = None, db_url: str | None = None,
+          threads: int | None = None, cache: bool = False, llm: Any = None, fewshot: int = 0,
+          **config: Any) -> SolveResult:
+    """Solve ``problem`` with ``strategy`` (agent | pot | cot | tir) and record its trace.
+
+    ``config``: fields of :class:`~mathagent.agent.state.AgentConfig` (``max_samples``, ``max_repairs``,
+    ``time_budget_s``, ``verify``, ``temperature``, ``seed``, ``formal``, ...).  ``llm``: a chat model to use
+    instead of the configured backend.  Returns :class:`~mathagent.agent.runner.SolveResult`; an LLM that keeps
+    failing comes back as ``status="error"``.  Raises :class:`~mathagent.errors.InputError` for an empty or
+    oversized problem, an unknown strategy or an unknown setting.
+    """
+    from mathagent.agent.graph import STRATEGIES
+    from mathagent.agent.problem import validate_problem
+    from mathagent.agent.runner import solve_problem
+    from mathagent.agent.session import AgentSession, SessionSettings
+    from mathagent.agent.state import AgentConfig
+    from mathagent.errors import InputError
+
+    text = validate_problem(problem)
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}", f"use one of {', '.join(STRATEGIES)}")
+    known = {f.name for f in fields(AgentConfig)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise InputError(f"unknown agent setting(s) {unknown}",
+                         f"use fields of AgentConfig: {', '.join(sorted(known))}")
+    settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                     threads=threads, cache=cache, db=db_url)
+    with AgentSession(settings, llm=llm) as session:
+        examples = session.retriever().retrieve(text, fewshot) if fewshot else []
+        return solve_problem(text, session.context(replace(AgentConfig(), **config)), strategy=strategy,
+                             examples=examples)
