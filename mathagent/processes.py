@@ -33,6 +33,7 @@ PR_SET_PDEATHSIG = 1
 
 _lock = threading.Lock()
 _spawner: ThreadPoolExecutor | None = None
+_spawner_pid = 0  # the process that owns _spawner: a forked child has no spawner thread and makes its own
 
 
 class SpawnTimeout(OSError):
@@ -40,10 +41,11 @@ class SpawnTimeout(OSError):
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _spawner
+    global _spawner, _spawner_pid
     with _lock:
-        if _spawner is None:
+        if _spawner is None or _spawner_pid != os.getpid():
             _spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mathagent-spawner")
+            _spawner_pid = os.getpid()
         return _spawner
 
 

@@ -115,3 +115,16 @@ def test_a_spawn_that_does_not_start_in_time_is_an_error_and_the_late_child_is_s
 def test_missing_program_raises_what_popen_raises():
     with pytest.raises(FileNotFoundError):
         processes.spawn(["/nonexistent/program-xyz"])
+
+
+def test_a_forked_child_gets_its_own_spawner():
+    processes.spawn(["true"]).wait(10)  # this process's spawner thread exists now
+    pid = os.fork()
+    if pid == 0:  # the child has no spawner thread: it must make one, not wait on the parent's
+        code = 1
+        try:
+            code = processes.spawn(["true"], timeout_s=10).wait(10)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
