@@ -15,6 +15,11 @@ from mathagent.eval import runs
 from mathagent.eval.plan import plan_run
 from mathagent.traces.db import open_database
 
+def _file_id(pid: str) -> str:
+    """The fixture file's ids: p1..p6 of eval_fixtures are records 0..5 of gsm8k_small.jsonl."""
+    return f"gsm8k/gsm8k_small/{int(pid[1:]) - 1}"
+
+
 FAKE = {"backend": "openai", "model": "fake", "base_url": "http://unused", "llm_factory": BrainLLMFactory()}
 
 
@@ -25,7 +30,8 @@ def test_evaluate_runs_every_strategy_and_grades_from_the_database(small_data, d
     with open_database(db_url) as factory:
         rows = runs.result_rows(factory, result.run_id)
     for strategy, expected in EXPECTED_CORRECT.items():
-        assert {r.problem_id for r in rows if r.strategy == strategy and r.correct} == expected, strategy
+        got = {r.problem_id for r in rows if r.strategy == strategy and r.correct}
+        assert got == {_file_id(p) for p in expected}, strategy
     assert {(p["a"], p["b"]) for p in result.paired} >= {("agent", "pot")}
 
 
@@ -56,7 +62,8 @@ def test_plan_refuses_what_a_resume_cannot_honour(small_data, db_url, tmp_path):
     with open_database(db_url) as factory:
         plan = plan_run(factory, "gsm8k", data=small_data, given={"strategies": ("pot",), "limit": 3,
                                                                   "backend": "openai", "model": "fake"})
-        assert [p.id for p in plan.problems] == ["p1", "p2", "p3"] and plan.spec.samples == 1
+        assert [p.id for p in plan.problems] == [_file_id(p) for p in ("p1", "p2", "p3")]
+        assert plan.spec.samples == 1
         for given, needle in [({"samples": 2}, "--samples 2 contradicts"),
                               ({"strategies": ("cot",)}, "--strategy ('cot',) contradicts"),
                               ({"limit": 2}, "--limit 2 contradicts")]:
