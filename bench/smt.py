@@ -1,6 +1,6 @@
 """SMT backend over miniF2F: verdict counts, their stability over repeated runs, timings.
 
-    python bench/smt.py [--data PATH] [--timeout 5] [--rlimit N] [--memory-mb 4096] [--runs 3] [--limit N]
+    python bench/smt.py [--data PATH] [--timeout 5] [--rlimit N] [--runs 3] [--limit N]
                         [--json | --markdown | --update-docs docs/formal.md] [--verdicts OUT.json]
 
 PATH is a miniF2F folder of .lean files or a JSONL with name/formal_statement (default:
@@ -8,7 +8,7 @@ PATH is a miniF2F folder of .lean files or a JSONL with name/formal_statement (d
 it).  Every statement is checked `--runs` times (one process; each check runs in a fresh z3 context, so a
 check does not depend on what ran before).  Reported: verdict counts per run and per source, how many
 statements changed verdict between runs (stability), what stopped each `unknown` (the deterministic z3
-rlimit, a work budget, z3's memory cap, or the wall clock, which is only the outer safety bound), the constructs behind
+rlimit, a work budget, the check process's memory cap, or the wall clock, which is only the outer safety bound), the constructs behind
 `unsupported`, and wall time per check (median, p90; these depend on machine load, the verdicts do not).
 `--update-docs FILE` rewrites the block between `<!-- coverage-table:start -->` and
 `<!-- coverage-table:end -->` in FILE with the markdown report.
@@ -28,13 +28,13 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / 
 START, END = "<!-- coverage-table:start -->", "<!-- coverage-table:end -->"
 
 
-def run_all(records, timeout: float, rlimit: int | None, runs: int, memory_mb: int | None = None):
+def run_all(records, timeout: float, rlimit: int | None, runs: int):
     from mathagent.verifiers.formal import audit_statements, summarize
 
     out = []
     for i in range(runs):
         t0 = time.monotonic()
-        results = audit_statements(records, timeout_s=timeout, rlimit=rlimit, memory_mb=memory_mb)
+        results = audit_statements(records, timeout_s=timeout, rlimit=rlimit)
         out.append((results, summarize(results), time.monotonic() - t0))
         print(f"run {i + 1}/{runs}: {out[-1][1]['verdicts']} in {out[-1][2]:.0f} s", file=sys.stderr)
     return out
@@ -80,7 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--timeout", type=float, default=5.0, help="per-goal budget in seconds (sets the rlimit)")
     ap.add_argument("--rlimit", type=int, default=None, help="z3 rlimit per check (default: from --timeout)")
-    ap.add_argument("--memory-mb", type=int, default=None, help="z3 memory cap per check in MiB (default 4096)")
     ap.add_argument("--runs", type=int, default=3, help="repeat the whole run to measure stability")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--verdicts", type=Path, default=None, help="write {name: [kind per run]} as JSON")
@@ -106,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         records = records[: args.limit]
     primality(2**89 - 1)  # warm the lazily imported number theory (sympy) outside the timed checks
     rlimit = args.rlimit or int(RLIMIT_PER_SECOND * args.timeout)
-    runs = run_all(records, args.timeout, args.rlimit, args.runs, args.memory_mb)
+    runs = run_all(records, args.timeout, args.rlimit, args.runs)
     stab = stability(runs)
     if args.verdicts:
         per = {r.name: [] for r in runs[0][0]}

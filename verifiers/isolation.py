@@ -48,6 +48,11 @@ STARTUP_S = 60.0
 PARENT_ENV = "MATHAGENT_VERIFIER_PARENT"  # the worker exits at once if this process died before it started
 
 
+def in_worker() -> bool:
+    """True inside a verifier worker: a call there runs in place (workers do not start workers)."""
+    return PARENT_ENV in os.environ
+
+
 class WorkerError(Exception):
     """An exception raised inside a worker (or the worker's death), carried back as text."""
 

@@ -2,7 +2,7 @@
 
 Public interface (imports are cheap; z3 loads on first check):
 
-* ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None, memory_mb=None) -> Verdict`` (raises
+* ``check_statement(lean_text, timeout_s=5.0, *, rlimit=None, isolate=True) -> Verdict`` (raises
   ``MalformedStatement`` for text that is not a Lean declaration)
 * ``check_claim(hyps, goal, var_types, timeout_s=5.0) -> Verdict``
 * ``audit_statements(records, timeout_s=5.0) -> list[AuditResult]`` and ``summarize(results)``;

@@ -50,15 +50,15 @@ def problem_source(name: str) -> str:
 
 def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeout_s: float = 5.0,
                      progress: Callable[[AuditResult], None] | None = None,
-                     rlimit: int | None = None, memory_mb: int | None = None) -> list[AuditResult]:
+                     rlimit: int | None = None) -> list[AuditResult]:
     """Check every record (StatementRecord or dict with name/formal_statement); never raises per record.
-    `rlimit` and `memory_mb` are passed to :func:`check_statement` (its defaults when None)."""
+    `rlimit` is passed to :func:`check_statement` (its default when None)."""
     out: list[AuditResult] = []
     for r in records:
         name = r.name if isinstance(r, StatementRecord) else str(r.get("name", "?"))
         text = r.formal_statement if isinstance(r, StatementRecord) else str(r.get("formal_statement", ""))
         try:
-            verdict = check_statement(text, timeout_s, rlimit=rlimit, memory_mb=memory_mb)
+            verdict = check_statement(text, timeout_s, rlimit=rlimit)
         except MalformedStatement as m:
             verdict = Unsupported("z3", "malformed statement", m.message.removeprefix("malformed Lean statement: "))
         res = AuditResult(name, verdict)
@@ -69,7 +69,7 @@ def audit_statements(records: Iterable[StatementRecord | dict[str, Any]], timeou
 
 
 def audit_path(data: str | Path, *, limit: int | None = None,
-               timeout_s: float = 5.0, memory_mb: int | None = None) -> tuple[list[AuditResult], dict[str, Any]]:
+               timeout_s: float = 5.0) -> tuple[list[AuditResult], dict[str, Any]]:
     """Load the statements (a folder of .lean files or a JSONL), check the first ``limit`` (all when falsy):
     ``(results, summary)``.  An unreadable input is an :class:`~mathagent.errors.InputError`."""
     try:
@@ -78,7 +78,7 @@ def audit_path(data: str | Path, *, limit: int | None = None,
         raise InputError(exc.message, exc.fix) from None
     if limit:
         records = records[:limit]
-    results = audit_statements(records, timeout_s=timeout_s, memory_mb=memory_mb)
+    results = audit_statements(records, timeout_s=timeout_s)
     return results, summarize(results)
 
 

@@ -12,10 +12,10 @@ limit (`rlimit`, `Budget.rlimit` units: 60% for step 1, 40% for each later call)
 and runs in a fresh z3 context holding only this problem (z3's effort depends on
 the history of the context it runs in), so the same statement gets the same
 verdict whatever ran before and however loaded the machine is.  The wall clock
-(z3's `timeout`, never signals) is only the outer safety bound, and z3's memory
-cap (`Budget.memory_mb`, the solver's `max_memory`; z3 counts the memory of the
-whole process) keeps one hard check from exhausting the machine; an `Unknown`
-records which of them stopped it (`stopped_by`).
+(z3's `timeout`, never signals) is only the outer safety bound; an `Unknown`
+records which of the two stopped it (`stopped_by`).  Memory is bounded outside
+z3 (its own `max_memory` cap crashed the process on miniF2F's amc12a_2002_p12):
+`check_statement` runs this in a verifier worker with a capped address space.
 """
 
 from __future__ import annotations
@@ -32,20 +32,18 @@ from mathagent.verifiers.formal.problem import Problem
 from mathagent.verifiers.formal.residues import reduce_residues
 from mathagent.verifiers.formal.types import C, INTEGRAL
 from mathagent.verifiers.formal.verdicts import (
-    SMT_LABEL, Proved, Refuted, Unknown, Vacuous, Verdict,
+    SMT_BACKEND, SMT_LABEL, Proved, Refuted, Unknown, Vacuous, Verdict,
 )
 
-BACKEND = "z3"
+BACKEND = SMT_BACKEND
 
 
 @dataclass(frozen=True)
 class Budget:
-    """rlimit: z3 resource units (deterministic) for the verdict; deadline: time.monotonic() outer bound;
-    memory_mb: z3's memory cap in MiB (process-wide count), a check that reaches it is Unknown("memory")."""
+    """rlimit: z3 resource units (deterministic) for the verdict; deadline: time.monotonic() outer bound."""
 
     rlimit: int
     deadline: float
-    memory_mb: int = 4096
 
 
 class _Run:
@@ -59,7 +57,6 @@ class _Run:
     def solver(self, share: float) -> Any:
         s = z3.Solver(ctx=self.ctx)
         s.set("rlimit", max(1, int(self.budget.rlimit * share)))
-        s.set("max_memory", max(1, self.budget.memory_mb))
         return s
 
     def add(self, s: Any, f: Any) -> None:
@@ -76,7 +73,7 @@ class _Run:
             why = s.reason_unknown()
             if "timeout" in why:
                 self.stopped_by = "wall clock"
-            elif "memory" in why:
+            elif "memory" in why:  # the worker's address-space cap: z3's allocation failed
                 self.stopped_by = "memory"
             elif "canceled" in why or "resource" in why:
                 self.stopped_by = "rlimit"
@@ -88,7 +85,7 @@ class _Run:
         if self.stopped_by == "rlimit":
             return f"resource limit reached (z3 rlimit {self.budget.rlimit})"
         if self.stopped_by == "memory":
-            return f"memory cap reached (z3 max_memory {self.budget.memory_mb} MiB)"
+            return f"memory limit of the check's process reached (z3: {s.reason_unknown()})"
         return f"z3 gave up: {s.reason_unknown()}"
 
 

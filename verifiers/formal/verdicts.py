@@ -6,7 +6,7 @@ may say "Lean-verified", and a refusal (`Unsupported`) always says "not checked"
 nothing was checked.  `Unknown.stopped_by` records what stopped a check that ran
 out of budget: the deterministic z3 resource limit ("rlimit"), a deterministic
 translation work budget ("work budget"), z3's memory cap ("memory", so a hard check cannot
-exhaust the machine) or the wall clock, the outer safety bound ("wall clock"); it is "" when
+exhaust the machine: the check's process reached its memory cap, or died) or the wall clock, the outer safety bound ("wall clock"); it is "" when
 z3 gave up for another reason.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
+SMT_BACKEND = "z3"
 SMT_LABEL = "SMT-checked"
 LEAN_LABEL = "Lean-verified"
 UNCHECKED_LABEL = "not checked"

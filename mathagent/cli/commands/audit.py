@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,15 +24,13 @@ def audit_minif2f(
     timeout: float = typer.Option(5.0, "--timeout", envvar=env("timeout"), min=0.05, max=600.0,
                                   help="Per-statement budget in seconds: a deterministic z3 resource limit of that "
                                        "size decides (the wall clock stops a check only at 10x + 5 s)."),
-    memory_mb: Optional[int] = typer.Option(None, "--memory-mb", envvar=env("smt_memory_mb"), min=16,
-                                            help="z3 memory cap in MiB per check (default: 4096)."),
     limit: int = typer.Option(0, "--limit", envvar=env("limit"), min=0, help="Check only the first N (0: all)."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Check every statement; report those false as written or with contradictory hypotheses."""
     from mathagent.verifiers.formal.audit import audit_path, markdown_table
 
-    results, summary = audit_path(data, limit=limit, timeout_s=timeout, memory_mb=memory_mb)
+    results, summary = audit_path(data, limit=limit, timeout_s=timeout)
     if as_json:
         print(json.dumps({"summary": summary, "flagged": [r.to_dict() for r in results if r.flagged],
                           "results": [r.to_dict() for r in results]}, ensure_ascii=False))

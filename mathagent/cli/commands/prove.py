@@ -50,9 +50,6 @@ def prove(
                                        "decides (the wall clock stops a check only at 10x + 5 s)."),
     rlimit: Optional[int] = typer.Option(None, "--rlimit", envvar=env("rlimit"), min=1,
                                          help="z3 resource limit (overrides the one --timeout implies)."),
-    memory_mb: Optional[int] = typer.Option(None, "--memory-mb", envvar=env("smt_memory_mb"), min=16,
-                                            help="z3 memory cap in MiB; a check that reaches it is unknown, "
-                                                 "stopped by memory (default: 4096)."),
     project: Optional[Path] = typer.Option(None, "--lean-project", envvar=env("lean_project"),
                                            help="Lean project with Mathlib and the REPL (for --backend lean)."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
@@ -63,7 +60,7 @@ def prove(
     text = _read_statement(path, statement)
     if backend == "smt":
         try:
-            verdict = check_statement(text, timeout, rlimit=rlimit, memory_mb=memory_mb)
+            verdict = check_statement(text, timeout, rlimit=rlimit)
         except MalformedStatement as exc:
             raise InputError(exc.message, exc.fix) from None
     elif backend == "lean":
