@@ -144,7 +144,6 @@ def _refuse_conflicts(spec: EvalSpec, given: dict[str, Any]) -> None:
 
 def load_problems(dataset: str, path: Path, spec: EvalSpec, strict: bool) -> tuple[list[Any], list[str]]:
     """The spec's selection of the file's problems, and one message per skipped record."""
-    from mathagent.agent.problem import validate_problem
     from mathagent.datasets import load_dataset
     from mathagent.datasets.selection import SelectionError
 
@@ -158,19 +157,29 @@ def load_problems(dataset: str, path: Path, spec: EvalSpec, strict: bool) -> tup
     except SelectionError as exc:
         raise InputError(str(exc), "check --subject and --level against the file (subjects are MATH's types, "
                          "e.g. Algebra; levels 1-5)") from None
-    errors = [str(err) for err in loaded.errors]
-    problems, seen = [], set()
+    seen: set[str] = set()
     for p in chosen:
         if p.id in seen:
             raise InputError(f"duplicate problem id {p.id!r} in {path}", "give every record a unique id")
         seen.add(p.id)
+    problems, errors = usable_problems(chosen, path, [str(err) for err in loaded.errors])
+    if not problems:
+        first = f" ({len(errors)} records skipped; the first: {' '.join(errors[0].split())[:200]})" if errors else ""
+        raise InputError(f"no usable problems in {path}{first}", f"check that it is a {dataset} file")
+    return problems, errors
+
+
+def usable_problems(problems: list[Any], path: Path | str, errors: list[str]) -> tuple[list[Any], list[str]]:
+    """The problems whose text the agent accepts (``validate_problem``), and ``errors`` plus one message per
+    problem left out (``"PATH: problem ID: why"``)."""
+    from mathagent.agent.problem import validate_problem
+
+    kept, errors = [], list(errors)
+    for p in problems:
         try:
             validate_problem(p.question)
         except InputError as exc:
             errors.append(f"{path}: problem {p.id}: {exc.message}")
             continue
-        problems.append(p)
-    if not problems:
-        first = f" ({len(errors)} records skipped; the first: {' '.join(errors[0].split())[:200]})" if errors else ""
-        raise InputError(f"no usable problems in {path}{first}", f"check that it is a {dataset} file")
-    return problems, errors
+        kept.append(p)
+    return kept, errors

@@ -59,19 +59,11 @@ def check_request(req: SynthRequest, inputs: tuple[tuple[Path, str], ...] = ()) 
 
 
 def load_seeds(req: SynthRequest) -> list:
-    from mathagent.agent.problem import validate_problem
     from mathagent.datasets import load_dataset
+    from mathagent.eval.plan import usable_problems
 
     loaded = load_dataset(req.dataset, req.source, limit=req.limit)
-    errors = [str(e) for e in loaded.errors]
-    problems = []
-    for p in loaded.problems:
-        try:
-            validate_problem(p.question)
-        except InputError as exc:
-            errors.append(f"{req.source}: problem {p.id}: {exc.message}")
-            continue
-        problems.append(p)
+    problems, errors = usable_problems(loaded.problems, req.source, [str(e) for e in loaded.errors])
     from mathagent.cli.terminal import neutralise
 
     for msg in errors[:MAX_WARNINGS]:
