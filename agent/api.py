@@ -13,6 +13,7 @@ file).  For many problems, open one :class:`~mathagent.agent.session.AgentSessio
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from collections.abc import Callable
 from typing import Any
 
 from mathagent.agent.runner import SolveResult
@@ -20,13 +21,16 @@ from mathagent.agent.runner import SolveResult
 
 def solve(problem: str, *, strategy: str = "agent", backend: str = "local", model: str | None = None,
           base_url: str | None = None, api_key: str | None = None, db_url: str | None = None,
-          threads: int | None = None, cache: bool = False, llm: Any = None, fewshot: int = 0,
-          **config: Any) -> SolveResult:
+          threads: int | None = None, llm_timeout: float | None = None, llm_retries: int | None = None,
+          cache: bool = False, llm: Any = None, fewshot: int = 0,
+          progress: Callable[[str], None] | None = None, **config: Any) -> SolveResult:
     """Solve ``problem`` with ``strategy`` (agent | pot | cot | tir) and record its trace.
 
     ``config``: fields of :class:`~mathagent.agent.state.AgentConfig` (``max_samples``, ``max_repairs``,
     ``time_budget_s``, ``verify``, ``temperature``, ``seed``, ``formal``, ...).  ``llm``: a chat model to use
-    instead of the configured backend.  Returns :class:`~mathagent.agent.runner.SolveResult`; an LLM that keeps
+    instead of the configured backend; ``llm_timeout`` (seconds per request) and ``llm_retries`` None: the
+    backend's defaults.  ``fewshot``: the k most similar verified traces as examples.  ``progress(message)`` is
+    told what the agent does now ("sample 2 of 5", "running a program").  Returns :class:`~mathagent.agent.runner.SolveResult`; an LLM that keeps
     failing comes back as ``status="error"``.  Raises :class:`~mathagent.errors.InputError` for an empty or
     oversized problem, an unknown strategy or an unknown setting.
     """
@@ -46,8 +50,9 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
         raise InputError(f"unknown agent setting(s) {unknown}",
                          f"use fields of AgentConfig: {', '.join(sorted(known))}")
     settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                     threads=threads, cache=cache, db=db_url)
+                                     threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
+                                     cache=cache, db=db_url)
     with AgentSession(settings, llm=llm) as session:
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
-        return solve_problem(text, session.context(replace(AgentConfig(), **config)), strategy=strategy,
-                             examples=examples)
+        ctx = replace(session.context(replace(AgentConfig(), **config)), progress=progress)
+        return solve_problem(text, ctx, strategy=strategy, examples=examples)

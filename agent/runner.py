@@ -69,24 +69,7 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
 
         ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, fewshot=fewshot_messages(examples)))
     cfg = ctx.config
-    graph = _graph(strategy, dataclasses.replace(cfg, fewshot=()))
-    t0 = time.perf_counter()
-    state: AgentState = {"problem": problem, "strategy": strategy}
-    error: str | None = None
-    stop_reason: str | None = None
-    limits: list[str] = []
-    try:
-        for snapshot in graph.stream({"problem": problem, "strategy": strategy, "started": time.monotonic()},
-                                     {"recursion_limit": cfg.recursion_limit()}, context=ctx,
-                                     stream_mode="values"):
-            state = snapshot
-    except GraphRecursionError:
-        limits.append("recursion_limit")
-        stop_reason = f"recursion limit ({cfg.recursion_limit()}) reached"
-    except (LLMError, ModelUnavailable) as exc:
-        error = exc.message
-    seconds = time.perf_counter() - t0
-
+    state, error, stop_reason, limits, seconds = _run_graph(problem, strategy, ctx)
     answer = state.get("answer") if error is None else None
     level = state.get("level", "unverified") if answer else "unverified"
     status = "error" if error else ("answered" if answer else "no_answer")
@@ -97,17 +80,8 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
     vote = state.get("vote")
     clusters = vote.cluster_of() if vote is not None else {}
     derivations = [dataclasses.replace(d, cluster=clusters.get(d.index, -1)) for d in state.get("derivations", [])]
-    limits = list(dict.fromkeys([*state.get("limits_hit", []), *limits]))
-    meta = {"prompts_version": prompts_version(dict(cfg.prompts)), "rounds": state.get("rounds", 0),
-            "repairs": state.get("repairs", 0), "limits_hit": limits, "stop_reason": stop_reason,
-            "decision": state.get("decision"),
-            "fewshot_ids": [e.trace_id for e in examples],
-            "limits": {"max_samples": cfg.max_samples, "max_repairs": cfg.max_repairs,
-                       "tir_rounds": cfg.tir_rounds, "time_budget_s": cfg.time_budget_s,
-                       "recursion_limit": cfg.recursion_limit(), "calc_timeout_s": cfg.calc_timeout_s}}
-    if vote is not None and strategy == "agent":
-        meta["vote"] = {"clusters": [{"answer": c.answer, "size": len(c.members), "methods": list(c.methods)}
-                                     for c in vote.clusters], "valid": vote.valid, "total": vote.total}
+    meta = _meta(state, cfg, strategy, examples, limits=list(dict.fromkeys([*state.get("limits_hit", []), *limits])),
+                 stop_reason=stop_reason)
     meta.update(trace_fields.pop("meta", {}) or {})
     confidence = state.get("confidence")
     rec = TraceRecord(
@@ -125,3 +99,43 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
         checks=[as_json(c) for c in rec.checks], steps=[as_json(s) for s in rec.steps],
         derivations=[as_json(d) for d in rec.derivations], trace_id=rec.id, model=rec.model, backend=rec.backend,
         usage=usage, seconds=round(seconds, 3), error=error, stop_reason=stop_reason, meta=rec.meta)
+
+
+def _run_graph(problem: str, strategy: str, ctx: AgentContext) -> tuple[AgentState, str | None, str | None,
+                                                                         list[str], float]:
+    """Run the strategy's graph to its end: (final state, LLM error, stop reason, limits hit, seconds)."""
+    cfg = ctx.config
+    graph = _graph(strategy, dataclasses.replace(cfg, fewshot=()))
+    t0 = time.perf_counter()
+    state: AgentState = {"problem": problem, "strategy": strategy}
+    error: str | None = None
+    stop_reason: str | None = None
+    limits: list[str] = []
+    try:
+        for snapshot in graph.stream({"problem": problem, "strategy": strategy, "started": time.monotonic()},
+                                     {"recursion_limit": cfg.recursion_limit()}, context=ctx,
+                                     stream_mode="values"):
+            state = snapshot
+    except GraphRecursionError:
+        limits.append("recursion_limit")
+        stop_reason = f"recursion limit ({cfg.recursion_limit()}) reached"
+    except (LLMError, ModelUnavailable) as exc:
+        error = exc.message
+    return state, error, stop_reason, limits, time.perf_counter() - t0
+
+
+def _meta(state: AgentState, cfg: Any, strategy: str, examples: list | tuple, *, limits: list[str],
+          stop_reason: str | None) -> dict[str, Any]:
+    """The trace's ``meta``: prompts version, rounds and repairs, the bounds and which were hit, the vote."""
+    meta = {"prompts_version": prompts_version(dict(cfg.prompts)), "rounds": state.get("rounds", 0),
+            "repairs": state.get("repairs", 0), "limits_hit": limits, "stop_reason": stop_reason,
+            "decision": state.get("decision"),
+            "fewshot_ids": [e.trace_id for e in examples],
+            "limits": {"max_samples": cfg.max_samples, "max_repairs": cfg.max_repairs,
+                       "tir_rounds": cfg.tir_rounds, "time_budget_s": cfg.time_budget_s,
+                       "recursion_limit": cfg.recursion_limit(), "calc_timeout_s": cfg.calc_timeout_s}}
+    vote = state.get("vote")
+    if vote is not None and strategy == "agent":
+        meta["vote"] = {"clusters": [{"answer": c.answer, "size": len(c.members), "methods": list(c.methods)}
+                                     for c in vote.clusters], "valid": vote.valid, "total": vote.total}
+    return meta

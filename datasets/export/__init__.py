@@ -129,36 +129,7 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
         writer = open_writer(opts.fmt, output.tmp, with_metadata)
         try:
             with engine.connect() as conn:
-                total = count_matching(conn, opts.filters) if progress else None
-                contaminated_hash: tuple[str, bool] | None = None
-                for t in stream_traces(conn, opts.filters, batch=opts.batch):
-                    stats.matched += 1
-                    if progress and stats.matched % 100 == 0:
-                        progress(stats.matched, total)
-                    conv = build_conversation(t, attempts=opts.attempts)
-                    if conv is None:
-                        stats.not_convertible += 1
-                        continue
-                    if index is not None:
-                        if contaminated_hash is None or contaminated_hash[0] != t.problem_hash:
-                            contaminated_hash = (t.problem_hash, index.is_contaminated(t.problem))
-                        if contaminated_hash[1]:
-                            stats.contaminated += 1
-                            continue
-                    verdict = dedup.check(t.problem_hash, conv.solution_text)
-                    if verdict != "keep":
-                        setattr(stats, verdict, getattr(stats, verdict) + 1)
-                        continue
-                    writer.write(conv, t)
-                    stats.written += 1
-                    stats.by_method[conv.method] = stats.by_method.get(conv.method, 0) + 1
-                    stats.by_level[t.level] = stats.by_level.get(t.level, 0) + 1
-                    stats.note("datasets", t.dataset)
-                    stats.note("models", t.model)
-                    if t.run_id:
-                        stats.note("runs", t.run_id)
-                if progress:
-                    progress(stats.matched, total)
+                _write_rows(conn, opts, writer, stats, dedup, index, progress)
         finally:
             writer.close()
         output.commit()
@@ -174,3 +145,38 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
                                  figures=figures, with_metadata=with_metadata),
                inputs=inputs, flag="the dataset card")
     return ExportResult(path, card, stats, time.perf_counter() - t0)
+
+
+def _write_rows(conn, opts: ExportOptions, writer, stats: ExportStats, dedup: Deduplicator,
+                index: ContaminationIndex | None, progress: Progress | None) -> None:
+    """Stream the matching traces through conversion, decontamination and dedup into ``writer``; count in ``stats``."""
+    total = count_matching(conn, opts.filters) if progress else None
+    contaminated_hash: tuple[str, bool] | None = None  # traces come grouped by problem: one check per problem
+    for t in stream_traces(conn, opts.filters, batch=opts.batch):
+        stats.matched += 1
+        if progress and stats.matched % 100 == 0:
+            progress(stats.matched, total)
+        conv = build_conversation(t, attempts=opts.attempts)
+        if conv is None:
+            stats.not_convertible += 1
+            continue
+        if index is not None:
+            if contaminated_hash is None or contaminated_hash[0] != t.problem_hash:
+                contaminated_hash = (t.problem_hash, index.is_contaminated(t.problem))
+            if contaminated_hash[1]:
+                stats.contaminated += 1
+                continue
+        verdict = dedup.check(t.problem_hash, conv.solution_text)
+        if verdict != "keep":
+            setattr(stats, verdict, getattr(stats, verdict) + 1)
+            continue
+        writer.write(conv, t)
+        stats.written += 1
+        stats.by_method[conv.method] = stats.by_method.get(conv.method, 0) + 1
+        stats.by_level[t.level] = stats.by_level.get(t.level, 0) + 1
+        stats.note("datasets", t.dataset)
+        stats.note("models", t.model)
+        if t.run_id:
+            stats.note("runs", t.run_id)
+    if progress:
+        progress(stats.matched, total)

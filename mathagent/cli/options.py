@@ -35,18 +35,6 @@ LLMRetriesOption = typer.Option(4, "--llm-retries", envvar=env("llm_retries"), m
 CacheOption = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
                            help="Reuse identical greedy (temperature 0) completions from the user cache dir; "
                                 "traces mark each cached call")
-
-
-def session_settings(*, backend: str, model: str | None, base_url: str | None, api_key: str | None,
-                     threads: int | None, llm_timeout: float | None, llm_retries: int, cache: bool,
-                     db: str | None):
-    """The agent session the LLM-backend options above describe (one builder for every command)."""
-    from mathagent.agent.session import SessionSettings
-
-    return SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key, threads=threads,
-                                 llm_timeout=llm_timeout, llm_retries=llm_retries, cache=cache, db=db)
-
-
 PromptOption = typer.Option(None, "--prompt", envvar=env("prompt"),
                             help="A named prompt for its method (repeatable; see `mathagent prompts`), e.g. "
                                  "pot-steps or cot-qwen25-math [default: pot-plain, cot-plain, tir-qwen25-math]")

@@ -10,8 +10,9 @@ import time  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from mathagent.verifiers.claim_math import Refuse, gate  # noqa: E402
-from mathagent.verifiers.claim_shapes import read_claim  # noqa: E402
+from mathagent.verifiers.claims.decision import Refuse  # noqa: E402
+from mathagent.verifiers.claims.parse import gate  # noqa: E402
+from mathagent.verifiers.claims.read import read_claim  # noqa: E402
 from mathagent.verifiers.claims import check_claims  # noqa: E402
 
 T = 20.0  # generous: the first call starts a verifier worker

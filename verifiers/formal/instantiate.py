@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -127,91 +127,120 @@ def _solve(p: Pattern, arg: Any, ty: str, dom: str) -> Val | None:
 
 
 def instantiate(pb: Problem, budget: int = MAX_INSTANCES, deadline: float = float("inf")) -> InstResult:
-    tr = pb.tr
+    """Instances of ``pb``'s ∀-schemas (E-matching on the applications the translation logged), round by round
+    until no new instance appears, at most ``budget`` instances; ``complete`` False when the budget cut it off."""
     if not pb.schemas:
         return InstResult([], True)
-    pats = {id(s): patterns_of(s, set(tr.funcs)) for s in pb.schemas}
-    terms: dict[Any, tuple[str, tuple[Any, ...]]] = {}
-    log_pos = 0
-    for fn, vals, term in tr.app_log:
-        terms.setdefault(term.get_id(), (fn, tuple(V.z(v) for v in vals)))
-    log_pos = len(tr.app_log)
-    # Upper bound for constant integer candidates: the largest constant argument in the problem.
-    limits: dict[str, Fraction] = {}
-    for fn, args in terms.values():
-        for a in args:
-            k = _num(a)
-            if k is not None:
-                limits[fn] = max(limits.get(fn, k), k)
-    depth = {t: 0 for t in terms}
-    cands: dict[int, dict[str, dict[str, tuple[Val, int]]]] = {id(s): {b: {} for b, _ in s.binders} for s in pb.schemas}
-    for s in pb.schemas:
-        bound_vars = {p.var for p in pats[id(s)]}
-        for b, ty in s.binders:
-            if b not in bound_vars:
-                numerals = {n.value for n in _numerals(s.body)} | set(map(Fraction, SMALL_CONSTANTS))
-                for c in sorted(numerals, key=abs)[:10]:
-                    if ty in INTEGRAL and c.denominator != 1 or lower_bound(ty) is not None and c < lower_bound(ty):
-                        continue
-                    v = V.const(ty, c if ty not in INTEGRAL else int(c))
-                    cands[id(s)][b][repr(v.const)] = (v, 0)
-    done: set[tuple[int, tuple[str, ...]]] = set()
-    instances: list[tuple[str, Any]] = []
-    pending = list(terms.items())
-    complete = True
+    st = _Rounds(pb, budget, deadline)
     for _round in range(budget + 1):
-        # Feed new terms into candidate sets.
-        for term, (fn, args) in pending:
-            d = depth.get(term, 0)
-            for s in pb.schemas:
-                tys = dict(s.binders)
-                for p in pats[id(s)]:
-                    if p.fn != fn or p.pos >= len(args):
-                        continue
-                    v = _solve(p, args[p.pos], tys[p.var], tr.funcs[fn].type.args[p.pos])
-                    if v is None:
-                        continue
-                    if v.is_const and v.ty in INTEGRAL and fn in limits and v.const > limits[fn] + abs(p.c):
-                        continue
-                    if not v.is_const and d >= MAX_SYMBOLIC_DEPTH:
-                        continue
-                    key = repr(v.const) if v.is_const else v.term.sexpr()
-                    cands[id(s)][p.var].setdefault(key, (v, d + (0 if v.is_const else 1)))
-        pending = []
-        new_any = False
-        for s in pb.schemas:
-            per = cands[id(s)]
-            if any(not per[b] for b, _ in s.binders):
-                continue
-            keys = [sorted(per[b]) for b, _ in s.binders]
-            for combo in itertools.islice(itertools.product(*keys), MAX_COMBOS * 50):
-                sig = (id(s), combo)
-                if sig in done:
-                    continue
-                if len(instances) >= budget:
-                    complete = False
-                    break
-                done.add(sig)
-                vals = {b: per[b][k][0] for (b, _), k in zip(s.binders, combo)}
-                dmax = max(per[b][k][1] for (b, _), k in zip(s.binders, combo))
-                if len(instances) % 128 == 127 and time.monotonic() > deadline:
-                    raise OutOfBudget("wall-clock limit reached while instantiating ∀-hypotheses", "wall clock")
-                z = _instance(pb, s, vals)
-                new_terms = tr.app_log[log_pos:]
-                log_pos = len(tr.app_log)
-                if z is None:
-                    continue
-                new_any = True
-                instances.append((s.name, z))
-                for fn, avals, t in new_terms:
-                    if t.get_id() not in terms:
-                        info = (fn, tuple(V.z(v) for v in avals))
-                        terms[t.get_id()] = info
-                        depth[t.get_id()] = dmax
-                        pending.append((t.get_id(), info))
-        if not new_any and not pending:
+        _feed(st)
+        if not _instantiate_round(st) and not st.pending:
             break
-    return InstResult(instances, complete)
+    return InstResult(st.instances, st.complete)
+
+
+@dataclass
+class _Rounds:
+    """The state of one instantiation: the ground terms seen (with their depth), candidates per schema binder."""
+
+    pb: Problem
+    budget: int
+    deadline: float
+    pats: dict[int, Any] = field(default_factory=dict)
+    terms: dict[Any, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    depth: dict[Any, int] = field(default_factory=dict)
+    limits: dict[str, Fraction] = field(default_factory=dict)  # largest constant argument of each function
+    cands: dict[int, dict[str, dict[str, tuple[Val, int]]]] = field(default_factory=dict)
+    done: set[tuple[int, tuple[str, ...]]] = field(default_factory=set)
+    instances: list[tuple[str, Any]] = field(default_factory=list)
+    pending: list[tuple[Any, tuple[str, tuple[Any, ...]]]] = field(default_factory=list)
+    log_pos: int = 0
+    complete: bool = True
+
+    def __post_init__(self) -> None:
+        tr, pb = self.pb.tr, self.pb
+        self.pats = {id(s): patterns_of(s, set(tr.funcs)) for s in pb.schemas}
+        for fn, vals, term in tr.app_log:
+            self.terms.setdefault(term.get_id(), (fn, tuple(V.z(v) for v in vals)))
+        self.log_pos = len(tr.app_log)
+        # Upper bound for constant integer candidates: the largest constant argument in the problem.
+        for fn, args in self.terms.values():
+            for a in args:
+                k = _num(a)
+                if k is not None:
+                    self.limits[fn] = max(self.limits.get(fn, k), k)
+        self.depth = {t: 0 for t in self.terms}
+        self.cands = {id(s): {b: {} for b, _ in s.binders} for s in pb.schemas}
+        for s in pb.schemas:  # binders no pattern reaches: small constants and the schema's own numerals
+            bound_vars = {p.var for p in self.pats[id(s)]}
+            for b, ty in s.binders:
+                if b not in bound_vars:
+                    numerals = {n.value for n in _numerals(s.body)} | set(map(Fraction, SMALL_CONSTANTS))
+                    for c in sorted(numerals, key=abs)[:10]:
+                        if ty in INTEGRAL and c.denominator != 1 or lower_bound(ty) is not None and c < lower_bound(ty):
+                            continue
+                        v = V.const(ty, c if ty not in INTEGRAL else int(c))
+                        self.cands[id(s)][b][repr(v.const)] = (v, 0)
+        self.pending = list(self.terms.items())
+
+
+def _feed(st: _Rounds) -> None:
+    """Match the new ground terms against every schema's patterns: new candidates for its binders."""
+    tr = st.pb.tr
+    for term, (fn, args) in st.pending:
+        d = st.depth.get(term, 0)
+        for s in st.pb.schemas:
+            tys = dict(s.binders)
+            for p in st.pats[id(s)]:
+                if p.fn != fn or p.pos >= len(args):
+                    continue
+                v = _solve(p, args[p.pos], tys[p.var], tr.funcs[fn].type.args[p.pos])
+                if v is None:
+                    continue
+                if v.is_const and v.ty in INTEGRAL and fn in st.limits and v.const > st.limits[fn] + abs(p.c):
+                    continue
+                if not v.is_const and d >= MAX_SYMBOLIC_DEPTH:
+                    continue
+                key = repr(v.const) if v.is_const else v.term.sexpr()
+                st.cands[id(s)][p.var].setdefault(key, (v, d + (0 if v.is_const else 1)))
+    st.pending = []
+
+
+def _instantiate_round(st: _Rounds) -> bool:
+    """Instantiate every schema at every new combination of candidates; True when an instance was added."""
+    tr = st.pb.tr
+    new_any = False
+    for s in st.pb.schemas:
+        per = st.cands[id(s)]
+        if any(not per[b] for b, _ in s.binders):
+            continue
+        keys = [sorted(per[b]) for b, _ in s.binders]
+        for combo in itertools.islice(itertools.product(*keys), MAX_COMBOS * 50):
+            sig = (id(s), combo)
+            if sig in st.done:
+                continue
+            if len(st.instances) >= st.budget:
+                st.complete = False
+                break
+            st.done.add(sig)
+            vals = {b: per[b][k][0] for (b, _), k in zip(s.binders, combo)}
+            dmax = max(per[b][k][1] for (b, _), k in zip(s.binders, combo))
+            if len(st.instances) % 128 == 127 and time.monotonic() > st.deadline:
+                raise OutOfBudget("wall-clock limit reached while instantiating ∀-hypotheses", "wall clock")
+            z = _instance(st.pb, s, vals)
+            new_terms = tr.app_log[st.log_pos:]
+            st.log_pos = len(tr.app_log)
+            if z is None:
+                continue
+            new_any = True
+            st.instances.append((s.name, z))
+            for fn, avals, t in new_terms:
+                if t.get_id() not in st.terms:
+                    info = (fn, tuple(V.z(v) for v in avals))
+                    st.terms[t.get_id()] = info
+                    st.depth[t.get_id()] = dmax
+                    st.pending.append((t.get_id(), info))
+    return new_any
 
 
 def _instance(pb: Problem, s: Schema, vals: dict[str, Val]) -> Any:

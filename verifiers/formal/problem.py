@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import z3
 
 from mathagent.verifiers.formal.elaborate import free_idents
 from mathagent.verifiers.formal.errors import Refusal
@@ -31,6 +30,7 @@ from mathagent.verifiers.formal.scope import fresh_bound_names
 from mathagent.verifiers.formal.syntax import (
     App, BinOp, Binder, Expr, Ident, Num, Proj, Quant, Theorem, UnOp, show, transform,
 )
+from mathagent.verifiers.formal.terms import zbool
 from mathagent.verifiers.formal.translate import Translator
 from mathagent.verifiers.formal.types import EquivType, FnType, Q, classify_binder_type
 from mathagent.verifiers.formal.values import Val
@@ -64,10 +64,29 @@ class Problem:
 
 
 def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
-    """Variables, hypotheses and goal of `thm` as z3 terms (Refusal / OutOfBudget when out of reach)."""
+    """Variables, hypotheses and goal of `thm` as z3 terms (Refusal / OutOfBudget when out of reach).
+
+    Stages: declare the binders (Equiv binders as a function pair with inverse laws), introduce the goal's
+    ∀ binders and premises, register definitions and constants among the hypotheses, then open ∃ hypotheses,
+    keep ∀ hypotheses as instantiation schemas, and translate the rest."""
     tr = Translator()
     tr.deadline = deadline
     pb = Problem(tr)
+    thm, raw = _declare_binders(pb, thm)
+    goal = _intro_goal(pb, thm.goal, raw)
+    conjuncts = [(n, c) for n, e in raw for c in _split_and(e)]
+    _register_definitions(pb, conjuncts)
+    _bind_constants(pb, conjuncts)
+    _translate_hypotheses(pb, conjuncts)
+    pb.goal = zbool(tr.prop(goal))
+    _record_goal_sides(pb, goal)
+    pb.app_log_initial = list(tr.app_log)
+    _mark_definitions(pb)
+    return pb
+
+
+def _declare_binders(pb: Problem, thm: Theorem) -> tuple[Theorem, list[tuple[str, Expr]]]:
+    """Declare the theorem's variables; returns the theorem with fresh bound names and its raw hypotheses."""
     raw: list[tuple[str, Expr]] = []
     kinds: dict[str, str | FnType | EquivType | None] = {}
     for name, ty_expr, bracket in thm.binders:
@@ -94,14 +113,18 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
                                   BinOp("=", App(Ident(g), (App(Ident(f), (Ident(x),)),)), Ident(x)))))
             continue
         _declare(pb, name, ty)
-    goal = thm.goal
+    return thm, raw
+
+
+def _intro_goal(pb: Problem, goal: Expr, raw: list[tuple[str, Expr]]) -> Expr:
+    """Introduce the goal's ∀ binders and → premises (appended to ``raw``); returns what is left to prove."""
     for _ in range(MAX_INTROS):
         if isinstance(goal, Quant) and goal.kind == "∀":
             for b in goal.binders:
                 if b.pred_op == "hyp" and b.pred_rhs is not None:
                     raw.append(("goal premise", b.pred_rhs))
                     continue
-                ty = tr.binder_type(b, goal)
+                ty = pb.tr.binder_type(b, goal)
                 _declare(pb, b.name, ty, fresh=True)
                 if b.pred_op is not None and b.pred_rhs is not None:
                     raw.append((f"premise of {b.name}", BinOp(b.pred_op, Ident(b.name), b.pred_rhs)))
@@ -113,9 +136,12 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
             goal = goal.right
         else:
             break
-    conjuncts = [(n, c) for n, e in raw for c in _split_and(e)]
-    _register_definitions(pb, conjuncts)
-    _bind_constants(pb, conjuncts)
+    return goal
+
+
+def _translate_hypotheses(pb: Problem, conjuncts: list[tuple[str, Expr]]) -> None:
+    """Open ∃ hypotheses (fresh witnesses), keep ∀ hypotheses as schemas, translate the rest into ``pb.hyps``."""
+    tr = pb.tr
     work = list(conjuncts)
     for _ in range(10_000):
         if not work:
@@ -141,16 +167,11 @@ def build_problem(thm: Theorem, deadline: float = float("inf")) -> Problem:
             if schema is not None:
                 pb.schemas.append(schema)
                 try:
-                    pb.quantified.append((name, _zb(tr.prop(e))))
+                    pb.quantified.append((name, zbool(tr.prop(e))))
                 except Refusal:
                     pb.quantified_complete = False
                 continue
-        pb.hyps.append((name, _zb(tr.prop(e))))
-    pb.goal = _zb(tr.prop(goal))
-    _record_goal_sides(pb, goal)
-    pb.app_log_initial = list(tr.app_log)
-    _mark_definitions(pb)
-    return pb
+        pb.hyps.append((name, zbool(tr.prop(e))))
 
 
 _EQUIV_FIELDS = {"1": "1", "toFun": "1", "2": "2", "invFun": "2", "symm": "2"}
@@ -323,10 +344,6 @@ def _mark_definitions(pb: Problem) -> None:
         others = [o for o in pb.schemas if o is not s and s.defines in free_idents(o.body)]
         if others:
             s.defines = None
-
-
-def _zb(b: Any) -> Any:
-    return z3.BoolVal(b) if isinstance(b, bool) else b
 
 
 def bound_binder(name: str) -> Binder:

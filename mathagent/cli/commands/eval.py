@@ -9,6 +9,7 @@ stderr; ``--json`` prints only the summary object on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import typer
 
 from mathagent.cli import options
-from mathagent.config import default_db_url, env
+from mathagent.config import env
 from mathagent.errors import InputError
 
 
@@ -92,53 +93,41 @@ def eval_command(
 
         run_minif2f(data, limit=limit, json_out=json_out)
         return
-    from mathagent.eval.plan import check_request, parse_strategies
+    from mathagent.eval.api import evaluate
+    from mathagent.eval.plan import parse_strategies
 
-    check_request(dataset, data, resume)
-    if executor not in ("thread", "ray"):
-        raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
-    given = {"strategies": parse_strategies(strategy) if strategy is not None else None, "samples": samples,
-             "limit": limit, "temperature": temperature, "seed": seed, "max_samples": max_samples,
-             "max_repairs": max_repairs, "sample_temperature": sample_temperature, "calc_timeout_s": calc_timeout,
-             "verify": verify, "time_budget_s": time_budget, "prompts": _prompts_given(prompt), "backend": backend,
-             "model": model, "fewshot": fewshot, **_selection_given(order, order_seed, subject, level)}
+    started: list[Any] = []  # the planned run, once evaluate() has planned it
 
-    from mathagent.eval import runner, runs
-    from mathagent.eval.plan import plan_run
-    from mathagent.traces.db import open_database
+    def progress(plan, finished_rows):
+        started.append(plan)
+        _announce(plan, dataset)
+        if json_out:
+            return contextlib.nullcontext(None)
+        from mathagent.eval.progress import LiveProgress
 
-    db_url = db or default_db_url()
-    with open_database(db_url) as factory:
-        plan = plan_run(factory, dataset, data=data, given=given, resume=resume, strict=strict)
-        info, spec, problems = plan.info, plan.spec, plan.problems
-        for msg in plan.skipped[:20]:
-            _err(f"warning: skipped record: {msg}")
-        if len(plan.skipped) > 20:
-            _err(f"warning: {len(plan.skipped) - 20} more records skipped")
-        chosen = "" if spec.selection.is_whole_file else f" ({spec.selection.describe()})"
-        _err(f"run {info.id}: {len(problems)} problems{chosen} × {len(spec.strategies)} strategies × "
-             f"{spec.samples} sample(s)  (resume with: mathagent eval {dataset} --resume {info.id})")
-        session = options.session_settings(backend=spec.backend, model=spec.model, base_url=base_url,
-                                           api_key=api_key, threads=threads, llm_timeout=llm_timeout,
-                                           llm_retries=llm_retries, cache=cache, db=db_url)
-        execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address,
-                                     item_timeout_s=item_timeout)
-        try:
-            if json_out:
-                result = runner.run_items(factory, info, spec, problems, execution)
-            else:
-                from mathagent.eval.progress import LiveProgress
+        return LiveProgress(plan.spec.strategies, finished_rows)
 
-                with LiveProgress(spec.strategies, runs.result_rows(factory, info.id)) as live:
-                    result = runner.run_items(factory, info, spec, problems, execution,
-                                              on_result=live.update, on_plan=live.plan)
-        except KeyboardInterrupt:
-            _err(f"run {info.id} interrupted; finished items are saved. "
-                 f"Continue with: mathagent eval {dataset} --resume {info.id}")
-            raise
+    try:
+        result = evaluate(
+            dataset, data, strategies=parse_strategies(strategy) if strategy is not None else None, limit=limit,
+            resume=resume, db_url=db, backend=backend, model=model, base_url=base_url, api_key=api_key,
+            threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries, cache=cache, workers=workers,
+            executor=executor, ray_address=ray_address, item_timeout_s=item_timeout, strict=strict,
+            progress=progress, samples=samples, temperature=temperature, seed=seed, max_samples=max_samples,
+            max_repairs=max_repairs, sample_temperature=sample_temperature, calc_timeout_s=calc_timeout,
+            verify=verify, time_budget_s=time_budget, prompts=_prompts_given(prompt), fewshot=fewshot,
+            **_selection_given(order, order_seed, subject, level))
+    except KeyboardInterrupt:
+        if started:
+            run_id = started[0].info.id
+            _err(f"run {run_id} interrupted; finished items are saved. "
+                 f"Continue with: mathagent eval {dataset} --resume {run_id}")
+        raise
+    plan = started[0]
     summary = {"run_id": result.run_id, "dataset": result.dataset, "status": result.status,
-               "n": len(problems), "items": {"total": result.total, "done": result.done, "this_call": result.ran},
-               "samples": spec.samples, "skipped_records": len(plan.skipped), "strategies": result.summary,
+               "n": len(plan.problems), "items": {"total": result.total, "done": result.done,
+                                                  "this_call": result.ran},
+               "samples": plan.spec.samples, "skipped_records": len(plan.skipped), "strategies": result.summary,
                "paired": result.paired}
     if json_out:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -148,6 +137,18 @@ def eval_command(
         _err(f"run {result.run_id} is {result.status}: {result.total - result.done} items left; "
              f"rerun with --resume {result.run_id}")
         raise typer.Exit(1)
+
+
+def _announce(plan, dataset: str) -> None:
+    """Skipped records (the first 20) and the run's line with its resume command, on stderr."""
+    for msg in plan.skipped[:20]:
+        _err(f"warning: skipped record: {msg}")
+    if len(plan.skipped) > 20:
+        _err(f"warning: {len(plan.skipped) - 20} more records skipped")
+    spec = plan.spec
+    chosen = "" if spec.selection.is_whole_file else f" ({spec.selection.describe()})"
+    _err(f"run {plan.info.id}: {len(plan.problems)} problems{chosen} × {len(spec.strategies)} strategies × "
+         f"{spec.samples} sample(s)  (resume with: mathagent eval {dataset} --resume {plan.info.id})")
 
 
 def _err(text: str) -> None:

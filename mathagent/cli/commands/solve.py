@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from dataclasses import replace
 
 import typer
 
@@ -61,21 +60,16 @@ def solve_command(
 
     text = validate_problem(text_argument(problem, "problem"))
 
-    from mathagent.agent.runner import solve_problem
-    from mathagent.agent.session import AgentSession
+    from mathagent.agent.api import solve
 
-    strategy = options.parse_strategy(strategy)
-    settings = options.session_settings(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                        threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
-                                        cache=cache, db=db)
-    config = replace(_AGENT, max_samples=max_samples, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
-                     time_budget_s=time_budget, verify=verify, temperature=temperature,
-                     sample_temperature=sample_temperature, seed=seed, formal=formal,
-                     prompts=options.prompt_choice(prompt))
-    with AgentSession(settings) as session, _progress(enabled=not json_out) as progress:
-        examples = session.retriever().retrieve(text, fewshot) if fewshot else []
-        ctx = replace(session.context(config), progress=progress)
-        result = solve_problem(text, ctx, strategy=strategy, examples=examples)
+    with _progress(enabled=not json_out) as progress:
+        result = solve(text, strategy=options.parse_strategy(strategy), backend=backend, model=model,
+                       base_url=base_url, api_key=api_key, db_url=db, threads=threads, llm_timeout=llm_timeout,
+                       llm_retries=llm_retries, cache=cache, fewshot=fewshot, progress=progress,
+                       max_samples=max_samples, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
+                       time_budget_s=time_budget, verify=verify, temperature=temperature,
+                       sample_temperature=sample_temperature, seed=seed, formal=formal,
+                       prompts=options.prompt_choice(prompt))
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -160,12 +160,12 @@ def synth_command(
     check_request(req, inputs)
     problems = load_seeds(req)  # bad data fails here, before the model loads
 
-    from mathagent.agent.session import AgentSession
+    from mathagent.agent.session import AgentSession, SessionSettings
     from mathagent.agent.state import AgentConfig
 
-    settings = options.session_settings(backend=backend, model=model, base_url=base_url, api_key=api_key,
-                                        threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
-                                        cache=cache, db=db)
+    settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
+                                     threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
+                                     cache=cache, db=db)
     config = AgentConfig(calc_timeout_s=calc_timeout, verify=True)  # a kept answer needs consensus: two methods
     with AgentSession(settings) as session:
         summary = run_synth(req, session, config, problems=problems,

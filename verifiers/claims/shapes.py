@@ -1,4 +1,6 @@
-"""Read a problem whose wording is exactly one of a few known shapes into a :class:`Claim`.
+"""The shapes of problems the claim builder reads: :class:`Claim` and the templates of main sentences.
+
+:func:`mathagent.verifiers.claims.read.read_claim` reads a problem whose wording is exactly one of these shapes.
 
 This is the text half of the claim builder (:mod:`mathagent.verifiers.claims`): plain Python and
 regular expressions, no SymPy, so it runs in the caller's process in microseconds.  A problem is
@@ -20,16 +22,15 @@ Shapes (``Claim.shape``):
   least integer satisfying it, the sum of the integers satisfying it;
 * ``numtheory``: gcd, lcm, number and sum of positive divisors, prime factors of literal numbers.
 
-Math segments are kept as LaTeX text; :mod:`mathagent.verifiers.claim_math` parses and checks them.
+Math segments are kept as LaTeX text; :mod:`mathagent.verifiers.claims.parse` parses them and
+:mod:`mathagent.verifiers.claims.decide` checks them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-
-MAX_PROBLEM_CHARS = 600
-"""Longer problems are never read: the templates describe one or two sentences."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Claim:
 
     ``shape``: one of the shapes listed in the module docstring; ``template``: the name of the
     template that matched (for coverage statistics); ``math``: the LaTeX segments the shape needs
-    (their meaning depends on ``shape``, see :func:`read_claim`); ``op``: the operation asked
+    (their meaning depends on ``shape``, see :func:`~mathagent.verifiers.claims.read.read_claim`); ``op``: the operation asked
     (``"sum"``, ``"max"``, ``"gcd"``...); ``var``: the unknown named by the problem, if any;
     ``domain``: extra conditions on it from words (``"positive"``, ``"negative"``,
     ``"nonnegative"``, or ``""``); ``all_solutions``: the problem asks for every solution;
@@ -59,120 +60,14 @@ class Claim:
     real: bool = False
 
 
-# ---------------------------------------------------------------------------
-# Text normalization
-# ---------------------------------------------------------------------------
-
-_DISPLAY = [
-    (re.compile(r"\$\$(.+?)\$\$", re.S), r"$\1$"),
-    (re.compile(r"\\\[(.+?)\\\]", re.S), r" $\1$ "),
-    (re.compile(r"\\\((.+?)\\\)", re.S), r"$\1$"),
-]
-
-
-def normalize_text(problem: str) -> str | None:
-    """One-line form of ``problem`` with ``$...$`` as the only math delimiter; None if too long or odd."""
-    if not isinstance(problem, str) or len(problem) > MAX_PROBLEM_CHARS:
-        return None
-    text = problem.replace("\u2212", "-").replace("\u00a0", " ")
-    for pattern, repl in _DISPLAY:
-        text = pattern.sub(repl, text)
-    text = text.replace("\\displaystyle", "").replace("\\textstyle", "")
-    text = re.sub(r"\s+", " ", text).strip()
-    parts = text.split("$")
-    if len(parts) % 2 == 0:
-        return None
-    for i in range(1, len(parts), 2):  # "$3x+7=25.$" -> "$3x+7=25$.": trailing punctuation leaves the math
-        math = parts[i].strip()
-        m = re.search(r"\s*~?\s*([.,;?!])$", math)
-        if m is not None:
-            math = math[:m.start()].strip()
-            parts[i + 1] = m.group(1) + parts[i + 1]
-        if not math:
-            return None
-        parts[i] = math
-    return "$".join(parts)
-
-
-# ---------------------------------------------------------------------------
-# Instruction sentences that do not change the value (or change it in a known way)
-# ---------------------------------------------------------------------------
-
-_FORMAT_NEUTRAL = [
-    r"Express your answer (?:as an? |in )?(?:common fraction|fraction|improper fraction|mixed number|integer|"
-    r"simplest form|simplest radical form|lowest terms|reduced fraction|whole number)"
-    r"(?: in (?:simplest|lowest) (?:form|terms))?\.",
-    r"Express your answer as a common fraction in (?:simplest|lowest) (?:form|terms)\.",
-    r"Express your answer as a fraction in simplest form\.",
-    r"Express your answer in simplest radical form\.",
-    r"Express your answer as a common fraction\.",
-    r"Simplify your answer as much as possible\.",
-    r"Your answer should be a common fraction\.",
-]
-_LIST = [
-    r"Enter (?:all )?(?:the |all the )?(?:solutions|roots)(?:, separated by commas)?\.",
-    r"Enter all (?:the )?solutions, separated by commas\.",
-    r"Enter your answers? as a list of numbers separated by commas\.",
-    r"If there (?:is|are) more than one solution, (?:separate them with commas|enter them, separated by commas)\.",
-]
-_ROUND_WORDS = {"whole number": 0, "integer": 0, "tenth": 1, "hundredth": 2, "thousandth": 3}
-_ROUND = re.compile(
-    r"(?:Express your answer as a decimal (?:rounded )?to the nearest|Round your answer to the nearest|"
-    r"Express your answer to the nearest) (whole number|integer|tenth|hundredth|thousandth)\.")
-_RESIDUE_RANGE = [
-    re.compile(r"\(?(?:Express your answer as an integer from|Express your answer as a residue from|"
-               r"Give (?:a number|an answer|your answer as an integer) between) \$?(-?\d+)\$? (?:to|and) "
-               r"\$?(-?\d+)\$?, inclusive\.\)?"),
-    re.compile(r"\(?Your answer should be an integer in the range \$?(-?\d+)\$? to \$?(-?\d+)\$?\.\)?"),
-]
-_NEUTRAL_RE = [re.compile(p) for p in _FORMAT_NEUTRAL]
-_LIST_RE = [re.compile(p) for p in _LIST]
-
-
 @dataclass(frozen=True)
-class _Tail:
+class Tail:
+    """What the instruction sentences after the question ask: rounding to 10^-k, a list of all solutions, a residue
+    range (see :mod:`mathagent.verifiers.claims.read`)."""
+
     rounding: int | None = None
     list_wanted: bool = False
     residue_range: tuple[int, int] | None = None
-
-
-def _strip_tail(text: str) -> tuple[str, _Tail] | None:
-    """Split off trailing instruction sentences; None when one contradicts another."""
-    rounding, list_wanted, rng = None, False, None
-    for _ in range(4):  # at most a few instruction sentences follow the question
-        changed = False
-        for pat in _NEUTRAL_RE:
-            m = _search_tail(pat, text)
-            if m is not None:
-                text, changed = text[:m].rstrip(), True
-        for pat in _LIST_RE:
-            m = _search_tail(pat, text)
-            if m is not None:
-                text, changed, list_wanted = text[:m].rstrip(), True, True
-        m = _ROUND_TAIL.search(text)
-        if m is not None:
-            if rounding is not None:
-                return None
-            rounding = _ROUND_WORDS[m.group(1)]
-            text, changed = text[:m.start()].rstrip(), True
-        for pat in _RESIDUE_RANGE:
-            m2 = re.search(r"(?:^|(?<=[.?!$)]) )" + pat.pattern + r"$", text)
-            if m2 is not None:
-                if rng is not None:
-                    return None
-                rng = (int(m2.group(1)), int(m2.group(2)))
-                text, changed = text[:m2.start()].rstrip(), True
-        if not changed:
-            break
-    return text, _Tail(rounding, list_wanted, rng)
-
-
-_ROUND_TAIL = re.compile(r"(?:^|(?<=[.?!$)]) )" + _ROUND.pattern + r"$")
-
-
-def _search_tail(pat: re.Pattern[str], text: str) -> int | None:
-    m = re.search(r"(?:^|(?<=[.?!$)]) )(?:" + pat.pattern + r")$", text)
-    return None if m is None else m.start()
 
 
 # ---------------------------------------------------------------------------
@@ -340,123 +235,100 @@ def _lit(s: str) -> str:
     return s.replace(",", "")
 
 
-def read_claim(problem: str) -> Claim | None:
-    """The :class:`Claim` a problem states, or None when its wording is not exactly a known shape.
-
-    Never raises; bounded time (a few anchored regular expressions over at most
-    ``MAX_PROBLEM_CHARS`` characters).  ``math`` holds, per shape: ``value``: (E,); ``residue``:
-    (E,) with ``modulus``; ``equations``: (target, hyp, hyp, ...); ``roots``: (equation,);
-    ``count``/``int_extreme``/``int_sum``: the conditions; ``numtheory``: the numbers.
-    """
-    text = normalize_text(problem)
-    if not text:
+def _residue(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    e = _number_words(m, "e")
+    n = "10" if name == "units_digit" else _number_words(m, "n")
+    if e is None or n is None:
         return None
-    split = _strip_tail(text)
-    if split is None:
+    n = _lit("$" + n + "$") if not n.isdigit() else n
+    if not n.isdigit() or int(n) < 2:
         return None
-    main, tail = split
-    claim = _read_main(main, tail)
-    if claim is None:
+    return Claim("residue", name, (_strip_trailing_punct(e),), op="mod", modulus=n)
+
+
+def _numtheory(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    if name == "gcd_lcm":
+        items = re.findall(_LIT_OR_MATH, m.group("list"))
+        op = "gcd" if m.group("op").lower() in ("greatest common divisor", "greatest common factor", "gcd") else "lcm"
+        return Claim("numtheory", name, tuple(_lit(x) for x in items), op=op)
+    op = {"divisor_count": "ndiv", "divisor_sum": "sigma", "divisor_sum2": "sigma",
+          "prime_factor_sum": "sum_primes", "prime_factor_count": "nprimes"}.get(name)
+    if name == "prime_factor":
+        op = "max_prime" if m.group("op") in ("largest", "greatest") else "min_prime"
+    return Claim("numtheory", name, (_lit(m.group("n")),), op=op or "")
+
+
+def _roots(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    op = {"largest": "max", "greatest": "max", "smallest": "min", "least": "min"}.get(
+        m.groupdict().get("op") or "", m.groupdict().get("op") or "diff")
+    return Claim("roots", name, (_strip_trailing_punct(m.group("h")),), op=op,
+                 var=m.groupdict().get("var") or "", rounding=tail.rounding)
+
+
+def _count(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    hyps = _split_hyps_both(m.group("hyps"))
+    if not hyps:
         return None
-    if tail.residue_range is not None:
-        if claim.shape != "residue" or not claim.modulus.isdigit() or tail.residue_range != (0, int(claim.modulus) - 1):
-            return None
-    if tail.list_wanted and not claim.all_solutions:
+    return Claim("count", name, tuple(_strip_trailing_punct(h) for h in hyps), op="count",
+                 var=m.groupdict().get("var") or "", domain=_domain(m.group("adj")))
+
+
+def _int_extreme(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    hyps = _split_hyps(m.group("hyps"))
+    if not hyps:
         return None
-    if tail.rounding is not None and claim.shape not in ("value", "equations", "roots"):
+    op = "max" if m.group("op") in ("greatest", "largest") else "min"
+    return Claim("int_extreme", name, tuple(_strip_trailing_punct(h) for h in hyps), op=op,
+                 var=m.group("var"), domain=_domain(m.group("adj")))
+
+
+def _int_sum(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    hyps = _split_hyps(m.group("hyps"))
+    if not hyps:
         return None
-    return claim
+    return Claim("int_sum", name, tuple(_strip_trailing_punct(h) for h in hyps), op=m.group("op"),
+                 var=m.group("var"), domain=_domain(m.group("adj")))
 
 
-def _read_main(main: str, tail: _Tail) -> Claim | None:
-    claim = _read_shape(main, tail)
-    if claim is not None and claim.shape == "equations" and re.search(r"\breal\b", main):
-        from dataclasses import replace
-
-        claim = replace(claim, real=True)
-    return claim
+def _all_solutions(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    var = m.groupdict().get("var") or ""
+    return Claim("equations", name, (var, _strip_trailing_punct(m.group("h"))), var=var,
+                 all_solutions=True, rounding=tail.rounding)
 
 
-def _read_shape(main: str, tail: _Tail) -> Claim | None:
-    rnd = tail.rounding
-    for name, pat in _RESIDUE:
-        m = pat.fullmatch(main)
-        if m:
-            e = _number_words(m, "e")
-            n = "10" if name == "units_digit" else _number_words(m, "n")
-            if e is None or n is None:
-                return None
-            n = _lit("$" + n + "$") if not n.isdigit() else n
-            if not n.isdigit() or int(n) < 2:
-                return None
-            return Claim("residue", name, (_strip_trailing_punct(e),), op="mod", modulus=n)
-    for name, pat in _NT:
-        m = pat.fullmatch(main)
-        if m:
-            if name == "gcd_lcm":
-                items = re.findall(_LIT_OR_MATH, m.group("list"))
-                op = "gcd" if m.group("op").lower() in ("greatest common divisor", "greatest common factor", "gcd") else "lcm"
-                return Claim("numtheory", name, tuple(_lit(x) for x in items), op=op)
-            op = {"divisor_count": "ndiv", "divisor_sum": "sigma", "divisor_sum2": "sigma",
-                  "prime_factor_sum": "sum_primes", "prime_factor_count": "nprimes"}.get(name)
-            if name == "prime_factor":
-                op = "max_prime" if m.group("op") in ("largest", "greatest") else "min_prime"
-            return Claim("numtheory", name, (_lit(m.group("n")),), op=op or "")
-    for name, pat in _ROOTS:
-        m = pat.fullmatch(main)
-        if m:
-            op = {"largest": "max", "greatest": "max", "smallest": "min", "least": "min"}.get(
-                m.groupdict().get("op") or "", m.groupdict().get("op") or "diff")
-            return Claim("roots", name, (_strip_trailing_punct(m.group("h")),), op=op,
-                         var=m.groupdict().get("var") or "", rounding=rnd)
-    for name, pat in _COUNT:
-        m = pat.fullmatch(main)
-        if m:
-            hyps = _split_hyps_both(m.group("hyps"))
-            if not hyps:
-                return None
-            return Claim("count", name, tuple(_strip_trailing_punct(h) for h in hyps), op="count",
-                         var=m.groupdict().get("var") or "", domain=_domain(m.group("adj")))
-    for name, pat in _INT_EXTREME:
-        m = pat.fullmatch(main)
-        if m:
-            hyps = _split_hyps(m.group("hyps"))
-            if not hyps:
-                return None
-            op = "max" if m.group("op") in ("greatest", "largest") else "min"
-            return Claim("int_extreme", name, tuple(_strip_trailing_punct(h) for h in hyps), op=op,
-                         var=m.group("var"), domain=_domain(m.group("adj")))
-    for name, pat in _INT_SUM:
-        m = pat.fullmatch(main)
-        if m:
-            hyps = _split_hyps(m.group("hyps"))
-            if not hyps:
-                return None
-            return Claim("int_sum", name, tuple(_strip_trailing_punct(h) for h in hyps), op=m.group("op"),
-                         var=m.group("var"), domain=_domain(m.group("adj")))
-    for name, pat in _ALL_SOLUTIONS:
-        m = pat.fullmatch(main)
-        if m:
-            var = m.groupdict().get("var") or ""
-            return Claim("equations", name, (var, _strip_trailing_punct(m.group("h"))), var=var,
-                         all_solutions=True, rounding=rnd)
-    for name, pat in _SOLVE_TARGET:
-        m = pat.fullmatch(main)
-        if m:
-            var = m.group("var")
-            return Claim("equations", name, (var, _strip_trailing_punct(m.group("h"))), var=var,
-                         all_solutions=tail.list_wanted, rounding=rnd)
-    for name, pat in _SYSTEM:
-        m = pat.fullmatch(main)
-        if m:
-            hyps = _split_hyps(m.group("hyps").strip())
-            if not hyps:
-                return None
-            return Claim("equations", name, (m.group("t").strip(),) + tuple(_strip_trailing_punct(h) for h in hyps),
-                         rounding=rnd)
-    for name, pat in _VALUE:
-        m = pat.fullmatch(main)
-        if m:
-            op = "simplify" if main.startswith("Simplify ") else ""
-            return Claim("value", name, (_strip_trailing_punct(m.group("e")),), op=op, rounding=rnd)
+def _solve_target(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    var = m.group("var")
+    return Claim("equations", name, (var, _strip_trailing_punct(m.group("h"))), var=var,
+                 all_solutions=tail.list_wanted, rounding=tail.rounding)
+
+
+def _system(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    hyps = _split_hyps(m.group("hyps").strip())
+    if not hyps:
+        return None
+    return Claim("equations", name, (m.group("t").strip(),) + tuple(_strip_trailing_punct(h) for h in hyps),
+                 rounding=tail.rounding)
+
+
+def _value(name: str, m: re.Match[str], tail: Tail) -> Claim | None:
+    op = "simplify" if m.string.startswith("Simplify ") else ""
+    return Claim("value", name, (_strip_trailing_punct(m.group("e")),), op=op, rounding=tail.rounding)
+
+
+# The templates in the order they are tried, each with the reader of its match; the first template that matches
+# the whole sentence decides (its reader may still refuse with None).
+_READERS: list[tuple[list[tuple[str, re.Pattern[str]]], Callable[[str, re.Match[str], Tail], Claim | None]]] = [
+    (_RESIDUE, _residue), (_NT, _numtheory), (_ROOTS, _roots), (_COUNT, _count), (_INT_EXTREME, _int_extreme),
+    (_INT_SUM, _int_sum), (_ALL_SOLUTIONS, _all_solutions), (_SOLVE_TARGET, _solve_target), (_SYSTEM, _system),
+    (_VALUE, _value),
+]
+
+
+def read_shape(main: str, tail: Tail) -> Claim | None:
+    """The claim the main sentence ``main`` states under the instructions ``tail``, or None (no template, or refused)."""
+    for templates, reader in _READERS:
+        for name, pat in templates:
+            m = pat.fullmatch(main)
+            if m:
+                return reader(name, m, tail)
     return None

@@ -1,11 +1,11 @@
 """Formal checks of an informal answer: a claim about the answer, built from the problem and decided by a checker.
 
 Entry point: :func:`check_claims` ``(problem, answer, *, timeout_s) -> list[Check]``.  When the
-problem's wording is *exactly* one of the shapes :mod:`mathagent.verifiers.claim_shapes` reads
+problem's wording is *exactly* one of the shapes :mod:`mathagent.verifiers.claims.shapes` reads
 (an arithmetic expression to evaluate, a remainder, equations to solve, the roots of a polynomial,
 integers satisfying a condition, gcd/lcm/divisors of literal numbers), the claim "``answer`` is the
 answer" is decided by exact arithmetic (SymPy in a killable worker,
-:mod:`mathagent.verifiers.claim_math`) and, for statements about *all* values of the unknowns
+:mod:`mathagent.verifiers.claims.decide`) and, for statements about *all* values of the unknowns
 (uniqueness of a solution, bounds of a solution set), by the SMT backend
 (:func:`mathagent.verifiers.formal.api.check_claim`).  ``pass`` means proved to be the answer of the
 problem as stated, ``fail`` proved wrong; anything the checker could not decide is ``inconclusive``,
@@ -28,8 +28,8 @@ WORKER_SHARE = 0.5
 
 
 def build_claim(problem: str):
-    """The :class:`~mathagent.verifiers.claim_shapes.Claim` ``problem`` states exactly, or None (never raises)."""
-    from mathagent.verifiers.claim_shapes import read_claim
+    """The :class:`~mathagent.verifiers.claims.shapes.Claim` ``problem`` states exactly, or None (never raises)."""
+    from mathagent.verifiers.claims.read import read_claim
 
     try:
         return read_claim(problem)
@@ -77,7 +77,7 @@ def _decide(claim, answer: str, timeout_s: float):
     from mathagent.verifiers.deadline import Finished, TimedOut
     from mathagent.verifiers.isolation import run_isolated
 
-    outcome = run_isolated("mathagent.verifiers.claim_math:decide", (claim, answer), timeout_s)
+    outcome = run_isolated("mathagent.verifiers.claims.decide:decide", (claim, answer), timeout_s)
     if isinstance(outcome, Finished):
         return outcome.value
     if isinstance(outcome, TimedOut):
