@@ -37,6 +37,9 @@ Threads and processes per worker are bounded (:func:`tasks_mode`): by a pids
 cgroup around the whole sandbox when the client could create one, else by
 RLIMIT_NPROC when the kernel enforces it for this user (not for root), else a
 call may not start threads at all.
+
+Length: the sandbox side of the calculator is one standalone file, because it is imported inside
+bubblewrap as a plain module with the standard library only (no package to import helpers from).
 """
 
 from __future__ import annotations

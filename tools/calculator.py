@@ -19,6 +19,9 @@ long as the process (the kernel's parent-death signal fires when the *thread*
 that forked exits, so a calculator started from a short-lived thread would
 otherwise lose its workers), ``close()`` kills them, and an ``atexit`` hook
 closes any calculator left open.
+
+Length: the worker pool, its framing protocol and the cgroup hand-off are one client of one
+process protocol; splitting them would spread the protocol's invariants over modules.
 """
 
 from __future__ import annotations

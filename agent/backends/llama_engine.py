@@ -148,6 +148,9 @@ class BatchEngine:
         """``n`` continuations of ``prompt`` (token ids).  ``temperatures``/``seeds``: one per sequence.
 
         Raises ValueError when the prompt plus ``max_tokens`` per sequence cannot fit the context.
+
+        Length: the batched decoding loop of llama.cpp's low-level API (one step decodes every live
+        sequence), kept in one piece so its KV-cache bookkeeping reads in one place.
         """
         lc = self._lc
         if not 1 <= n <= self.n_seq_max:

@@ -61,16 +61,27 @@ def decide_equations(claim: Claim, answer: str) -> Decision:
     dom = "ℝ" if claim.real or not _purely_algebraic(rels) else "ℂ"
     stmt = f"{', '.join(hyps)} ⊢ {t} over {dom}"
     if not many:
-        a = leans[0]
         fail_exact = _substitution_fails(rels, target, values[0])
-        outs = []
-        if fail_exact:
-            outs.append(Outcome("fail", f"{answer} does not satisfy {fail_exact} (exact substitution)"))
-        outs.append(Outcome("pass", f"{stmt} = {a}: every solution has {t} = {a}",
-                            (Obligation(h, f"{t} = {a}", names, "proved", dom),)))
-        outs.append(Outcome("fail", f"{stmt} ≠ {a}: no solution has {t} = {a}",
-                            (Obligation(h, f"{t} ≠ {a}", names, "proved", dom),)))
-        return Decision(tuple(outs), statement=stmt)
+        return _one_value(answer, stmt, fail_exact, h, t, leans[0], names, dom)
+    return _all_values(values, leans, hyps, h, t, names, dom, stmt)
+
+
+def _one_value(answer: str, stmt: str, fail_exact: str, h: tuple[str, ...], t: str, a: str,
+               names: tuple[str, ...], dom: str) -> Decision:
+    """``answer`` (Lean text ``a``) is the value of ``t``: passes when every solution has it, fails when none does."""
+    outs = []
+    if fail_exact:
+        outs.append(Outcome("fail", f"{answer} does not satisfy {fail_exact} (exact substitution)"))
+    outs.append(Outcome("pass", f"{stmt} = {a}: every solution has {t} = {a}",
+                        (Obligation(h, f"{t} = {a}", names, "proved", dom),)))
+    outs.append(Outcome("fail", f"{stmt} ≠ {a}: no solution has {t} = {a}",
+                        (Obligation(h, f"{t} ≠ {a}", names, "proved", dom),)))
+    return Decision(tuple(outs), statement=stmt)
+
+
+def _all_values(values: list[Any], leans: list[str], hyps: list[str], h: tuple[str, ...], t: str,
+                names: tuple[str, ...], dom: str, stmt: str) -> Decision:
+    """The answer lists all solutions: passes when the solution set is exactly ``leans``."""
     for i in range(len(values)):
         for j in range(i):
             if same(values[i], values[j]) is not False:
@@ -253,40 +264,57 @@ def decide_integer_solutions(claim: Claim, answer: str) -> Decision:
     need_lo = Obligation(h, f"{name} ≥ {lo}", (name,), "proved") if lo is not None else None
     need_hi = Obligation(h, f"{name} ≤ {hi}", (name,), "proved") if hi is not None else None
     if claim.shape in ("count", "int_sum"):
-        if lo is None or hi is None or hi - lo > MAX_RANGE:
-            raise Refuse("no finite bounded range found")
-        sols = [n for n in range(lo, hi + 1) if _holds(rels, x, n)]
-        if claim.shape == "count":
-            value, what = sympy.Integer(len(sols)), f"number of integers {name} with {stmt}"
-        elif claim.op == "sum":
-            value, what = sympy.Integer(sum(sols)), f"sum of the integers {name} with {stmt}"
-        else:
-            if not sols:
-                raise Refuse("no solutions")
-            prod = 1
-            for v in sols:
-                prod *= v
-            value, what = sympy.Integer(prod), f"product of the integers {name} with {stmt}"
+        value, what, detail = _enumerated(claim, rels, x, lo, hi, stmt)
         needs = (need_lo, need_hi)
-        detail = f"{name} ∈ [{lo}, {hi}] proved; {len(sols)} integers there satisfy it (exact enumeration)"
     else:
-        if claim.op == "max":
-            if hi is None:
-                raise Refuse("no upper bound found")
-            rng = range(hi, hi - MAX_SEARCH, -1)
-            needs = (need_hi,)
-        else:
-            if lo is None:
-                raise Refuse("no lower bound found")
-            rng = range(lo, lo + MAX_SEARCH)
-            needs = (need_lo,)
-        found = next((n for n in rng if _holds(rels, x, n)), None)
-        if found is None:
-            raise Refuse("no integer solution near the bound")
-        value = sympy.Integer(found)
-        what = f"{'greatest' if claim.op == 'max' else 'least'} integer {name} with {stmt}"
-        detail = (f"{name} {'≤' if claim.op == 'max' else '≥'} {hi if claim.op == 'max' else lo} proved; "
-                  f"{found} is the first integer from there that satisfies it (exact)")
+        value, what, detail = _extreme(claim, rels, x, lo, hi, stmt)
+        needs = (need_hi,) if claim.op == "max" else (need_lo,)
     d = compare_value(claim, value, answer, what=what)
     return Decision(tuple(Outcome(o.verdict, f"{o.detail}; {detail}", o.needs + needs) for o in d.outcomes),
                     undecided=d.undecided, statement=d.statement)
+
+
+def _enumerated(claim: Claim, rels: list[Any], x: Any, lo: int | None, hi: int | None,
+                stmt: str) -> tuple[Any, str, str]:
+    """Count, sum or product of the integers in the proved range [lo, hi] that satisfy ``rels`` (exact)."""
+    import sympy
+
+    name = x.name
+    if lo is None or hi is None or hi - lo > MAX_RANGE:
+        raise Refuse("no finite bounded range found")
+    sols = [n for n in range(lo, hi + 1) if _holds(rels, x, n)]
+    if claim.shape == "count":
+        value, what = sympy.Integer(len(sols)), f"number of integers {name} with {stmt}"
+    elif claim.op == "sum":
+        value, what = sympy.Integer(sum(sols)), f"sum of the integers {name} with {stmt}"
+    else:
+        if not sols:
+            raise Refuse("no solutions")
+        prod = 1
+        for v in sols:
+            prod *= v
+        value, what = sympy.Integer(prod), f"product of the integers {name} with {stmt}"
+    return value, what, f"{name} ∈ [{lo}, {hi}] proved; {len(sols)} integers there satisfy it (exact enumeration)"
+
+
+def _extreme(claim: Claim, rels: list[Any], x: Any, lo: int | None, hi: int | None,
+             stmt: str) -> tuple[Any, str, str]:
+    """The greatest (least) integer satisfying ``rels``: the first one from the proved bound down (up)."""
+    import sympy
+
+    name = x.name
+    if claim.op == "max":
+        if hi is None:
+            raise Refuse("no upper bound found")
+        rng = range(hi, hi - MAX_SEARCH, -1)
+    else:
+        if lo is None:
+            raise Refuse("no lower bound found")
+        rng = range(lo, lo + MAX_SEARCH)
+    found = next((n for n in rng if _holds(rels, x, n)), None)
+    if found is None:
+        raise Refuse("no integer solution near the bound")
+    what = f"{'greatest' if claim.op == 'max' else 'least'} integer {name} with {stmt}"
+    detail = (f"{name} {'≤' if claim.op == 'max' else '≥'} {hi if claim.op == 'max' else lo} proved; "
+              f"{found} is the first integer from there that satisfies it (exact)")
+    return sympy.Integer(found), what, detail

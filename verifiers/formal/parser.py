@@ -10,6 +10,8 @@ brackets, a statement that stops in the middle, no declaration, no theorem name)
 raises `MalformedStatement`: bad input.  Lean syntax the reader does not know is
 refused with the construct named (`ParseRefusal`, e.g. "unsupported: subtype
 {x // p}", "unsupported: notation ⊤"), never guessed.
+
+Length: a Pratt parser of Lean's term syntax is one precedence table and its loop.
 """
 
 from __future__ import annotations
@@ -173,6 +175,7 @@ class _Parser:
         return e
 
     def prefix(self, arg: bool = False) -> Expr:
+        """Length: the prefix table of the Pratt parser, one branch per leading token."""
         t = self.tok
         if t.kind == "num":
             self.next()

@@ -90,6 +90,10 @@ class _Run:
 
 
 def solve(pb: Problem, budget: Budget) -> Verdict:
+    """The verdict of ``pb`` within ``budget`` (the procedure of the module docstring).
+
+    Length: the verdict procedure, read top to bottom in the order the module docstring states it.
+    """
     start = time.monotonic()
     run = _Run(budget)
     inst = instantiate(pb, deadline=budget.deadline)

@@ -280,6 +280,8 @@ class Translator(Propositions, LeanFunctions):
         raise Refusal(f"operator {e.op}")
 
     def app(self, e: App, t: str) -> Val:
+        """Length: the translation's dispatch, one branch per Lean function applied (each branch
+        calls a method of :class:`~mathagent.verifiers.formal.functions.LeanFunctions`)."""
         call = self.el.dot_call(e.fn, e.args)
         if call is not None:
             e = call
