@@ -44,7 +44,7 @@ BUILTIN_ARG_TYPES = {
     "Nat.Prime": N, "Nat.divisors": N, "Nat.properDivisors": N, "Nat.succ": N, "Nat.pred": N,
     "Nat.totient": N, "Nat.fib": N, "Nat.digits": N, "Int.natAbs": Z, "Int.toNat": Z, "Int.gcd": Z,
     "Int.lcm": Z, "Real.sqrt": R, "Real.log": R, "Real.exp": R, "Real.sin": R, "Real.cos": R, "Real.tan": R,
-    "Real.arctan": R, "Real.sinh": R, "Real.cosh": R, "Real.logb": R, "Real.rpow": R,
+    "Real.arctan": R, "Real.sinh": R, "Real.cosh": R, "Real.logb": R, "Real.rpow": R, "Irrational": R,
 }
 # Polymorphic one-argument predicates: the argument is elaborated with no information about its type.
 NEUTRAL_PREDICATES = ("Even", "Odd")
@@ -212,24 +212,12 @@ class _Walk:
             if alias is not None and alias in self.unknown:
                 aliases.append(alias)
             else:
-                t = join(t, self.leaf_type(leaf))
+                t = join(t, self.el.leaf_type(leaf))
         if t is not None:
             for a in aliases:
                 self.fix(a, t)
         else:
             self.link(aliases)
-
-    def leaf_type(self, leaf: Expr) -> str | None:
-        """The type a leaf has before its tree is analysed; `min a b` with no argument of known type has none
-        (the elaborator's `poly_type` defaults it to ℕ, which Lean only does at the very end)."""
-        if isinstance(leaf, App) and isinstance(leaf.fn, Ident) and leaf.fn.name in ("min", "max") \
-                and self.el.lookup(leaf.fn.name) is None:
-            for a in leaf.args:
-                t = self.el.known_type([a])
-                if t is not None:
-                    return t
-            return None
-        return self.el.leaf_type(leaf)
 
     def link(self, aliases: list[str]) -> None:
         """Unknown binders meeting where no type is known: Lean may unify their types there (not modelled)."""
@@ -258,7 +246,7 @@ class _Walk:
                     else:
                         pending.append(alias)
                     continue
-                u = self.leaf_type(a)
+                u = self.el.leaf_type(a)
             if u is not None and t is None:
                 t = u
                 for p in pending:

@@ -221,7 +221,9 @@ class Elaborator:
         if name == "abs":
             return self.known_type(e.args)
         if name in ("min", "max"):
-            return self.poly_type(e.args, None)
+            # α is the first argument's known type; with none (numerals), α is unknown and takes the tree's
+            # type, as Lean unifies it with the tree's maximum (`x = min (1 / 2) 3` with x : ℝ is in ℝ)
+            return next((t for t in (self.known_type([a]) for a in e.args) if t is not None), None)
         if name in SAME_FUNS:
             return self.known_type(e.args)
         if name == "ZMod.val":

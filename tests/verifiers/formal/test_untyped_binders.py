@@ -76,9 +76,20 @@ MEMBERS = [
     (": ∃ x, max x (0 : ℝ) = 1 / 2 ∧ x + (0 : ℕ) = x", "proved"),  # x : ℝ
     (": ∃ x, max (0 : ℕ) x = 1 ∧ 2 * x = (1 : ℝ)", "refuted"),  # x : ℕ
     (": ∀ x ∈ Finset.Icc (1 : ℤ) 3, x - 5 < 0", "proved"),  # x : ℤ from the bounds
+    (": ∀ y, ∀ x : ℕ, x ∈ Finset.Icc 0 y → y / 2 * 2 = y ∨ y = (1 / 2 : ℝ)", "refuted"),  # y : ℕ, as x
+    (": ∀ x, x = max 0 1 → x / 2 * 2 = x ∨ x = (1 / 2 : ℝ)", "proved"),  # `max 0 1` has no type yet: x : ℝ
     (": ∀ x ∈ Finset.Icc 1 3, x - 5 < (0 : ℤ)", "proved"),  # numeral bounds: x : ℤ from the body
     # |x| has x's type: unknown until f x fixes ℕ, where |·| does not exist
     ("(f : ℕ → ℕ) (h : ∀ x, |x| < 1 → f x = 0) : f 0 = 0", NOT_PROVED),
+]
+
+# `min a b` / `max a b` whose arguments have no known type (numerals) take the type of their tree, as Lean unifies
+# α with the tree's maximum (it was defaulted to ℕ, so `min (1 / 2) 3` was 0 in a tree over ℝ).
+POLY_LEAVES = [
+    ("(x : ℝ) (h : x = min (1 / 2) 3) : x = 0", "refuted"),
+    ("(x : ℝ) (h : x = min (1 / 2) 3) : x = 1 / 2", "proved"),
+    (": max (1 / 2) 0 = 0", "proved"),  # numerals only: ℕ, 1 / 2 = 0
+    ("(x : ℝ) (h : x = min 3 (∑ k ∈ Finset.range 4, k / 2)) : x = 2", "proved"),  # the sum fixes α = ℕ
 ]
 
 # Shapes whose elaboration is not modelled are refused, never guessed.
@@ -104,6 +115,11 @@ def test_binder_type_is_fixed_at_its_first_use(stmt, wanted):
     expect(stmt, wanted)
 
 
+@pytest.mark.parametrize("stmt, wanted", POLY_LEAVES)
+def test_min_max_of_untyped_arguments_take_the_tree_type(stmt, wanted):
+    expect(stmt, wanted)
+
+
 @pytest.mark.parametrize("stmt, why", REFUSED)
 def test_unmodelled_first_uses_are_refused(stmt, why):
     v = verdict(stmt)
@@ -113,7 +129,7 @@ def test_unmodelled_first_uses_are_refused(stmt, why):
 @pytest.mark.parametrize("case", [c for c in corpus(seed=15, per_rule=6) if c.rule == UNTYPED_BINDER_RULE],
                          ids=lambda c: c.text[:60])
 def test_harness_rule_for_untyped_binders(case):
-    v = check_statement(case.text, 1.0)
+    v = check_statement(case.text, 1.0, rlimit=3_000_000)  # the harness's budget
     if v.kind == "proved":
         assert case.truth is True, (case.text, v)
     if v.kind == "refuted":
