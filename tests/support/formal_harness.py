@@ -171,7 +171,37 @@ def corpus(seed: int = 15, per_rule: int = 6) -> list[Case]:
         add("Rat.den is normalised", f": (({p} : ℚ) / {q}).den = {v}", t)
         v, t = _claim(rng, f.numerator, _zlit)
         add("Rat.num is normalised", f": (({p} : ℚ) / {q}).num = {v}", t)
+    _untyped_binders(random.Random(seed + 1), 2 * per_rule, add)
     return out
+
+
+UNTYPED_BINDER_RULE = "an untyped binder takes the type of its first use"
+
+
+def _untyped_binders(rng: random.Random, count: int, add) -> None:
+    """`∀ x, …` / `∃ x, …` / hypothesis binders without a type: Lean fixes x's type at the first tree with a typed
+    leaf or the first function application, in elaboration order; later trees cast x at the leaves.  The shapes
+    cycle so each is generated; its own rng, so the other rules' statements do not change."""
+    for i in range(count):
+        shape = i % 5
+        if shape == 0:  # ∀, the ℕ tree first: x - a + a = x fails below a unless x = c
+            a, c = rng.randrange(0, 4), rng.randrange(-1, 3)
+            add(UNTYPED_BINDER_RULE, f": ∀ x, x + (0 : ℕ) = x → x - {a} + {a} = x ∨ x = {_zlit(c)}",
+                all(x == c for x in range(a)))
+        elif shape == 1:  # ∃, the ℝ tree first: x = m / k exists in ℝ
+            k, m = rng.randrange(0, 4), rng.randrange(0, 6)
+            add(UNTYPED_BINDER_RULE, f": ∃ x, {k} * x = ({m} : ℝ) ∧ x + (0 : ℕ) = x", k != 0 or m == 0)
+        elif shape == 2:  # ∃, the ℕ tree first: k * x = m needs a natural x
+            k, m = rng.randrange(1, 4), rng.randrange(0, 9)
+            add(UNTYPED_BINDER_RULE, f": ∃ x, x + (0 : ℕ) = x ∧ {k} * x = ({m} : ℝ)", m % k == 0)
+        elif shape == 3:  # hypothesis ∀, f's domain first: n : ℕ, then ↑n - a in ℤ
+            a, b = rng.randrange(0, 10), rng.randrange(0, 10)
+            v, t = _claim(rng, b - a, _zlit)
+            add(UNTYPED_BINDER_RULE, f"(f : ℕ → ℤ) (h : ∀ n, f n = n - {a}) : f {b} = {v}", t)
+        else:  # hypothesis ∀ over ℕ (its first tree) says nothing about f off the naturals
+            p, q, c = rng.randrange(0, 10), rng.randrange(1, 4), rng.randrange(0, 3)
+            add(UNTYPED_BINDER_RULE, f"(f : ℝ → ℝ) (h : ∀ x, x + (0 : ℕ) = x → f x = {c}) : f ({p} / {q}) = {c}",
+                p % q == 0)
 
 
 _REL_FLIP = {"=": "≠", "≠": "=", "<": "≥", "≥": "<", "≤": ">", ">": "≤"}

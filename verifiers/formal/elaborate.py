@@ -117,7 +117,7 @@ class Elaborator:
                 return C
             return None
         if isinstance(e, Ascribe):
-            return _type_name(e.type)
+            return type_name(e.type)
         if isinstance(e, UnOp):
             if e.op == "↑":
                 return None
@@ -221,7 +221,9 @@ class Elaborator:
         if name == "abs":
             return self.known_type(e.args)
         if name in ("min", "max"):
-            return self.poly_type(e.args, None)
+            # α is the first argument's known type; with none (numerals), α is unknown and takes the tree's
+            # type, as Lean unifies it with the tree's maximum (`x = min (1 / 2) 3` with x : ℝ is in ℝ)
+            return next((t for t in (self.known_type([a]) for a in e.args) if t is not None), None)
         if name in SAME_FUNS:
             return self.known_type(e.args)
         if name == "ZMod.val":
@@ -258,70 +260,10 @@ class Elaborator:
             self.lookup = outer
 
 
-def _type_name(e: Expr) -> str:
+def type_name(e: Expr) -> str:
     if isinstance(e, Ident) and e.name in TYPE_NAMES:
         return TYPE_NAMES[e.name]
     raise Refusal(f"type {show(e)}", "in a type ascription")
-
-
-def infer_binder_type(el: Elaborator, name: str, exprs: list[Expr]) -> str:
-    """The type Lean would give an untyped bound variable, from how it is used.
-
-    Evidence: being an argument of a function with a known domain, or a leaf in an
-    arithmetic/relation tree with typed leaves.  No evidence -> refuse (defaulting to
-    ℕ silently changed the meaning of goals over ℝ in an earlier prototype).
-    """
-    found: list[str] = []
-
-    def visit(e: Expr) -> None:
-        if isinstance(e, App) and isinstance(e.fn, Ident):
-            t = el.lookup(e.fn.name)
-            fixed = BUILTIN_ARG_TYPES.get(canon(e.fn.name))
-            for i, a in enumerate(e.args):
-                if isinstance(t, FnType) and i < len(t.args) and _mentions_leaf(el, a, name):
-                    found.append(t.args[i])
-                elif t is None and fixed is not None and _mentions_leaf(el, a, name):
-                    found.append(fixed)
-                visit(a)
-            return
-        if isinstance(e, BinOp) and (e.op in ARITH_OPS or e.op in ("=", "≠", "<", ">", "≤", "≥", "∣")):
-            if _mentions_leaf(el, e, name):
-                others = [lf for lf in el.leaves(e.left)] + [lf for lf in el.leaves(e.right)]
-                t = None
-                for lf in others:
-                    if not (isinstance(lf, Ident) and lf.name == name):
-                        try:
-                            t = join(t, el.leaf_type(lf))
-                        except Refusal:
-                            pass
-                if t is not None:
-                    found.append(t)
-            visit(e.left)
-            visit(e.right)
-            return
-        for child in _children(e):
-            visit(child)
-
-    for ex in exprs:
-        visit(ex)
-    if not found:
-        raise Refusal("untyped bound variable", f"cannot infer the type of {name}")
-    t = None
-    for f in found:
-        t = join(t, f)
-    return t or N
-
-
-def _mentions_leaf(el: Elaborator, e: Expr, name: str) -> bool:
-    if isinstance(e, BinOp) and e.op in ("=", "≠", "<", ">", "≤", "≥", "∣"):
-        return _mentions_leaf(el, e.left, name) or _mentions_leaf(el, e.right, name)
-    return any(isinstance(lf, Ident) and lf.name == name for lf in el.leaves(e))
-
-
-BUILTIN_ARG_TYPES = {
-    "Finset.range": N, "Nat.gcd": N, "Nat.lcm": N, "Nat.choose": N, "Nat.factorial": N, "Nat.sqrt": N,
-    "Nat.Prime": N, "Real.sqrt": R, "Nat.divisors": N, "Nat.properDivisors": N,
-}
 
 
 def _children(e: Expr) -> list[Expr]:

@@ -9,7 +9,8 @@ from typing import Any
 import z3
 
 from mathagent.verifiers.formal import values as V
-from mathagent.verifiers.formal.elaborate import canon, infer_binder_type, is_list_term
+from mathagent.verifiers.formal.binders import infer_binder_types
+from mathagent.verifiers.formal.elaborate import canon, is_list_term
 from mathagent.verifiers.formal.errors import Refusal
 from mathagent.verifiers.formal.primes import IsPrime, NotPrime, primality
 from mathagent.verifiers.formal.syntax import (
@@ -166,7 +167,7 @@ class Propositions:
     def extremum(self, name: str, s: SetBuilder, c: Expr) -> Any:
         """`IsLeast {x | P x} c` is `P c ∧ ∀ x, P x → c ≤ x` (IsGreatest: `x ≤ c`)."""
         binder = Binder(s.var, s.type)
-        ty = self.binder_type(binder, Quant("∀", (binder,), s.body))
+        ty = self.set_elem_type(binder, Quant("∀", (binder,), s.body), c)
         if isinstance(ty, FnType) or ty == C:
             raise Refusal(f"{name} over {ty}")
         cv = self.elab(c, ty)
@@ -177,6 +178,21 @@ class Propositions:
             raise Refusal(name, "the set variable also occurs in the element")
         bound_all = self.quant(Quant("∀", (Binder(s.var, Ident(ty)),), BinOp("→", s.body, rel)))
         return z_and([member, bound_all])
+
+    def set_elem_type(self, b: Binder, q: Quant, c: Expr) -> str | FnType:
+        """Element type of `IsLeast {x | P x} c`: written, or fixed by P's first use of x, or by c.  Which of P
+        and c Lean elaborates first is not modelled, so both must agree when both give a type."""
+        if b.type is not None:
+            return self.binder_type(b, q)
+        from_body = infer_binder_types(self.el, q).get(b.name)
+        from_elem = self.el.known_type([c])
+        if from_body is not None and from_elem is not None and from_body != from_elem:
+            raise Refusal("untyped bound variable",
+                          f"{b.name} is used as {from_body} in the set and the element has type {from_elem}")
+        ty = from_body or from_elem
+        if ty is None:
+            raise Refusal("untyped bound variable", f"cannot infer the type of {b.name}")
+        return ty
 
     def membership(self, x: Expr, s: Expr) -> Any:
         if isinstance(s, App) and isinstance(s.fn, Ident):
@@ -253,18 +269,16 @@ class Propositions:
         raise Refusal(f"quantifier {e.kind}")
 
     def binder_type(self, b: Binder, q: Expr) -> str | FnType:
+        """The type of binder `b` of the quantifier `q`: its written type, else the type Lean fixes at the first
+        use in elaboration order (`binders.infer_binder_types`, which all untyped binders of q share)."""
         if b.type is not None:
             ty = classify_binder_type(b.type)
             if isinstance(ty, (str, FnType)):
                 return ty
             raise Refusal(f"bound variable of type {show(b.type)}", b.name)
-        exprs: list[Expr] = [q]
-        if b.pred_rhs is not None:
-            exprs.append(BinOp(b.pred_op or "=", Ident(b.name), b.pred_rhs))
-        # The name itself must not resolve to an outer variable while inferring.
-        saved = self.types.pop(b.name, None)
-        try:
-            return infer_binder_type(self.el, b.name, exprs)
-        finally:
-            if saved is not None:
-                self.types[b.name] = saved
+        if not (isinstance(q, Quant) and b in q.binders):
+            raise Refusal("untyped bound variable", f"{b.name} outside its quantifier")
+        found = infer_binder_types(self.el, q)
+        if b.name not in found:
+            raise Refusal("untyped bound variable", f"cannot infer the type of {b.name}")
+        return found[b.name]
