@@ -70,30 +70,35 @@ class Vote:
         return f"{'; '.join(parts)}{more} — {self.valid} valid of {self.total}"
 
 
-def cluster(derivations: Sequence[Derivation], equivalent: Equivalent) -> Vote:
-    """Group the valid derivations' answers into equivalence clusters (see the module docstring)."""
+def group(answers: Sequence[str], equivalent: Equivalent) -> list[list[int]]:
+    """Equivalence classes of ``answers`` as lists of positions, in the order they formed: each answer joins
+    the first class whose representative (the answer that opened it) it is equivalent to, else opens a new
+    one; an undecided comparison counts as "different".  The vote and maj@k
+    (:func:`mathagent.eval.metrics.majority_correct`) both group with this."""
     reps: list[str] = []
-    members: list[list[int]] = []
-    methods: list[list[str]] = []
-    first: list[int] = []
-    for d in derivations:
-        if not d.valid or d.answer is None:
-            continue
+    classes: list[list[int]] = []
+    for i, answer in enumerate(answers):
         for c, rep in enumerate(reps):
-            if equivalent(rep, d.answer) is True:
-                members[c].append(d.index)
-                if d.method not in methods[c]:
-                    methods[c].append(d.method)
+            if equivalent(rep, answer) is True:
+                classes[c].append(i)
                 break
         else:
-            reps.append(d.answer)
-            members.append([d.index])
-            methods.append([d.method])
-            first.append(len(first))
-    order = sorted(range(len(reps)), key=lambda c: (-len(members[c]), -len(methods[c]), first[c]))
-    clusters = tuple(Cluster(reps[c], tuple(members[c]), tuple(methods[c])) for c in order)
-    valid = sum(1 for d in derivations if d.valid and d.answer is not None)
-    return Vote(clusters, valid, len(derivations))
+            reps.append(answer)
+            classes.append([i])
+    return classes
+
+
+def cluster(derivations: Sequence[Derivation], equivalent: Equivalent) -> Vote:
+    """Group the valid derivations' answers into equivalence clusters (see the module docstring)."""
+    voting = [(d, d.answer) for d in derivations if d.valid and d.answer is not None]
+    answers = [answer for _, answer in voting]
+    classes = group(answers, equivalent)
+    members = [[voting[i][0].index for i in cls] for cls in classes]
+    methods = [list(dict.fromkeys(voting[i][0].method for i in cls)) for cls in classes]
+    # largest first; ties: more methods, then the class that formed first
+    order = sorted(range(len(classes)), key=lambda c: (-len(members[c]), -len(methods[c]), c))
+    clusters = tuple(Cluster(answers[classes[c][0]], tuple(members[c]), tuple(methods[c])) for c in order)
+    return Vote(clusters, len(voting), len(derivations))
 
 
 def p_leader(a: int, b: int) -> float:

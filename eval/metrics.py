@@ -3,16 +3,20 @@
 All functions are pure and take plain numbers or rows, so the summary printed
 by ``mathagent eval`` and the one in the HTML report are computed the same way
 from the rows in the trace database (the single source of truth, which is
-what makes a resumed run's table equal an uninterrupted one).
+what makes a resumed run's table equal an uninterrupted one).  maj@k groups
+answers with the one equivalence judgement (:func:`majority_correct`), which
+is deterministic except where a comparison reaches its deadline.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 Z_95 = 1.959963984540054
 
@@ -69,29 +73,49 @@ class Row:
     confidence: float | None = None
 
 
+MAJORITY_COMPARISON_TIMEOUT_S = 2.0  # one equivalence judgement, as in the agent's vote
+MAJORITY_BUDGET_S = 20.0  # all of one problem's comparisons; past it only identical answers group
+
+
 def majority_correct(rows: Sequence[Row]) -> bool:
     """Whether the majority answer among one problem's samples is correct.
 
-    Answers vote by their normalized text; rows without an answer do not vote;
-    a tie goes to the answer first reached in sample order.  No answer at all
-    counts as incorrect.
-    """
-    from mathagent.verifiers.answers import normalize_answer
+    Answers are grouped by the project's one equivalence judgement
+    (:func:`mathagent.verifiers.equivalence.equivalent`), with the agent's vote's grouping
+    (:func:`mathagent.agent.vote.group`): in sample order, each answer joins the first group whose first
+    answer it is equivalent to, an undecided comparison counting as "different" -- so ``0.5`` and
+    ``\\frac{1}{2}`` vote together.  Rows without an answer do not vote.  The majority is the largest group;
+    a tie goes to the group formed first (the one whose first answer has the lowest sample index).  The
+    majority answer is that group's first answer, and it is correct when its row was graded correct.  No
+    answer at all counts as incorrect.
 
-    counts: dict[str, int] = defaultdict(int)
-    first: dict[str, int] = {}
-    correct_of: dict[str, bool] = {}
-    for r in sorted(rows, key=lambda r: r.sample_index):
-        if not r.answer:
-            continue
-        key = normalize_answer(r.answer) or r.answer
-        counts[key] += 1
-        first.setdefault(key, r.sample_index)
-        correct_of[key] = correct_of.get(key, False) or r.correct
-    if not counts:
+    Bounded: each comparison by ``MAJORITY_COMPARISON_TIMEOUT_S`` seconds and one problem's comparisons
+    together by ``MAJORITY_BUDGET_S`` (after which only what the judgement decides in process -- plain numbers,
+    words, lists of them, in microseconds -- still groups; the rest counts as different).  Groupings are remembered, so ``summarize`` and ``strategy_pairs`` on the
+    same rows compare once.
+    """
+    voting = sorted((r for r in rows if r.answer), key=lambda r: r.sample_index)
+    if not voting:
         return False
-    best = max(counts, key=lambda a: (counts[a], -first[a]))
-    return correct_of[best]
+    classes = _answer_classes(tuple(r.answer or "" for r in voting))
+    best = max(range(len(classes)), key=lambda c: (len(classes[c]), -c))
+    return voting[classes[best][0]].correct
+
+
+@lru_cache(maxsize=8192)
+def _answer_classes(answers: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    from mathagent.agent.vote import group
+    from mathagent.verifiers.equivalence import equivalent
+
+    deadline = time.monotonic() + MAJORITY_BUDGET_S
+
+    def same(a: str, b: str) -> bool | None:
+        if a == b:
+            return True
+        left = max(0.0, deadline - time.monotonic())  # 0: only the in-process judgement, no SymPy worker
+        return equivalent(a, b, timeout_s=min(MAJORITY_COMPARISON_TIMEOUT_S, left))
+
+    return tuple(tuple(c) for c in group(answers, same))
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -15,11 +15,13 @@ How (cheapest first; each stage decides only when it knows):
    quotes); an equation or chain against a value is reduced to its last side (``m+n = 148+29 = 177`` vs
    ``177``); the forms of :mod:`~mathagent.verifiers.reading` are compared: numbers with exact arithmetic
    (floats with a relative tolerance from the digits they show), words ignoring case, choice letters, the
-   empty set; tuples, intervals, sets and lists element by element.
+   empty set; tuples, intervals, sets and lists element by element (a two-element ``[a, b]``, ``[a, b)``,
+   ``(a, b]`` is an interval, never equal to a set or list of its endpoints; see :func:`_bracket_kind`).
 2. In a killable worker with a deadline (:func:`~mathagent.verifiers.isolation.run_isolated`, never
    SIGALRM): both sides parsed by ``latex2sympy2_extended`` after :func:`~mathagent.verifiers.reading.parser_latex`
-   and compared by :func:`_same` -- exact for exact values (``simplify``, then 50-digit evaluation
-   relative to the values' size, never an absolute epsilon), relative tolerance when a float is involved,
+   and compared by :func:`_same` -- exactly for exact values (:func:`_exact_same`: equal only when proved,
+   different when a guaranteed-precision evaluation of the difference is nonzero, else undecided; never a
+   tolerance), relative tolerance when a float is involved,
    exact rational probes for expressions, equations as proportional, an inequality against an interval
    as sets; then math-verify (``parse``/``verify`` with its signal timeouts off, in both directions, sets
    and relations comparable) for what our reading missed.  math-verify's "equal" is vetoed when both
@@ -63,7 +65,7 @@ from mathagent.verifiers.reading import (
 MAX_ELEMENTS = 64
 PROBES = 6
 EXACT_DIGITS = 50
-EXACT_REL = 10 ** -40  # two exact values agreeing to 40 significant digits are the same value
+EXACT_REL = 10 ** -40  # floats with no written precision, and probes at random points: agreement to 40 digits
 
 
 @dataclass(frozen=True)
@@ -225,19 +227,54 @@ def _collections(ca: str, cb: str, fa: Any, fb: Any, deadline: float, depth: int
     (oa, pa, ca_), (ob, pb, cb_) = da, db
     if len(pa) != len(pb):
         return Judgement(False, f"{len(pa)} elements against {len(pb)}")
-    kinds = {(oa, ca_), (ob, cb_)}
-    unordered = {("{", "}"), ("", ""), ("[", "]")}
+    ka, kb = _bracket_kind(oa, ca_, len(pa)), _bracket_kind(ob, cb_, len(pb))
+    kinds = {ka, kb}
     if len(kinds) == 1:
-        ordered = kinds.pop() not in {("{", "}"), ("", "")}
-    elif kinds <= unordered:
-        ordered = False  # a set, a bare list of solutions, a program's printed list
-    elif kinds == {("", ""), ("(", ")")}:
-        ordered = True
+        ordered = ka not in _UNORDERED
+    elif kinds <= _UNORDERED:
+        ordered = False  # a set, a bare list of solutions, a program's printed list of 3 or more
+    elif kinds == {"list", "pair"}:
+        ordered = True  # `3, 4` against the point `(3, 4)`
+    elif sum(k.startswith("interval") for k in (ka, kb)) == 1:
+        other = kb if ka.startswith("interval") else ka
+        return Judgement(False, f"an interval against {_KIND_NAMES.get(other, 'another bracket')} "
+                                f"({_shown(oa, ca_)} vs {_shown(ob, cb_)})")
     else:
-        return Judgement(False, "different brackets (" + " vs ".join(o + "…" + c for o, c in sorted(kinds)) + ")")
+        return Judgement(False, f"different brackets ({_shown(oa, ca_)} vs {_shown(ob, cb_)})")
     if ordered:
         return _elementwise(pa, pb, deadline, depth)
     return _unordered(pa, pb, deadline, depth)
+
+
+_UNORDERED = {"set", "list", "bracket list"}
+_KIND_NAMES = {"set": "a set", "list": "a list", "bracket list": "a list", "pair": "a pair or open interval"}
+
+
+def _bracket_kind(opener: str, closer: str, n: int) -> str:
+    """What a collection's brackets make it (MATH conventions).
+
+    ``\\{…\\}``: a set; bare ``a, b``: a list of answers (order free); ``(a, b)``: an ordered pair (or the
+    open interval -- the same text, compared in order either way); ``[a, b]``, ``[a, b)``, ``(a, b]`` with two
+    elements: an interval, equal only to an interval with the same endpoints and the same closedness (or, in
+    SymPy, the same set written as an inequality); ``[a, b, c]`` with other than two elements cannot be an
+    interval: a list (a program's printout).  So ``[0, 1]`` never equals ``\\{0, 1\\}`` or ``0, 1``, the
+    ambiguous two-element ``[a, b]`` taking the interval reading that MATH answers use.
+    """
+    if (opener, closer) == ("{", "}"):
+        return "set"
+    if (opener, closer) == ("", ""):
+        return "list"
+    if (opener, closer) == ("(", ")"):
+        return "pair"
+    if (opener, closer) == ("[", "]") and n != 2:
+        return "bracket list"
+    if n == 2:
+        return "interval" + opener + closer
+    return opener + closer  # `(1, 2, 3]`: a bracket pair nothing else uses
+
+
+def _shown(opener: str, closer: str) -> str:
+    return ("\\{" if opener == "{" else opener) + "…" + ("\\}" if closer == "}" else closer)
 
 
 def _elementwise(pa: list[str], pb: list[str], deadline: float, depth: int) -> Judgement:
@@ -331,6 +368,8 @@ def _parse(s: str) -> Any | None:
 def _judge_parsed(a: str, b: str, tol: float | None) -> tuple[bool | None, str, tuple[bool, bool]]:
     """Compare two parser-ready answers with our SymPy rules, then math-verify (runs in a worker).
     Returns ``(same, how, (a_read, b_read))``."""
+    import sympy
+
     xa, xb = _parse(a), _parse(b)
     ours: bool | None = None
     if xa is not None and xb is not None:
@@ -342,6 +381,9 @@ def _judge_parsed(a: str, b: str, tol: float | None) -> tuple[bool | None, str, 
             return True, "sympy: equal", (True, True)
         if ours is False and _numeric(xa) and _numeric(xb):
             return False, "sympy: the values differ", (True, True)
+        if ours is None and _exact_number(xa) and _exact_number(xb):
+            # math-verify could only round them (its "equal" would be vetoed below): undecided
+            return None, "two exact numbers, neither proved equal nor shown to differ", (True, True)
     mv = _math_verify(a, b)
     if mv is not None:
         verdict, ga, gb, a_ok, b_ok = mv
@@ -349,8 +391,18 @@ def _judge_parsed(a: str, b: str, tol: float | None) -> tuple[bool | None, str, 
         if verdict and fragment:
             return None, "math-verify read only part of an answer", (xa is not None, xb is not None)
         if verdict:
-            if ga is not None and gb is not None and _numeric(ga) and _numeric(gb) and _same(ga, gb, tol) is False:
-                return False, "math-verify matched, but the values differ (exact check)", (True, True)
+            if ga is not None and gb is not None and _numeric(ga) and _numeric(gb):
+                try:
+                    ours_mv = _same(ga, gb, tol)
+                except Exception:  # noqa: BLE001 - as above: an odd mix is undecided
+                    ours_mv = None
+                if ours_mv is False:
+                    return False, "math-verify matched, but the values differ (exact check)", (True, True)
+                if ours_mv is None and isinstance(ga, sympy.Expr) and isinstance(gb, sympy.Expr) \
+                        and not (ga.has(sympy.Float) or gb.has(sympy.Float)):
+                    # math-verify compares numbers by rounding; two exact numbers need a proof
+                    return None, "math-verify matched, but equality of the exact values is not proved", (
+                        True, True)
             return True, "math-verify: equal", (True, True)
     else:
         a_ok = b_ok = False
@@ -424,6 +476,13 @@ def _numeric(x: Any) -> bool:
     if isinstance(x, sympy.Interval):
         return _numeric(x.start) and _numeric(x.end)
     return isinstance(x, sympy.Expr) and x.is_number and not x.has(sympy.zoo, sympy.nan)
+
+
+def _exact_number(x: Any) -> bool:
+    """A number with no float in it (``\\sqrt{2}``, ``\\binom{200}{100}``), not a set or tuple."""
+    import sympy
+
+    return isinstance(x, sympy.Expr) and x.is_number and not x.has(sympy.Float, sympy.zoo, sympy.nan)
 
 
 def _undefined(x: Any) -> bool:
@@ -578,19 +637,32 @@ def _equations_same(x: Any, y: Any) -> bool | None:
     return all(_numbers_same(v, first, None) is True for v in values[1:])
 
 
-def _numbers_same(a: Any, b: Any, tol: float | None) -> bool | None:
-    """Two SymPy numbers: within ``tol`` relatively when a float is involved, else exactly (50-digit
-    evaluation relative to their size, after ``simplify`` of the difference)."""
+def _numbers_same(a: Any, b: Any, tol: float | None, *, prove: bool = True) -> bool | None:
+    """Two SymPy numbers.  With a float involved: within ``tol`` relatively (``EXACT_REL`` when no decimal
+    was written).  Both exact: decided exactly (:func:`_exact_same`), never by a tolerance.  ``prove=False``
+    (a probe of an expression at a random point, itself only evidence): exact values the cheap checks
+    cannot tell apart count as agreeing when they agree to 40 digits (``EXACT_REL``)."""
     import sympy
 
     if a == b:
         return True
-    inexact = tol is not None and (a.has(sympy.Float) or b.has(sympy.Float))
+    if a.has(sympy.Float) or b.has(sympy.Float):
+        return _close(a, b, EXACT_REL if tol is None else tol)
+    got = _exact_same(a, b, prove=prove)
+    if got is None and not prove:
+        return _close(a, b, EXACT_REL)
+    return got
+
+
+def _close(a: Any, b: Any, tol: float) -> bool | None:
+    """``|a - b| <= tol * max(|a|, |b|)`` at ``EXACT_DIGITS`` digits."""
+    import sympy
+
     try:
         va, vb = sympy.N(a, EXACT_DIGITS), sympy.N(b, EXACT_DIGITS)
         if va.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or vb.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             return None
-        diff = abs(sympy.N(a - b, EXACT_DIGITS))
+        diff = abs(va - vb)  # not N(a - b): SymPy's a - b would expand an unevaluated 10^{10000000000}
         scale = max(abs(va), abs(vb))
     except (TypeError, ValueError, ArithmeticError, AttributeError):
         return None
@@ -598,11 +670,147 @@ def _numbers_same(a: Any, b: Any, tol: float | None) -> bool | None:
         return None
     if scale == 0:
         return bool(diff == 0)
-    if inexact:
-        return bool(diff <= sympy.Float(tol) * scale)
-    if diff > EXACT_REL * scale:
+    return bool(diff <= sympy.Float(tol) * scale)
+
+
+SEPARATING_DIGITS = (30, 120, 480)  # evaluation precisions tried to show two exact values differ
+MAX_EXACT_DIGITS = 10_000  # a power with more digits than this is not expanded to prove equality
+MAX_EXACT_FACTORIAL = 3_000  # nor a factorial of more (3000! has 9131 digits)
+
+
+def _exact_same(a: Any, b: Any, *, prove: bool = True) -> bool | None:
+    """Whether two exact SymPy numbers are equal, decided exactly; ``None`` when undecided.
+
+    "Different" is shown by the difference ``a - b``: a nonzero rational, or a nonzero value from SymPy's
+    evaluation at ``SEPARATING_DIGITS`` digits with ``strict=True`` (it raises unless every returned digit is
+    guaranteed, so a value it returns is bounded away from 0).  "Equal" needs a proof: the difference is 0
+    as SymPy builds it, its assumptions say zero, ``simplify`` reduces it to 0, or (an algebraic number) its
+    minimal polynomial is ``x``.  No tolerance ever makes two exact values equal: ``\\binom{200}{100}`` and
+    ``\\binom{200}{100}+1`` differ by 1, ``\\sqrt{2}+10^{-50}`` and ``\\sqrt{2}`` by ``10^{-50}``.  Values
+    too large to expand (``10^{10^{10}}``) are equal only when SymPy's arithmetic cancels them; otherwise
+    undecided.  Bounded by the worker's deadline like every SymPy call here.  ``prove=False``: only the
+    cheap checks (exact arithmetic, the first evaluation), no proof of equality.
+    """
+    import sympy
+    from sympy.core.evalf import PrecisionExhausted
+
+    if _huge_power(a) or _huge_power(b):
+        return _far_apart(a, b)
+    try:
+        d = a - b
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+    if not isinstance(d, sympy.Expr) or d.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    if d == 0:
+        return True
+    if d.is_Rational:
         return False
-    return True
+    for k, digits in enumerate(SEPARATING_DIGITS if prove else SEPARATING_DIGITS[:1]):
+        if k == 1:  # the proofs of equality, after the cheap evaluation and before the costly ones
+            same = _proved_zero(d)
+            if same is not None:
+                return same
+        try:
+            value = d.evalf(digits, strict=True, maxn=4 * digits)
+        except PrecisionExhausted:
+            continue
+        except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError):
+            return None
+        if isinstance(value, sympy.Expr) and value.is_number and not value.free_symbols \
+                and any(f != 0 for f in value.atoms(sympy.Float)):
+            return False  # a guaranteed nonzero digit: the values differ
+    return None
+
+
+def _huge_power(x: Any) -> bool:
+    """Whether ``x`` holds a rational to an integer power of more than ``MAX_EXACT_DIGITS`` digits
+    (``10^{10000000000}``, left unevaluated by the parser): SymPy's arithmetic on it (``a - b``) would expand it."""
+    import math
+
+    import sympy
+
+    for p in x.atoms(sympy.Pow):
+        base, exp = p.base, p.exp
+        if base.is_Rational and exp.is_Integer and abs(base) not in (0, 1):
+            size = max(abs(base.p), base.q)
+            if abs(int(exp)) * math.log10(size) > MAX_EXACT_DIGITS:
+                return True
+    return False
+
+
+def _far_apart(a: Any, b: Any) -> bool | None:
+    """Two exact numbers too large for exact arithmetic: ``False`` when their values, each evaluated to
+    ``SEPARATING_DIGITS[0]`` guaranteed digits, differ beyond those digits; else undecided."""
+    import sympy
+    from sympy.core.evalf import PrecisionExhausted
+
+    digits = SEPARATING_DIGITS[0]
+    try:
+        va, vb = a.evalf(digits, strict=True), b.evalf(digits, strict=True)
+        if not (va.is_Float and vb.is_Float):
+            return None
+        scale = max(abs(va), abs(vb))
+        if scale != 0 and abs(va - vb) > sympy.Float(10) ** (3 - digits) * scale:
+            return False
+    except (PrecisionExhausted, TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+    return None
+
+
+def _proved_zero(d: Any) -> bool | None:
+    """A proof that the exact number ``d`` is 0 (True), or that it is not (False, from its minimal
+    polynomial); ``None`` when neither is found."""
+    import sympy
+
+    if _too_big(d):
+        return None
+    try:
+        if d.is_zero is True:
+            return True
+        d = d.doit()  # the parser leaves `100!` and `\\binom{}{}` unevaluated; evaluated, often a rational
+        if d.is_Rational:
+            return d == 0
+        if sympy.simplify(d) == 0:
+            return True
+        if d.is_algebraic:
+            x = sympy.Dummy("x")
+            return bool(sympy.minimal_polynomial(d, x) == x)
+    except Exception:  # noqa: BLE001 - SymPy raises many kinds (NotAlgebraic, NotImplementedError, ...)
+        return None
+    return None
+
+
+def _too_big(d: Any) -> bool:
+    """Whether ``d`` holds a numeric power of more than ``MAX_EXACT_DIGITS`` digits (``10^{10^{10}}``) or a
+    factorial or binomial coefficient of an argument above ``MAX_EXACT_FACTORIAL``, which evaluating or
+    ``simplify`` would try to expand."""
+    import math
+
+    import sympy
+
+    for f in d.atoms(sympy.factorial, sympy.binomial, sympy.gamma, sympy.factorial2, sympy.RisingFactorial,
+                     sympy.FallingFactorial):
+        for arg in f.args:
+            try:
+                if not arg.is_number or abs(float(sympy.N(arg, 15))) > MAX_EXACT_FACTORIAL:
+                    return True
+            except (TypeError, ValueError, OverflowError, ArithmeticError):
+                return True
+    for p in d.atoms(sympy.Pow):
+        base, exp = p.base, p.exp
+        if not (base.is_number and exp.is_number):
+            continue
+        try:
+            magnitude = sympy.N(abs(base), 15)
+            if magnitude == 0:
+                continue
+            size = abs(float(sympy.N(exp, 15))) * abs(float(sympy.log(magnitude))) / math.log(10)  # digits
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
+            return True
+        if not math.isfinite(size) or size > MAX_EXACT_DIGITS:
+            return True
+    return False
 
 
 def _expr_same(a: Any, b: Any, tol: float | None) -> bool | None:
@@ -629,7 +837,7 @@ def _expr_same(a: Any, b: Any, tol: float | None) -> bool | None:
             continue
         if not (isinstance(va, sympy.Expr) and isinstance(vb, sympy.Expr) and va.is_number and vb.is_number):
             continue
-        got = _numbers_same(va, vb, tol)
+        got = _numbers_same(va, vb, tol, prove=False)
         if got is False:
             return False
         if got is True:

@@ -58,6 +58,34 @@ def test_majority_vote_normalizes_and_breaks_ties_by_first_sample():
     assert majority_correct([row("p", "a", 0, None, False)]) is False
 
 
+@pytest.mark.parametrize("answers, correct, expected", [
+    (["3", "0.5", "\\frac{1}{2}"], [False, True, True], True),          # 1/2 has 2 of 3 votes
+    (["\\frac{1}{2}", "3", "3", "0.5"], [True, False, False, True], True),  # 2-2 tie: the group formed first
+    (["3", "\\frac{1}{2}", "0.5", "3"], [False, True, True, False], False),  # 2-2 tie: `3` formed first
+    (["18", "\\$18", "18.0", "17", "17"], [True, True, True, False, False], True),
+    (["[-2, 3, 5]", "5, -2, 3", "\\{3, 5, -2\\}", "-2, 3"], [True, True, True, False], True),
+    (["[0, 1]", "\\{0, 1\\}", "0, 1", "[0, 1]"], [True, False, False, True], True),  # an interval, not a list
+    (["x = 5", "5", "y = 6", "6", "6"], [True, True, False, False, False], False),
+])
+def test_majority_vote_groups_by_the_equivalence_judgement(answers, correct, expected):
+    """maj@k groups samples as the agent's vote does (the one equivalence judgement), not by normalized text."""
+    rows = [row("p", "a", i, ans, ok) for i, (ans, ok) in enumerate(zip(answers, correct))]
+    assert majority_correct(rows) is expected
+    assert majority_correct(list(reversed(rows))) is expected  # sample order, not row order
+
+
+def test_majority_vote_uses_the_votes_grouping(monkeypatch):
+    from mathagent.agent import vote
+    from mathagent.eval import metrics
+
+    metrics._answer_classes.cache_clear()
+    seen = []
+    real = vote.group
+    monkeypatch.setattr(vote, "group", lambda answers, eq: seen.append(answers) or real(answers, eq))
+    assert majority_correct([row("q", "a", 0, "7", True), row("q", "a", 1, "7.0", True)]) is True
+    assert seen == [("7", "7.0")]
+
+
 def test_summary_with_samples():
     rows = []
     # p1: 3 of 4 right; p2: 1 of 4 right (minority); p3: none answered

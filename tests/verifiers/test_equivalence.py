@@ -34,7 +34,9 @@ def no_worker(monkeypatch: pytest.MonkeyPatch):
     ("\\frac{1}{2^{98}}", "\\frac{1}{2^{99}}", False), ("'57'", "57", True),
     ("Answer: m+n = 148+29 = 177", "177", True), ("x = 5", "5", True), ("\\text{North}", "\\text{north}", True),
     ("\\varnothing", "\\emptyset", True), ("(1, 2)", "(1,2)", True), ("(1,2)", "(2,1)", False),
-    ("\\{1,2\\}", "\\{2,1\\}", True), ("[-2, 3]", "3, -2", True), ("(1,2)", "[1,2]", False),
+    ("\\{1,2\\}", "\\{2,1\\}", True), ("[-2, 3, 5]", "3, 5, -2", True), ("(1,2)", "[1,2]", False),
+    ("[-2, 3]", "3, -2", False), ("[0, 1]", "\\{0, 1\\}", False), ("(0, 1)", "\\{0, 1\\}", False),
+    ("[1, 2]", "[1, 2)", False), ("\\{-2, 3\\}", "3, -2", True),
     ("1, 2", "1, 2, 3", False), ("\\text{(B)}", "B", True), ("\\text{Monday}", "5", False),
     ("19, 46, \\text{ and } 82", "19, 46, and 82", True), ("111,\\!111", "111111", True),
 ])
@@ -89,3 +91,30 @@ def test_math_verify_fragments_are_not_verdicts() -> None:
     # math-verify's malformed-operator fix reads `2007 + \frac\pi 2` as 2: that is no verdict on the answer
     assert equivalence._covers("2007 + \\frac\\pi 2", 2) is False
     assert judge("2007 + \\frac\\pi 2", "2").same is False
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("\\binom{200}{100}", "\\binom{200}{100}+1", False), ("\\sqrt{2}+10^{-50}", "\\sqrt{2}", False),
+    ("10^{10^{10}}", "10^{10^{10}}+1", False), ("\\sqrt{10^{100}+1}", "10^{50}", False),
+    ("10^{10000000000}", "10^{10000000001}", False), ("\\sqrt{8}", "2\\sqrt{2}", True),
+    ("\\frac{200!}{100!\\,100!}", "\\binom{200}{100}", True),
+])
+def test_exact_values_are_compared_exactly(a: str, b: str, same: bool) -> None:
+    """Two exact values are equal only when proved equal: no tolerance, however small, between them."""
+    assert judge(a, b, timeout_s=60).same is same
+    assert judge(b, a, timeout_s=60).same is same
+
+
+def test_exact_values_too_large_to_decide_are_not_called_equal() -> None:
+    got = judge("10^{10000000000}", "10^{10000000000}+1", timeout_s=60)
+    assert got.same is not True
+
+
+def test_exact_rule_in_sympy_terms() -> None:
+    import sympy
+
+    assert equivalence._exact_same(sympy.sqrt(2) + sympy.Rational(1, 10**50), sympy.sqrt(2)) is False
+    assert equivalence._exact_same(sympy.sqrt(2) + sympy.sqrt(3), sympy.sqrt(5 + 2 * sympy.sqrt(6))) is True
+    huge = sympy.Pow(10, sympy.Integer(10**10), evaluate=False)
+    assert equivalence._exact_same(huge, sympy.Pow(10, sympy.Pow(10, 10, evaluate=False), evaluate=False)) is None
+    assert equivalence._numbers_same(sympy.Float("1.4142135623731"), sympy.sqrt(2), 1e-12) is True
