@@ -21,7 +21,7 @@ from mathagent import processes
 MEMORY_LIMIT_ENV = "MATHAGENT_VERIFIER_MEMORY_BYTES"
 # Called once before "ready": the first parse and comparison pay lazy initialisation (the LaTeX grammar,
 # math-verify's patterns, SymPy's solvers) that would otherwise count against the first call's deadline.
-WARM_UP = ("mathagent.verifiers.equivalence:warm_up",)
+WARM_UP = ("mathagent.verifiers.equivalence.symbolic:warm_up",)
 
 
 def _limit_memory() -> None:

@@ -371,7 +371,7 @@ def _normalize_once(s: str) -> str:
 
 
 def _parse_latex(s: str) -> Any:
-    from mathagent.verifiers.equivalence import _parse
+    from mathagent.verifiers.equivalence.symbolic import _parse
 
     return _parse(s)
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mathagent.verifiers import equivalence
+from mathagent.verifiers.equivalence import exact, inprocess, symbolic
 from mathagent.verifiers.equivalence import Judgement, equivalent, judge
 
 
@@ -24,7 +24,7 @@ def no_worker(monkeypatch: pytest.MonkeyPatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("a plain answer must be decided in process")
 
-    monkeypatch.setattr(equivalence, "run_isolated", refuse)
+    monkeypatch.setattr(inprocess, "run_isolated", refuse)
 
 
 @pytest.mark.parametrize("a, b, same", [
@@ -89,7 +89,7 @@ def test_no_time_left_is_a_timeout_not_a_verdict() -> None:
 
 def test_math_verify_fragments_are_not_verdicts() -> None:
     # math-verify's malformed-operator fix reads `2007 + \frac\pi 2` as 2: that is no verdict on the answer
-    assert equivalence._covers("2007 + \\frac\\pi 2", 2) is False
+    assert symbolic._covers("2007 + \\frac\\pi 2", 2) is False
     assert judge("2007 + \\frac\\pi 2", "2").same is False
 
 
@@ -113,8 +113,8 @@ def test_exact_values_too_large_to_decide_are_not_called_equal() -> None:
 def test_exact_rule_in_sympy_terms() -> None:
     import sympy
 
-    assert equivalence._exact_same(sympy.sqrt(2) + sympy.Rational(1, 10**50), sympy.sqrt(2)) is False
-    assert equivalence._exact_same(sympy.sqrt(2) + sympy.sqrt(3), sympy.sqrt(5 + 2 * sympy.sqrt(6))) is True
+    assert exact.exact_same(sympy.sqrt(2) + sympy.Rational(1, 10**50), sympy.sqrt(2)) is False
+    assert exact.exact_same(sympy.sqrt(2) + sympy.sqrt(3), sympy.sqrt(5 + 2 * sympy.sqrt(6))) is True
     huge = sympy.Pow(10, sympy.Integer(10**10), evaluate=False)
-    assert equivalence._exact_same(huge, sympy.Pow(10, sympy.Pow(10, 10, evaluate=False), evaluate=False)) is None
-    assert equivalence._numbers_same(sympy.Float("1.4142135623731"), sympy.sqrt(2), 1e-12) is True
+    assert exact.exact_same(huge, sympy.Pow(10, sympy.Pow(10, 10, evaluate=False), evaluate=False)) is None
+    assert exact.numbers_same(sympy.Float("1.4142135623731"), sympy.sqrt(2), 1e-12) is True
