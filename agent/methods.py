@@ -29,7 +29,7 @@ from mathagent.agent.llm import Completion, GenerationParams
 from mathagent.agent.parsing import answer_from_output, extract_code, split_tir_turn
 from mathagent.agent.state import AgentContext
 from mathagent.traces.records import Derivation, LLMCall, Step, ToolCall
-from mathagent.verifiers.answers import extract_final_answer
+from mathagent.verifiers.extraction import extract_final_answer
 from mathagent.verifiers.plausibility import Expectation, reject_reason
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mathagent.verifiers.answers import extract_final_answer, last_number
+from mathagent.verifiers.extraction import extract_final_answer, last_number
 from mathagent.verifiers.reading import top_level_split
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)

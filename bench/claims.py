@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args(argv)
 
-    from mathagent.verifiers.answers import equivalent
+    from mathagent.verifiers.equivalence import equivalent
     from mathagent.verifiers.claims import build_claim, check_claims
 
     files = [("math", p) for p in (DEFAULT_MATH if args.math is None else args.math)]

@@ -31,7 +31,8 @@ EXPRESSIONS = [("x^2+2x+1", "(x+1)^2"), ("\\sqrt{12}", "2\\sqrt{3}"), ("x<3", "(
 def golden(cases_file: Path) -> dict:
     from mathagent.eval.grading import gold_answer, grade, prediction_answer
     from mathagent.eval.items import grade_attempt
-    from mathagent.verifiers.answers import extract_final_answer, normalize_answer
+    from mathagent.verifiers.answers import normalize_answer
+    from mathagent.verifiers.extraction import extract_final_answer
     from mathagent.verifiers.checks import compare_answers
 
     cases = [json.loads(line) for line in cases_file.read_text(encoding="utf-8").splitlines() if line.strip()]

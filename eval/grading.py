@@ -3,7 +3,7 @@
 ``grade(prediction, gold)`` is the project's grader, like math-verify's ``verify(parse(gold),
 parse(pred))``: it grades *what the model wrote*, never a normalized copy of it.
 
-1. The prediction's final answer is extracted (:func:`~mathagent.verifiers.answers.extract_final_answer`:
+1. The prediction's final answer is extracted (:func:`~mathagent.verifiers.extraction.extract_final_answer`:
    the last ``\\boxed{}``, else ``#### N``, else "the (final) answer is X"; a bare answer is taken whole).
 2. The gold's answer is extracted by ``gold_format``: ``math`` (a MATH solution's last ``\\boxed{}``),
    ``gsm8k`` (the text after the last ``####``), ``latex`` (the gold is the answer) or ``auto`` (a box if
@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mathagent.verifiers.answers import extract_boxed, extract_final_answer, normalize_answer
+from mathagent.verifiers.answers import normalize_answer
+from mathagent.verifiers.extraction import extract_boxed, extract_final_answer
 from mathagent.verifiers.equivalence import judge
 
 GradeStatus = Literal["correct", "incorrect", "no_answer", "parse_error", "timeout"]

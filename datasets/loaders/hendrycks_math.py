@@ -24,7 +24,8 @@ from mathagent.datasets.problem import Problem
 from mathagent.datasets.loaders.reading import field_str, file_text, iter_jsonl
 from mathagent.datasets.selection import parse_level
 from mathagent.files import loads_json
-from mathagent.verifiers.answers import extract_boxed, normalize_answer
+from mathagent.verifiers.answers import normalize_answer
+from mathagent.verifiers.extraction import extract_boxed
 
 NAME = "math"
 MAX_FILE_BYTES = 4 * 1024 * 1024

@@ -6,7 +6,7 @@ import pytest
 
 from mathagent.agent.vote import cluster, confidence, consensus, p_leader, settled
 from mathagent.traces.records import Derivation
-from mathagent.verifiers.answers import equivalent
+from mathagent.verifiers.equivalence import equivalent
 
 
 def d(i, answer, method="pot", valid=True):

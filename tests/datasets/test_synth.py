@@ -26,7 +26,7 @@ from mathagent.datasets.synth.numbers import (find_inputs, format_decimal, progr
                                               rewrite_text, text_numbers)
 from mathagent.datasets.synth.output import samples_markdown
 from mathagent.datasets.synth.perturb import ValueRange, draw_perturbation, granularity, value_range
-from mathagent.verifiers.answers import equivalent
+from mathagent.verifiers.equivalence import equivalent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mathagent"))
 from cli_helpers import assert_clean_error, run_cli

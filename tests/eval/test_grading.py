@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 
 from mathagent.eval.grading import GOLD_FORMATS, GradeResult, gold_answer, grade, prediction_answer
 from mathagent.eval.items import grade_attempt
-from mathagent.verifiers.answers import extract_final_answer, normalize_answer
+from mathagent.verifiers.answers import normalize_answer
+from mathagent.verifiers.extraction import extract_final_answer
 from mathagent.verifiers.checks import compare_answers
 
 CASES_FILE = Path(__file__).with_name("grading_cases.jsonl")

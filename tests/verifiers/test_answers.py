@@ -10,14 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mathagent.verifiers import deadline
-from mathagent.verifiers.answers import (
-    equivalent,
-    extract_boxed,
-    extract_final_answer,
-    last_number,
-    normalize_answer,
-    to_sympy,
-)
+from mathagent.verifiers.answers import normalize_answer, to_sympy
+from mathagent.verifiers.equivalence import equivalent
+from mathagent.verifiers.extraction import extract_boxed, extract_final_answer, last_number
 
 
 @pytest.mark.parametrize(
