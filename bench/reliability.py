@@ -295,9 +295,12 @@ def render(fig: dict, started: dt.datetime, seconds: float, rc: int) -> str:
         "model inputs as they apply, and (issue 16) special files where a file is read (FIFO, device, folder), "
         "outputs that are inputs, the database or special files, JSON with oversized numbers, deep nesting, "
         "lone surrogates or wrong field types, malformed database URLs, problems with nothing visible in them "
-        "and stdout on a full disk. Clean = non-zero exit, one `error:` line (+ `fix:`), no traceback, no "
+        "and stdout on a full disk, and (round three) stdin or stdout closed, another application's database or "
+        "an empty file (never written), statements holding several declarations, malformed hosts, and failed "
+        "commands that must leave no output folder. Clean = non-zero exit, one `error:` line (+ `fix:`), no traceback, no "
         "locals, the trace stored before the command is still there, every file the command was given is "
-        "unchanged (a FIFO still a FIFO), nothing was created, and a bounded run time where it could hang.",
+        "unchanged (a FIFO still a FIFO), nothing was created, a bounded run time where it could hang, and the "
+        "exit code the case names (74 for a closed stdout).",
         "",
         "| command | cases | kinds |",
         "|---|---|---|",

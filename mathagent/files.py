@@ -12,15 +12,20 @@ Inputs (:func:`open_input`, :func:`read_text`, :func:`read_lines`, :func:`loads_
   holding a lone surrogate (``"\\ud800"``, valid JSON but not Unicode text) is
   bad input naming where it is, never a crash later when the text is encoded.
 
-Outputs (:func:`output_path`, :class:`AtomicOutput`):
+Outputs (:func:`output_path`, :func:`distinct_outputs`, :class:`AtomicOutput`):
 
+* every output path of a command is checked before any work is done, and
+  nothing is created by the check (not even a missing folder);
 * an output is never an input of the same command (the files it reads, the trace
-  database and its ``-wal``/``-shm``/``-journal`` files);
+  database and its ``-wal``/``-shm``/``-journal`` files), nor another output of
+  it (a dataset card over the data it describes);
 * never a special file (a FIFO, a device, a socket, or a symlink to one): those
   are refused, not replaced; a symlink to a regular file is followed;
 * a trailing slash means a folder;
 * the data is written to a temporary file beside the target and renamed into
-  place only when complete, so a failure leaves the old file (or none).
+  place only when complete, so a failure leaves the old file (or none); the
+  missing folders of the target are created then, when writing starts, and
+  removed again (when still empty) if the write fails.
 
 Every problem is a :class:`FileProblem`, an :class:`~mathagent.errors.InputError`
 with a one-line ``message``, a ``fix`` and exit code 2.  This module depends on
@@ -245,12 +250,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def output_path(raw: str | Path, flag: str, *, default_name: str | None = None,
                 inputs: Iterable[tuple[str | Path, str]] = (), create_parent: bool = False) -> Path:
-    """The file an output option names, checked before any work is done.
+    """The file an output option names, checked before any work is done; nothing is created here.
 
     ``raw`` as the user typed it: a trailing slash (or an existing folder) means a folder, which
     gets ``default_name`` inside it, or is refused when the command has none.  ``inputs`` are
     ``(path, what)`` pairs the command reads: the output may be none of them.  A missing parent
-    folder is created when ``create_parent``, else refused.
+    folder is accepted when ``create_parent`` and it can be created (:class:`AtomicOutput` creates it
+    when the write starts), else refused.
     """
     text = os.fspath(raw)
     if not text.strip():
@@ -280,34 +286,78 @@ def output_path(raw: str | Path, flag: str, *, default_name: str | None = None,
             raise FileProblem(f"{flag} {path} would overwrite the {what}", f"write {flag} to another file")
     parent = path.parent
     if not parent.is_dir():
-        if parent.exists():
+        if os.path.lexists(parent):
             raise FileProblem(f"{flag}: {parent} is not a folder", f"choose another {flag}")
         if not create_parent:
             raise FileProblem(f"{flag}: folder {parent} does not exist", f"create it first: mkdir -p {parent}")
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FileProblem(f"cannot create the folder {parent} for {flag}: {exc.strerror or exc}",
-                              f"choose a writable {flag}") from None
+        parent = _existing_ancestor(parent, flag)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise FileProblem(f"{flag}: folder {parent} is not writable", f"choose a writable {flag}")
     return path
 
 
-def output_folder(raw: str | Path, flag: str) -> Path:
-    """A folder an output option names (created); an existing non-folder is refused."""
-    text = os.fspath(raw)
-    if not text.strip():
-        raise FileProblem(f"{flag} is empty", f"give {flag} a folder name")
-    path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise FileProblem(f"{flag} {path} exists and is not a folder", f"pass a folder path with {flag}")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FileProblem(f"cannot create the folder {path}: {exc.strerror or exc}",
-                          f"choose a writable {flag} folder") from None
-    return path
+def _existing_ancestor(folder: Path, flag: str) -> Path:
+    """The nearest existing folder above a missing ``folder``, where the missing ones would be created."""
+    above = folder
+    while not os.path.lexists(above):
+        if above.parent == above:
+            break
+        above = above.parent
+    if not above.is_dir():
+        raise FileProblem(f"{flag}: cannot create the folder {folder}: {above} is not a folder",
+                          f"choose another {flag}")
+    return above
+
+
+def distinct_outputs(outputs: Iterable[tuple[str | Path, str]]) -> None:
+    """Refuse two outputs of one command that are the same file (the later write would replace the earlier:
+    a dataset card written over its data).  ``outputs`` are ``(path, flag)`` pairs already checked by
+    :func:`output_path`."""
+    seen: dict[object, tuple[Path, str]] = {}
+    for raw, flag in outputs:
+        path = Path(raw)
+        try:
+            st = os.stat(path)
+            keys: tuple[object, ...] = ((st.st_dev, st.st_ino), os.path.realpath(path))
+        except OSError:
+            keys = (os.path.realpath(path),)
+        for key in keys:
+            if key in seen:
+                first, first_flag = seen[key]
+                raise FileProblem(f"{flag} {path} is the same file as {first_flag} {first}",
+                                  "give each output its own file name")
+        for key in keys:
+            seen[key] = (path, flag)
+
+
+def _make_folders(folder: Path, flag: str) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, outermost first."""
+    missing = []
+    above = folder
+    while not os.path.lexists(above) and above.parent != above:
+        missing.append(above)
+        above = above.parent
+    created = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:  # made meanwhile (by another writer): not ours to remove
+            continue
+        except OSError as exc:
+            _remove_folders(created)
+            raise FileProblem(f"cannot create the folder {path} for {flag}: {exc.strerror or exc}",
+                              f"choose a writable {flag}") from None
+        created.append(path)
+    return created
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Remove the folders :func:`_make_folders` created, innermost first, as long as they are empty."""
+    for path in reversed(created):
+        try:
+            path.rmdir()
+        except OSError:
+            return
 
 
 def _umask() -> int:
@@ -334,7 +384,12 @@ class AtomicOutput:
         self.target = Path(target)
         self.flag = flag
         self.inputs = tuple(inputs)
-        fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".partial")
+        self.created = _make_folders(self.target.parent, flag)  # only now that the writing starts
+        try:
+            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".partial")
+        except BaseException:
+            _remove_folders(self.created)
+            raise
         os.close(fd)
         self.tmp = Path(name)
         self.done = False
@@ -361,6 +416,7 @@ class AtomicOutput:
             os.unlink(self.tmp)
         except FileNotFoundError:
             pass
+        _remove_folders(self.created)  # a failed write leaves no folder behind either
 
     def __enter__(self) -> "AtomicOutput":
         return self

@@ -5,14 +5,32 @@ caller (``with session_scope(factory) as s: ...``).  SQLite runs in WAL mode
 with foreign keys on.  At start-up :func:`prepare_database` brings an older
 schema up to date with the append-only Alembic migrations and refuses to run
 on a schema newer than this code knows.
+
+One resolution of the URL (:func:`resolve_url`: a SQLite path's ``~`` is
+expanded) is what the engine opens and what every check (:func:`sqlite_path`,
+:func:`database_files`) looks at.
+
+What a command may do to the database it is given:
+
+* read-only commands (``read_only=True``: traces, report, compare, export, doctor, ``db current``,
+  ``regrade --dry-run``) write nothing: no file, no folder, no table, no migration, no switch to WAL
+  (SQLite connections are ``query_only``, PostgreSQL sessions ``default_transaction_read_only``); a
+  database on an older schema is refused with ``mathagent db upgrade`` as the fix;
+* a database that holds tables and is not a mathagent trace database (another application's) is
+  refused by every command, before anything is written to it;
+* an empty database (a 0-byte file, a new PostgreSQL database) is given the schema only by a command
+  that may create one (solve, eval, synth, ``db upgrade``); read-only commands and ``regrade`` refuse it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -39,6 +57,9 @@ def parse_url(url: str) -> URL:
     fix = "use an SQLAlchemy URL such as sqlite:///path/traces.db or postgresql+psycopg://user@host:5432/db"
     if not isinstance(url, str) or not url.strip():
         raise DatabaseError("the database URL is empty", "leave --db out for the default database, or " + fix)
+    host_problem = _host_problem(url)
+    if host_problem:
+        raise DatabaseError(f"invalid database URL ({host_problem})", fix)
     try:
         parsed = make_url(url)
         port = parsed.port
@@ -49,14 +70,49 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+# SQLAlchemy's own split of a URL: name://[user[:password]@]host[:port][/database][?query]
+_AUTHORITY = re.compile(r"^[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?P<hostport>[^/?]*)")
+_BRACKETED_HOST = re.compile(r"\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\](?::[^:\[\]]*)?")
+
+
+def _host_problem(url: str) -> str | None:
+    """What is wrong with the host part of ``url`` (an unclosed or stray bracket, an IPv6 address without
+    brackets), which the URL parser would misread as a port or a database name; None when nothing is."""
+    m = _AUTHORITY.match(url)
+    hostport = m.group("hostport") if m else ""
+    if "[" in hostport or "]" in hostport:
+        if not _BRACKETED_HOST.fullmatch(hostport):
+            return f"malformed host or IPv6 address {hostport!r}: write an IPv6 address as [::1] or [::1]:5432"
+    elif hostport.count(":") > 1:
+        return f"malformed host {hostport!r}: an IPv6 address goes in brackets, e.g. [::1]:5432"
+    return None
+
+
 def _url_problem(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return "the port is not a number" if "invalid literal for int()" in text else text
 
 
-def sqlite_path(url: str | URL) -> Path | None:
-    """The file of a SQLite URL (``file:`` URIs too); None for other databases and in-memory ones."""
+def resolve_url(url: str | URL) -> URL:
+    """``url`` parsed, a SQLite file's leading ``~`` expanded (as in every other path option).
+
+    The one URL a command opens *and* checks its outputs against: SQLite itself would read ``~/t.db`` as a
+    folder named ``~`` in the working directory, while the checks looked at the home folder."""
     parsed = parse_url(url) if isinstance(url, str) else url
+    db = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not db:
+        return parsed
+    prefix = "file:" if parsed.query.get("uri") and db.startswith("file:") else ""
+    path, sep, rest = db[len(prefix):].partition("?")
+    if not path.startswith("~"):
+        return parsed
+    return parsed.set(database=prefix + os.path.expanduser(path) + sep + rest)
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (``file:`` URIs too, ``~`` expanded as :func:`resolve_url` does for the engine);
+    None for other databases and in-memory ones."""
+    parsed = resolve_url(url)
     if parsed.get_backend_name() != "sqlite":
         return None
     db = parsed.database
@@ -66,7 +122,7 @@ def sqlite_path(url: str | URL) -> Path | None:
             return None
     if not db or db == ":memory:":
         return None
-    return Path(db).expanduser()
+    return Path(db)
 
 
 def database_files(url: str) -> list[tuple[Path, str]]:
@@ -78,34 +134,36 @@ def database_files(url: str) -> list[tuple[Path, str]]:
                                          for suffix in ("-wal", "-shm", "-journal")]
 
 
-def make_engine(url: str, *, create: bool = True) -> Engine:
-    """An engine for ``url``, with bounded waits on every backend.
+def make_engine(url: str, *, create: bool = True, read_only: bool = False) -> Engine:
+    """An engine for ``url`` (as :func:`resolve_url` resolves it), with bounded waits on every backend.
 
-    ``create=False`` (read-only commands): a SQLite file that does not exist is an error, and no
-    folder is created for it.  A SQLite path that is not a regular file (a folder, a FIFO, a device)
-    is refused.  PostgreSQL connections get a connect timeout, TCP keepalives and a statement
-    timeout; SQLite a busy timeout.
+    ``create=False``: a SQLite file that does not exist is an error, and no folder is created for it.
+    ``read_only=True`` (implies ``create=False``): every connection refuses to write (SQLite ``query_only``,
+    PostgreSQL ``default_transaction_read_only``).  A SQLite path that is not a regular file (a folder, a
+    FIFO, a device) is refused.  PostgreSQL connections get a connect timeout, TCP keepalives and a
+    statement timeout; SQLite a busy timeout.  Nothing is written here: WAL mode is switched on by
+    :func:`prepare_database`, once the database is known to be ours.
     """
-    parsed = parse_url(url)
+    parsed = resolve_url(url)
     kwargs: dict = {}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
-            _check_sqlite_file(path, create=create and parsed.query.get("mode") != "ro")
+            _check_sqlite_file(path, create=create and not read_only and parsed.query.get("mode") != "ro")
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_timeout"] = CONNECT_TIMEOUT_S * 3
         if backend == "postgresql":
-            kwargs["connect_args"] = _postgres_args(parsed)
+            kwargs["connect_args"] = _postgres_args(parsed, read_only=read_only)
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError, SQLAlchemyError, ValueError) as exc:
         raise DatabaseError(f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}",
                             "install the driver (e.g. pip install 'psycopg[binary]') or fix the URL") from exc
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, read_only=read_only))
         lenient_sqlite(engine.dialect)  # a row holding garbage reads as None / 0 / text, never a crash
     return engine
 
@@ -131,8 +189,9 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         raise DatabaseError(f"the trace database {path} is {kind_of(st.st_mode)}, not a database file", where)
 
 
-def _postgres_args(parsed: URL) -> dict:
-    """libpq settings that bound every wait; a value given in the URL's query wins."""
+def _postgres_args(parsed: URL, *, read_only: bool = False) -> dict:
+    """libpq settings that bound every wait (and, ``read_only``, refuse writes); a value given in the URL's
+    query wins."""
     given = set(parsed.query)
     args: dict = {}
     defaults = {"connect_timeout": CONNECT_TIMEOUT_S, "keepalives": 1, "keepalives_idle": 30,
@@ -141,6 +200,8 @@ def _postgres_args(parsed: URL) -> dict:
         if key not in given:
             args[key] = value
     timeout = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    if read_only:
+        timeout += " -c default_transaction_read_only=on"
     options = parsed.query.get("options")
     if isinstance(options, str):
         if "statement_timeout" not in options:
@@ -150,15 +211,26 @@ def _postgres_args(parsed: URL) -> dict:
     return args
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, _record, *, read_only: bool = False) -> None:
+    """Per-connection settings only (they write nothing to the file); ``read_only`` connections cannot write."""
     cur = dbapi_conn.cursor()
-    try:
-        cur.execute("PRAGMA journal_mode=WAL")
-    except Exception:  # noqa: BLE001 - a read-only file cannot switch modes; reads still work
-        pass
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    if read_only:
+        cur.execute("PRAGMA query_only=ON")
     cur.close()
+
+
+def _use_wal(engine: Engine) -> None:
+    """Switch a SQLite database to WAL mode (kept in the file): done once the database is known to be ours,
+    since switching writes the file's header."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    except SQLAlchemyError:  # a read-only file or a locked one cannot switch modes; it works without WAL
+        pass
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -199,17 +271,74 @@ def head_revision() -> str:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
-def current_revision(engine: Engine) -> str | None:
+@dataclass(frozen=True)
+class DatabaseState:
+    """What a database holds before a command touches it: its tables and its schema revision (None: none)."""
+
+    tables: frozenset[str]
+    revision: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.tables
+
+
+UNREADABLE_REVISION = "(unreadable)"  # an alembic_version table that is not ours (no version_num column)
+
+
+def database_state(engine: Engine) -> DatabaseState:
+    """The tables and revision of the database, read without writing anything."""
     try:
         with engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-            return row[0] if row else None
+            tables = frozenset(inspect(conn).get_table_names())
+            revision = None
+            if "alembic_version" in tables:
+                try:
+                    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+                    revision = str(row[0]) if row else None
+                except SQLAlchemyDatabaseError:
+                    revision = UNREADABLE_REVISION
+            return DatabaseState(tables, revision)
     except SQLAlchemyDatabaseError as exc:  # unreachable, or (SQLite) a file that is not a database
         raise DatabaseError(f"cannot open the trace database: {_short(exc)}",
                             "check the URL, that the server is running and that you may connect "
                             "(--db / MATHAGENT_DB_URL)") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    return database_state(engine).revision
+
+
+def describe(engine: Engine) -> str:
+    """The database in words for a message: the SQLite file, or the URL without its password."""
+    path = sqlite_path(engine.url)
+    return str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+
+
+def our_tables() -> frozenset[str]:
+    from mathagent.traces.models import Base
+
+    return frozenset(Base.metadata.tables) | {"alembic_version"}
+
+
+def check_database(engine: Engine, *, allow_empty: bool) -> DatabaseState:
+    """The database's state, once it is known to be a trace database (or, ``allow_empty``, an empty one).
+
+    Refused (exit code 2): a database holding tables of another application (tables that are not ours and no
+    revision of ours; a partly created schema of ours is ours), or an empty one when not ``allow_empty``.
+    A newer revision of ours is left to :func:`prepare_database` to word."""
+    state = database_state(engine)
+    fix = "point --db / MATHAGENT_DB_URL at a mathagent trace database, or at a new file"
+    if state.revision is None or (state.revision not in known_revisions() and "traces" not in state.tables):
+        foreign = sorted(state.tables - our_tables()) if state.revision is None else sorted(state.tables)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise InputError(f"{describe(engine)} is not a trace database (it holds other tables: {shown})", fix)
+    if state.empty and not allow_empty:
+        raise InputError(f"{describe(engine)} is empty, not a trace database",
+                         "run `mathagent db upgrade` (or solve, eval) to create one there, or " + fix[0].lower()
+                         + fix[1:])
+    return state
 
 
 def known_revisions() -> set[str]:
@@ -258,13 +387,32 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             conn.close()
 
 
-def prepare_database(engine: Engine, *, auto_upgrade: bool = True) -> str:
-    """Check the schema version; upgrade an older one, refuse a newer one."""
+def prepare_database(engine: Engine, *, auto_upgrade: bool = True, read_only: bool = False,
+                     create: bool = True) -> str:
+    """Check the database before anything is written to it; then upgrade an older schema, refuse a newer one.
+
+    Another application's database is refused; an empty one gets the schema only when ``create`` (a command
+    that may create a database).  ``read_only`` writes nothing: an older schema is refused (``db upgrade``)."""
     head = head_revision()
-    if current_revision(engine) == head:
+    state = check_database(engine, allow_empty=create and not read_only)
+    if state.revision == head:
+        if not read_only:
+            _use_wal(engine)
         return head
+    if state.revision is not None and state.revision not in known_revisions():
+        raise _newer(state.revision, head)
+    if read_only or not auto_upgrade:
+        raise DatabaseError(f"the trace database is at revision {state.revision or 'empty'}, code expects {head}",
+                            "run `mathagent db upgrade`")
+    _use_wal(engine)
     with _migration_lock(engine):
         return _check_and_upgrade(engine, head, auto_upgrade)
+
+
+def _newer(current: str, head: str) -> DatabaseError:
+    return DatabaseError(
+        f"the trace database has schema revision {current}, newer than this mathagent knows (head {head})",
+        "upgrade mathagent, or point --db / MATHAGENT_DB_URL at another database")
 
 
 def _check_and_upgrade(engine: Engine, head: str, auto_upgrade: bool) -> str:
@@ -272,9 +420,7 @@ def _check_and_upgrade(engine: Engine, head: str, auto_upgrade: bool) -> str:
     if current == head:
         return head
     if current is not None and current not in known_revisions():
-        raise DatabaseError(
-            f"the trace database has schema revision {current}, newer than this mathagent knows (head {head})",
-            "upgrade mathagent, or point --db / MATHAGENT_DB_URL at another database")
+        raise _newer(current, head)
     if not auto_upgrade:
         raise DatabaseError(f"the trace database is at revision {current or 'empty'}, code expects {head}",
                             "run `mathagent db upgrade`")
@@ -288,13 +434,15 @@ def _check_and_upgrade(engine: Engine, head: str, auto_upgrade: bool) -> str:
 
 
 @contextlib.contextmanager
-def open_database(url: str, *, auto_upgrade: bool = True, create: bool = True) -> Iterator[sessionmaker[Session]]:
+def open_database(url: str, *, auto_upgrade: bool = True, create: bool = True,
+                  read_only: bool = False) -> Iterator[sessionmaker[Session]]:
     """Engine + checked schema + session factory, disposed on exit.
 
-    Read-only commands pass ``create=False``: they never create a database (or its folder)."""
-    engine = make_engine(url, create=create)
+    ``create=False``: never create a database (or its folder, or the schema in an empty one).  Read-only
+    commands pass ``read_only=True``: nothing is written at all (see the module's docstring)."""
+    engine = make_engine(url, create=create, read_only=read_only)
     try:
-        prepare_database(engine, auto_upgrade=auto_upgrade)
+        prepare_database(engine, auto_upgrade=auto_upgrade, read_only=read_only, create=create)
         yield make_session_factory(engine)
     finally:
         engine.dispose()

@@ -29,7 +29,7 @@ from mathagent.datasets.export.formats import FORMATS
 from mathagent.datasets.export.source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
 from mathagent.datasets.export.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
-from mathagent.files import AtomicOutput, output_path, write_text
+from mathagent.files import AtomicOutput, distinct_outputs, output_path, write_text
 
 Progress = Callable[[int, int | None], None]  # (traces processed, total or None)
 
@@ -68,8 +68,9 @@ class ExportResult:
 
 def output_file(fmt: str, out: str | Path, inputs: tuple[tuple[Path, str], ...] = ()) -> Path:
     """The data file ``--out`` names: a folder (existing, spelled with a trailing slash, or without a suffix
-    for parquet) gets ``<format>.<ext>`` inside it (created).  Checked by :func:`mathagent.files.output_path`:
-    never one of ``inputs`` (the database, the --exclude files), never a special file."""
+    for parquet) gets ``<format>.<ext>`` inside it (a missing folder is created when the writing starts, not
+    here).  Checked by :func:`mathagent.files.output_path`: never one of ``inputs`` (the database, the --exclude
+    files), never a special file."""
     ext = ".parquet" if fmt == "parquet" else ".jsonl"
     text = os.fspath(out)
     if fmt == "parquet" and text.strip() and not Path(text).suffix and not text.endswith(("/", os.sep)):
@@ -92,12 +93,13 @@ def _check_options(opts: ExportOptions) -> None:
 
 
 def _open_engine(db_url: str):
-    """The engine on a checked schema; a missing SQLite file is an error, never a new empty database."""
+    """The engine on a checked schema, read-only: a missing SQLite file is an error, never a new empty database,
+    and nothing (no table, no migration) is written to the database an export reads."""
     from mathagent.traces.db import make_engine, prepare_database
 
-    engine = make_engine(db_url, create=False)  # words an invalid URL as a DatabaseError
+    engine = make_engine(db_url, read_only=True)  # words an invalid URL as a DatabaseError
     try:
-        prepare_database(engine)
+        prepare_database(engine, read_only=True)
     except BaseException:
         engine.dispose()
         raise
@@ -113,7 +115,8 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
     inputs = (*database_files(db_url), *((Path(p), "--exclude file this command reads") for p in opts.exclude),
               *(((Path(opts.precision_file), "--precision-file this command reads"),) if opts.precision_file else ()))
     path = output_file(opts.fmt, opts.out, inputs)  # before any work: an output is never an input
-    card = output_path(card_path(path), "the dataset card", inputs=inputs)
+    card = output_path(card_path(path), "the dataset card", inputs=inputs, create_parent=True)
+    distinct_outputs([(path, "--out"), (card, "the dataset card")])  # nor another output: the card over the data
     figures = None
     if opts.precision_file is not None:
         from mathagent.eval.levels import read_figures
@@ -143,7 +146,7 @@ def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = Non
     write_text(card, render_card(fmt=opts.fmt, output=path, stats=stats, filters=opts.filters.describe(),
                                  options=opts.describe(), exclusions=index.sources if index else [],
                                  figures=figures, with_metadata=with_metadata),
-               inputs=inputs, flag="the dataset card")
+               inputs=(*inputs, (path, "--out data file")), flag="the dataset card")
     return ExportResult(path, card, stats, time.perf_counter() - t0)
 
 

@@ -19,10 +19,11 @@ forbids scripts and remote loads, as a second line of defence.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -316,25 +317,47 @@ def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | P
     its own answers, ``levels.json`` (the figures file of the agent strategy, else the first); return the index
     path.
 
-    Each file goes through :func:`mathagent.files.write_text` (a temporary file renamed into place; never one of
-    ``inputs``, e.g. the trace database, never a special file)."""
+    Every path is checked before anything is written or removed (:func:`mathagent.files.output_path`: never one
+    of ``inputs``, e.g. the trace database, never a special file; :func:`mathagent.files.distinct_outputs`);
+    folders are created only when the first file is written, and each file goes through
+    :func:`mathagent.files.write_text` (a temporary file renamed into place).  Without figures, a
+    ``levels.json`` left by an earlier report is removed (it would be quoted as this run's), but only a figures
+    file: anything else of that name is left alone."""
     from mathagent.eval.report.markdown import markdown_report
-    from mathagent.files import output_folder, output_path, write_text
+    from mathagent.files import distinct_outputs, output_path, write_text
 
     inputs = tuple(inputs)
-    trace_dir = output_folder(out_dir / "traces", "--out")
-
-    def put(path: Path, text: str) -> Path:
-        return write_text(output_path(path, "--out", inputs=inputs), text, inputs=inputs)
-
-    for t in data.traces:
-        put(trace_dir / f"{safe_name(t['id'])}.html", render_trace(t, data.run.id))
-    index = put(out_dir / "index.html", render_index(data))
-    put(out_dir / "report.md", markdown_report(data))
     figures_path = out_dir / FIGURES_FILE
+    pages: list[tuple[Path, Callable[[], str]]] = [
+        (out_dir / "traces" / f"{safe_name(t['id'])}.html", functools.partial(render_trace, t, data.run.id))
+        for t in data.traces]
+    pages += [(out_dir / "index.html", lambda: render_index(data)),
+              (out_dir / "report.md", lambda: markdown_report(data))]
     if data.levels:
         figures = data.levels.get("agent") or next(iter(data.levels.values()))
-        put(figures_path, json.dumps(figures, indent=1) + "\n")
-    elif figures_path.is_file():  # an earlier report's figures in this folder would be quoted as this run's
-        figures_path.unlink()
-    return index
+        pages.append((figures_path, lambda: json.dumps(figures, indent=1) + "\n"))
+    # before any work: every file this report writes (or removes) is checked, and told apart from the others
+    targets = [output_path(path, "--out", inputs=inputs, create_parent=True) for path, _ in pages]
+    stale = None if data.levels else output_path(figures_path, "--out", inputs=inputs, create_parent=True)
+    distinct_outputs([(t, "--out") for t in targets])
+    if stale is not None and not _is_figures_file(stale):
+        stale = None
+    for target, (_, render) in zip(targets, pages):
+        write_text(target, render(), inputs=inputs)
+    if stale is not None:
+        stale.unlink(missing_ok=True)
+    return targets[len(data.traces)]  # index.html
+
+
+def _is_figures_file(path: Path) -> bool:
+    """Whether ``path`` is a figures file (one a report wrote), not some other file that happens to share its name."""
+    from mathagent.errors import InputError
+    from mathagent.eval.levels import read_figures
+
+    if not path.is_file():
+        return False
+    try:
+        read_figures(path)
+    except InputError:
+        return False
+    return True

@@ -46,7 +46,8 @@ def _register_all() -> None:
 
 
 def main() -> None:
-    from mathagent.cli.console import run_app
+    from mathagent.cli.console import guard_standard_streams, run_app
 
+    guard_standard_streams()  # first: no file opened from here on may take the place of a closed stdin/stdout/stderr
     _register_all()
     run_app(app)

@@ -33,6 +33,8 @@ def print_error(message: str, fix: str | None = None) -> None:
 
 
 def _write_err(line: str) -> None:
+    if sys.stderr is None:  # started with stderr closed (print(file=None) would write to stdout)
+        return
     try:
         print(line, file=sys.stderr)
     except (OSError, ValueError):  # stderr itself is gone or full: the exit code still says it
@@ -44,8 +46,35 @@ def error_exit_code(exc: BaseException) -> int:
     return code if isinstance(code, int) and code > 0 else 1
 
 
+def guard_standard_streams() -> None:
+    """Give a standard stream the process was started without (``>&-``, ``<&-``, ``2>&-``) ``/dev/null``.
+
+    A closed descriptor 0, 1 or 2 would be the next file this process opens: the trace database or an
+    output would then receive what a library, a sandboxed program or a worker writes to "stdout" or
+    "stderr".  ``sys.stdin``/``sys.stdout``/``sys.stderr`` stay None (Python saw them closed), so the
+    commands still know: stdin reads as "nothing on stdin", stdout is refused by :func:`run_app`.
+    """
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                got = os.open(os.devnull, flags)
+            except OSError:
+                continue
+            if got != fd:
+                os.dup2(got, fd, inheritable=True)
+                os.close(got)
+            else:
+                os.set_inheritable(fd, True)
+
+
 def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
     """Run ``app`` and exit; never let a traceback reach the user."""
+    guard_standard_streams()
+    if sys.stdout is None:  # started with stdout closed: the command's output has nowhere to go
+        print_error("standard output is closed", "run the command with standard output open (e.g. > /dev/null)")
+        sys.exit(OUTPUT_ERROR_EXIT)
     try:
         # not standalone: usage errors come here and get the same one-line form as every other error
         rv = app(args=args, prog_name="mathagent", standalone_mode=False)

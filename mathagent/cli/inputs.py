@@ -14,9 +14,13 @@ MAX_INPUT_BYTES = MAX_TEXT_BYTES
 def text_argument(value: str | None, what: str) -> str:
     """``value`` itself, or stdin when it is ``-`` or missing (and stdin is not a terminal)."""
     if value is None or value == "-":
-        if value is None and sys.stdin.isatty():
+        stdin = sys.stdin
+        if stdin is None:  # started with stdin closed (<&-): there is nothing to read
+            raise InputError(f"no {what} on stdin (standard input is closed)",
+                             f"pass the {what} as an argument, or send it on stdin")
+        if value is None and stdin.isatty():
             raise InputError(f"no {what} given", f"pass the {what} as an argument, or '-' to read stdin")
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        data = stdin.buffer.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise InputError(f"the {what} on stdin is larger than {MAX_INPUT_BYTES} bytes", f"pass a shorter {what}")
         try:

@@ -63,7 +63,9 @@ class Case:
     # empty | huge | binary | utf8 | type | file | db-unreachable | db-readonly | model, and (round two)
     # special (a FIFO, a device, a folder where a file is read) | data-loss (an output that is an input, the
     # database or a special file) | json (oversized numbers, deep nesting, lone surrogates, wrong field types)
-    # | db-url | invisible | stdout (a full disk)
+    # | db-url | invisible | stdout (a full disk), and (round three) stream (stdin or stdout closed) | db-foreign
+    # (another application's database, an empty file: never written, never migrated) | declarations (a statement
+    # holding more than one) | no-folder (a failed command creates no output folder)
     kind: str
     args: tuple[str, ...]
     stdin: bytes | None = None
@@ -75,11 +77,16 @@ class Case:
     absent: tuple[str, ...] = ()
     within_s: float | None = None
     stdout: str = ""
+    # round three: standard descriptors the command starts without (0: stdin, 1: stdout), and the exit code
+    # the case must give (None: any non-zero one)
+    closed: tuple[int, ...] = ()
+    exit_code: int | None = None
 
 
 def C(id, command, kind, *args, stdin=None, needle="", env=(), absent=(), within_s=None,  # noqa: N802 - a table row
-      stdout=""):
-    return Case(id, command, kind, tuple(args), stdin, needle, tuple(env), tuple(absent), within_s, stdout)
+      stdout="", closed=(), exit_code=None):
+    return Case(id, command, kind, tuple(args), stdin, needle, tuple(env), tuple(absent), within_s, stdout,
+                tuple(closed), exit_code)
 
 
 CASES = [
@@ -371,6 +378,82 @@ CASES = [
     C("db-current-stdout-full", "db", "stdout", "db", "current", needle="standard output", stdout="full"),
     C("audit-stdout-full", "audit", "stdout", "audit", "minif2f", "--data", "{minif2f_ok}", "--json",
       needle="standard output", stdout="full"),
+    # == round three (issue 16) ========================================================================
+    # -- started with stdout or stdin closed: one line and an exit code, never a traceback; nothing is created
+    #    (a closed descriptor would otherwise be the next file opened: the database)
+    C("prompts-stdout-closed", "prompts", "stream", "prompts", needle="standard output is closed", closed=(1,),
+      exit_code=74),
+    C("traces-list-stdout-closed", "traces", "stream", "traces", "list", "--db", "sqlite:///{new_dir}/x.db",
+      needle="standard output is closed", closed=(1,), exit_code=74, absent=("{new_dir}",)),
+    C("db-upgrade-stdout-closed", "db", "stream", "db", "upgrade", "--db", "sqlite:///{new_dir}/x.db",
+      needle="standard output is closed", closed=(1,), exit_code=74, absent=("{new_dir}",)),
+    C("calc-stdout-closed", "calc", "stream", "calc", "print(1)", needle="standard output is closed", closed=(1,),
+      exit_code=74),
+    C("calc-stdin-closed", "calc", "stream", "calc", "-", needle="no code on stdin", closed=(0,), exit_code=2),
+    C("calc-file-stdin-closed", "calc", "stream", "calc", "--file", "-", needle="no code on stdin", closed=(0,),
+      exit_code=2),
+    C("solve-stdin-closed", "solve", "stream", "solve", "-", needle="no problem on stdin", closed=(0,), exit_code=2),
+    C("solve-no-arg-stdin-closed", "solve", "stream", "solve", needle="no problem on stdin", closed=(0,),
+      exit_code=2),
+    C("grade-stdin-closed", "grade", "stream", "grade", "-", "5", needle="on stdin", closed=(0,), exit_code=2),
+    C("prove-stdin-closed", "prove", "stream", "prove", "--statement", "-", needle="no statement on stdin",
+      closed=(0,), exit_code=2),
+    # -- another application's database, or an empty file: refused before one byte is written to it (no table,
+    #    no switch to WAL, no -wal/-shm file); only a command that may create a database fills an empty one
+    C("traces-list-other-app-db", "traces", "db-foreign", "traces", "list", "--db", "sqlite:///{own_other_db}",
+      needle="not a trace database", exit_code=2, absent=("{own_other_db}-wal", "{own_other_db}-shm")),
+    C("traces-show-empty-db", "traces", "db-foreign", "traces", "show", "abcdef", "--db",
+      "sqlite:///{own_empty_db}", needle="empty, not a trace database", exit_code=2,
+      absent=("{own_empty_db}-wal", "{own_empty_db}-shm")),
+    C("compare-empty-db", "compare", "db-foreign", "compare", "a", "b", "--db", "sqlite:///{own_empty_db}",
+      needle="empty, not a trace database"),
+    C("regrade-empty-db", "regrade", "db-foreign", "regrade", "r", "--db", "sqlite:///{own_empty_db}",
+      needle="empty, not a trace database"),
+    C("report-other-app-db", "report", "db-foreign", "report", "r", "--out", "{out}", "--db",
+      "sqlite:///{own_other_db}", needle="not a trace database", absent=("{out}",)),
+    C("export-other-app-db", "export", "db-foreign", "export", "--format", "trl", "--out", "{out}", "--db",
+      "sqlite:///{own_other_db}", needle="not a trace database", absent=("{out}", "{own_other_db}-wal")),
+    C("export-empty-db", "export", "db-foreign", "export", "--format", "trl", "--out", "{out}", "--db",
+      "sqlite:///{own_empty_db}", needle="empty, not a trace database", absent=("{out}",)),
+    C("db-current-other-app-db", "db", "db-foreign", "db", "current", "--db", "sqlite:///{own_other_db}",
+      needle="not a trace database"),
+    C("db-upgrade-other-app-db", "db", "db-foreign", "db", "upgrade", "--db", "sqlite:///{own_other_db}",
+      needle="not a trace database", absent=("{own_other_db}-wal",)),
+    C("eval-other-app-db", "eval", "db-foreign", "eval", "gsm8k", "--data", "{gsm8k}", "--db",
+      "sqlite:///{own_other_db}", *CLOSED_LLM, needle="not a trace database"),
+    # -- a statement is one declaration: a second one would go unchecked
+    C("prove-two-theorems", "prove", "declarations", "prove", "--statement",
+      "theorem t : (1:ℕ) = 1 := by sorry theorem u : (1:ℕ) = 2 := by sorry", needle="2 declarations",
+      exit_code=2),
+    C("prove-trailing-example", "prove", "declarations", "prove", "--statement",
+      "theorem t : (1:ℕ) = 1 := by sorry\nexample : False := by sorry", needle="2 declarations", exit_code=2),
+    C("prove-def-before-theorem", "prove", "declarations", "prove", "--statement",
+      "def f : ℕ := 2\ntheorem t : f = 3 := by sorry", needle="2 declarations", exit_code=2),
+    C("prove-file-with-two-lemmas", "prove", "declarations", "prove", "{two_lemmas_lean}", needle="2 declarations",
+      exit_code=2),
+    # -- problems with nothing visible in them: blank glyphs no category gives away
+    C("solve-null-notehead", "solve", "invisible", "solve", "\U0001d159", needle="visible"),
+    C("solve-blank-glyphs", "solve", "invisible", "solve", "\U0001d159\u2800\u3164\u3000", needle="visible"),
+    C("solve-musical-format-controls-stdin", "solve", "invisible", "solve", "-",
+      stdin="\U0001d159\U0001d173\U0001d17a\u034f".encode(), needle="visible"),
+    # -- hosts that are not hosts
+    C("traces-db-ipv6-unclosed", "traces", "db-url", "traces", "list", "--db", "postgresql+psycopg://u:pw@[::1/db",
+      needle="malformed host or IPv6 address"),
+    C("compare-db-stray-bracket", "compare", "db-url", "compare", "a", "b", "--db",
+      "postgresql+psycopg://u@::1]/db", needle="malformed host or IPv6 address"),
+    C("regrade-db-junk-after-bracket", "regrade", "db-url", "regrade", "r", "--db",
+      "postgresql+psycopg://u@[::1]x/db", needle="malformed host or IPv6 address"),
+    C("db-current-ipv6-without-brackets", "db", "db-url", "db", "current", "--db", "postgresql+psycopg://u@::1/db",
+      needle="brackets"),
+    # -- a command that fails creates no output folder (folders are made when the writing starts)
+    C("export-bad-exclude-creates-no-folder", "export", "no-folder", "export", "--format", "openai-chat", "--out",
+      "{new_dir}/o.jsonl", "--exclude", "{missing}", absent=("{new_dir}",)),
+    C("export-bad-precision-file-creates-no-folder", "export", "no-folder", "export", "--format", "trl", "--out",
+      "{new_dir}/a/b/", "--precision-file", "{bin}", needle="figures file", absent=("{new_dir}",)),
+    C("export-missing-db-creates-no-folder", "export", "no-folder", "export", "--format", "parquet", "--out",
+      "{new_dir}/pq", "--db", "sqlite:///{missing}.db", needle="no trace database", absent=("{new_dir}",)),
+    C("report-unknown-run-creates-no-folder", "report", "no-folder", "report", "nosuchrun", "--out",
+      "{new_dir}/rep", needle="no eval run", absent=("{new_dir}",)),
 ]
 
 
@@ -432,6 +515,7 @@ def _build_files(root: Path) -> dict[str, Path]:
     model.write_bytes(b"GGUF" + b"\x00" * 4096)
     files["fake_cache"] = fake_cache
     files.update(_round_two_files(root))
+    files.update(_round_three_files(root))
     return files
 
 
@@ -472,6 +556,20 @@ def _round_two_files(root: Path) -> dict[str, Path]:
     files["invisible_jsonl"].write_text('{"question": "\\u200b\\u2060 \\u00a0", "answer": "#### 1"}\n'
                                         '{"question": "\\u0001\\u001b\\u007f\\u200e", "answer": "#### 2"}\n', "utf-8")
     files["minif2f_ok"].write_text(f'{{"name": "t", {statement}}}\n', "utf-8")
+    return files
+
+
+def _round_three_files(root: Path) -> dict[str, Path]:
+    """Another application's SQLite database, an empty file, a .lean file holding two lemmas (issue 16)."""
+    files = {"other_db": root / "other_app.db", "empty_db": root / "empty.db", "two_lemmas_lean": root / "two.lean"}
+    con = sqlite3.connect(files["other_db"])
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    con.execute("INSERT INTO notes (body) VALUES ('not a trace')")
+    con.commit()
+    con.close()
+    files["empty_db"].write_bytes(b"")
+    files["two_lemmas_lean"].write_text("import Mathlib\n\nlemma a : (1:ℕ) = 1 := by sorry\n\n"
+                                        "lemma b : (1:ℕ) = 2 := by sorry\n", "utf-8")
     return files
 
 
@@ -614,6 +712,8 @@ def _run_case(case: Case, world: dict) -> Outcome:
                 proc = subprocess.run([MATHAGENT, *args], input=case.stdin or b"", stdout=sink,
                                       stderr=subprocess.PIPE, env=full_env, timeout=CASE_TIMEOUT_S, cwd=str(work))
             proc.stdout = b""
+        elif case.closed:
+            proc = _run_closed(args, env, str(work), case.closed, case.stdin)
         else:
             proc = run_cli(args, stdin=case.stdin, env=env, timeout=CASE_TIMEOUT_S, cwd=str(work))
     except subprocess.TimeoutExpired:  # this case fails (a hang is a finding), the others still run
@@ -623,6 +723,21 @@ def _run_case(case: Case, world: dict) -> Outcome:
     present = tuple(fill(p) for p in case.absent if os.path.lexists(fill(p)))
     return Outcome(case, proc.returncode, proc.stdout.decode("utf-8", "replace"),
                    proc.stderr.decode("utf-8", "replace"), db, seconds, damaged, present)
+
+
+def _run_closed(args: list[str], env: dict, cwd: str, closed: tuple[int, ...],
+                stdin: bytes | None) -> subprocess.CompletedProcess:
+    """Run the command with the descriptors ``closed`` closed, as ``<&-`` and ``>&-`` leave them."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MATHAGENT_")}
+    full_env.update(env)
+
+    def close() -> None:
+        for fd in closed:
+            os.close(fd)
+
+    return subprocess.run([MATHAGENT, *args], input=None if 0 in closed else (stdin or b""),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=CASE_TIMEOUT_S,
+                          cwd=cwd, preexec_fn=close)  # noqa: PLW1509 - the child closes its own descriptors
 
 
 @pytest.fixture(scope="module")
@@ -674,6 +789,8 @@ def test_bad_input_gives_a_clean_error(case, outcomes, world):
     assert seeded_trace_present(o.db, world["trace_id"]), "the trace stored before the failing command is gone"
     assert not o.damaged, f"files the command was given were changed or replaced: {o.damaged}"
     assert not o.present, f"a command that failed created {o.present}"
+    if case.exit_code is not None:
+        assert o.returncode == case.exit_code, (o.returncode, o.stderr[-2000:])
     if case.within_s is not None:  # the bound, plus what plain start-up costs on this machine right now
         bound = case.within_s + 3 * world["startup_s"]
         assert o.seconds < bound, f"took {o.seconds:.0f} s (bound {bound:.0f} s)"

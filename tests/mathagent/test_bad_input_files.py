@@ -19,13 +19,16 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cli_helpers import run_cli  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
+from cli_helpers import assert_clean_error, run_cli  # noqa: E402
+from trace_factories import pot_trace  # noqa: E402
 
 from mathagent.files import (  # noqa: E402
     MAX_JSON_DEPTH,
     AtomicOutput,
     FileProblem,
     JsonProblem,
+    distinct_outputs,
     loads_json,
     open_input,
     output_path,
@@ -118,6 +121,7 @@ def test_json_that_is_fine_still_parses():
 def test_a_trailing_slash_means_a_folder(tmp_path):
     assert output_path(f"{tmp_path}/new/", "--out", default_name="x.jsonl", create_parent=True) == \
         tmp_path / "new" / "x.jsonl"
+    assert not (tmp_path / "new").exists()  # checked, not created: that waits for the write
     with pytest.raises(FileProblem, match="is a folder"):
         output_path(f"{tmp_path}/other/", "--out")
     assert not (tmp_path / "other").exists()
@@ -206,3 +210,179 @@ def test_open_input_closes_on_refusal(tmp_path):
         with pytest.raises(FileProblem):
             open_input(tmp_path / "d", "data")
     assert len(os.listdir("/proc/self/fd")) <= before + 1
+
+
+# -- round three (issue 16): every output checked before any write, outputs told apart, folders made on write --
+
+
+def test_checking_an_output_creates_no_folder_and_a_failed_write_leaves_none(tmp_path):
+    target = output_path(tmp_path / "a" / "b" / "out.jsonl", "--out", create_parent=True)
+    assert not (tmp_path / "a").exists()
+    with pytest.raises(RuntimeError):
+        with AtomicOutput(target):
+            assert (tmp_path / "a" / "b").is_dir()  # made when the writing starts
+            raise RuntimeError("failed mid-way")
+    assert not (tmp_path / "a").exists()  # and removed with the failed write
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.txt").write_text("x")
+    with pytest.raises(RuntimeError):
+        with AtomicOutput(target):
+            raise RuntimeError("failed mid-way")
+    assert sorted(os.listdir(tmp_path / "a")) == ["keep.txt"]  # a folder that was there stays
+    write_text(target, "done\n")
+    assert target.read_text() == "done\n"
+    with pytest.raises(FileProblem, match="Not a directory"):
+        output_path(tmp_path / "a" / "keep.txt" / "x" / "out.jsonl", "--out", create_parent=True)
+    (tmp_path / "a" / "dangling").symlink_to("nowhere")
+    with pytest.raises(FileProblem, match="dangling is not a folder"):
+        output_path(tmp_path / "a" / "dangling" / "x" / "out.jsonl", "--out", create_parent=True)
+
+
+def test_outputs_of_one_command_are_distinct(tmp_path):
+    data = tmp_path / "data.jsonl"
+    data.write_text("{}\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(data)
+    hard = tmp_path / "hard.md"
+    os.link(data, hard)
+    for other in (tmp_path / "." / "data.jsonl", link, hard):
+        with pytest.raises(FileProblem, match="same file as --out"):
+            distinct_outputs([(data, "--out"), (other, "the dataset card")])
+    distinct_outputs([(data, "--out"), (tmp_path / "README.md", "the dataset card")])
+
+
+def _seed_db(path: Path) -> str:
+    from mathagent.traces.db import open_database
+    from mathagent.traces.store import add_trace_once
+
+    with open_database(f"sqlite:///{path}") as factory:
+        rec = pot_trace("What is 2+2?", "print(2+2)", "4", stdout="4\n")
+        assert add_trace_once(factory, rec)
+    return rec.id
+
+
+def test_the_dataset_card_never_overwrites_the_data(tmp_path):
+    db = tmp_path / "traces.db"
+    _seed_db(db)
+    url = f"sqlite:///{db}"
+    # the audit's case: --out names the file the card goes to
+    proc = run_cli(["export", "--format", "openai-chat", "--out", "c1/README.md", "--db", url], cwd=str(tmp_path))
+    assert_clean_error(proc, "the dataset card", "same file as --out")
+    assert not (tmp_path / "c1").exists()
+    # an earlier card (ours, so the next card would replace it) named as the data file
+    ok = run_cli(["export", "--format", "trl", "--out", "c2/data.jsonl", "--db", url], cwd=str(tmp_path))
+    assert ok.returncode == 0, ok.stderr
+    card = tmp_path / "c2" / "README.md"
+    before = card.read_bytes()
+    proc = run_cli(["export", "--format", "sharegpt", "--out", "c2/README.md", "--db", url], cwd=str(tmp_path))
+    assert_clean_error(proc, "same file as --out")
+    # a link to that card as the data file
+    (tmp_path / "c2" / "link.jsonl").symlink_to("README.md")
+    proc = run_cli(["export", "--format", "trl", "--out", "c2/link.jsonl", "--db", url], cwd=str(tmp_path))
+    assert_clean_error(proc, "same file as --out")
+    assert card.read_bytes() == before
+
+
+def _seed_runs(path: Path) -> tuple[str, str, list[str]]:
+    """Run 1 judged its answers (verification levels, a figures file); run 2 did not.  Returns the ids and run 1's
+    trace ids."""
+    from mathagent.eval.runs import create_run
+    from mathagent.traces.db import open_database
+    from mathagent.traces.records import TraceRecord
+    from mathagent.traces.store import add_trace_once
+
+    ids = []
+    with open_database(f"sqlite:///{path}") as factory:
+        r1 = create_run(factory, "gsm8k", {"strategies": ["agent"], "samples": 1})
+        r2 = create_run(factory, "gsm8k", {"strategies": ["cot"], "samples": 1})
+        for i in range(2):
+            rec = TraceRecord(problem=f"What is {i}+2?", model="m", backend="local", status="answered",
+                              answer=str(i + 2), run_id=r1.id, dataset="gsm8k", problem_id=f"p{i}", strategy="agent",
+                              gold=str(i + 2), correct=True, source="eval", level="consensus",
+                              agent_level="consensus", confidence=0.9)
+            assert add_trace_once(factory, rec)
+            ids.append(rec.id)
+            assert add_trace_once(factory, TraceRecord(
+                problem=f"What is {i}+2?", model="m", backend="local", status="answered", answer=str(i + 2),
+                run_id=r2.id, dataset="gsm8k", problem_id=f"p{i}", strategy="cot", gold=str(i + 2), correct=True,
+                source="eval"))
+    return r1.id, r2.id, ids
+
+
+def test_report_checks_every_file_before_writing_or_removing_one(tmp_path):
+    from mathagent.eval.report import safe_name
+
+    rep = tmp_path / "rep"
+    rep.mkdir()
+    db = rep / "levels.json"  # the audit's case: the database is where the figures file goes
+    r1, r2, trace_ids = _seed_runs(db)
+    before = db.read_bytes()
+    url = f"sqlite:///{db}"
+    proc = run_cli(["report", r2, "--out", "rep", "--db", url], cwd=str(tmp_path))  # no levels: it was deleted
+    assert_clean_error(proc, "would overwrite the trace database")
+    assert db.read_bytes() == before and not (rep / "index.html").exists()
+    (rep / "index.html").write_text("earlier index")
+    (rep / "report.md").write_text("earlier report")
+    proc = run_cli(["report", r1, "--out", "rep", "--db", url], cwd=str(tmp_path))  # levels: refused, but late
+    assert_clean_error(proc, "would overwrite the trace database")
+    assert (rep / "index.html").read_text() == "earlier index" and (rep / "report.md").read_text() == "earlier report"
+    assert not (rep / "traces").exists() and db.read_bytes() == before
+    # the database as a trace page: refused before index.html is written
+    pages = tmp_path / "pages"
+    (pages / "traces").mkdir(parents=True)
+    page_db = pages / "traces" / f"{safe_name(trace_ids[0])}.html"
+    os.replace(db, page_db)
+    proc = run_cli(["report", r1, "--out", str(pages), "--db", f"sqlite:///{page_db}"])
+    assert_clean_error(proc, "would overwrite the trace database")
+    assert sorted(os.listdir(pages)) == ["traces"] and page_db.read_bytes() == before
+    # report.md a hard link to the database
+    hard = tmp_path / "hard_out"
+    hard.mkdir()
+    os.link(page_db, hard / "report.md")
+    proc = run_cli(["report", r2, "--out", str(hard), "--db", f"sqlite:///{page_db}"])
+    assert_clean_error(proc, "would overwrite the trace database")
+    assert sorted(os.listdir(hard)) == ["report.md"] and page_db.read_bytes() == before
+
+
+def test_report_removes_only_its_own_stale_figures_file(tmp_path):
+    db = tmp_path / "traces.db"
+    r1, r2, _ = _seed_runs(db)
+    url = f"sqlite:///{db}"
+    mine = tmp_path / "mine"
+    assert run_cli(["report", r1, "--out", str(mine), "--db", url]).returncode == 0
+    assert (mine / "levels.json").is_file()
+    proc = run_cli(["report", r2, "--out", str(mine), "--db", url])  # an earlier run's figures would be quoted
+    assert proc.returncode == 0, proc.stderr
+    assert not (mine / "levels.json").exists() and (mine / "index.html").is_file()
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "levels.json").write_text('{"someone": "else"}\n')
+    proc = run_cli(["report", r2, "--out", str(theirs), "--db", url])
+    assert proc.returncode == 0, proc.stderr
+    assert (theirs / "levels.json").read_text() == '{"someone": "else"}\n'
+
+
+def test_closed_stderr_is_no_reason_to_write_errors_to_stdout(tmp_path):
+    def close_stderr() -> None:
+        os.close(2)
+
+    import subprocess
+
+    from cli_helpers import MATHAGENT
+
+    proc = subprocess.run([MATHAGENT, "traces", "list", "--db", f"sqlite:///{tmp_path}/new/x.db"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, preexec_fn=close_stderr,  # noqa: PLW1509
+                          timeout=300)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert not (tmp_path / "new").exists()
+
+
+def test_audit_checks_each_theorem_of_a_file_that_holds_several(tmp_path):
+    """A statement is one declaration (prove refuses two); audit splits a file of theorems into its theorems."""
+    (tmp_path / "Several.lean").write_text("import Mathlib\n\ntheorem good (x : ℕ) : x + 0 = x := by sorry\n\n"
+                                           "theorem bad : (1:ℕ) = 2 := by sorry\n", "utf-8")
+    (tmp_path / "One.lean").write_text("import Mathlib\ntheorem one : (2:ℕ) = 2 := by sorry\n", "utf-8")
+    proc = run_cli(["audit", "minif2f", "--data", str(tmp_path), "--json"])
+    assert proc.returncode == 0, proc.stderr
+    results = {r["name"]: r["kind"] for r in json.loads(proc.stdout)["results"]}
+    assert results == {"One": "proved", "good": "proved", "bad": "refuted"}, results

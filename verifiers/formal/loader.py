@@ -11,6 +11,7 @@ both use (`mathagent.datasets.loaders.minif2f` reads its files through it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mathagent.files import FileProblem, JsonProblem, loads_json, read_lines, re
 from mathagent.verifiers.formal.errors import FormalInputError
 
 MAX_RECORDS = 100_000
+_NAMED = re.compile(r"(?:theorem|lemma)\s+([^\s(:{\[]+)")
 MAX_FILE_BYTES = 1024 * 1024
 
 
@@ -51,7 +53,34 @@ def _folder(p: Path) -> list[StatementRecord]:
     files = lean_files(p)
     if not files:
         raise FormalInputError(f"no .lean files in {p}", "point --data at the folder holding the .lean files")
-    return [StatementRecord(f.stem, read_text(f, ".lean file", max_bytes=MAX_FILE_BYTES), str(f)) for f in files]
+    out: list[StatementRecord] = []
+    for f in files:
+        out += file_statements(f.stem, read_text(f, ".lean file", max_bytes=MAX_FILE_BYTES), str(f))
+    return out
+
+
+def file_statements(stem: str, text: str, source: str) -> list[StatementRecord]:
+    """The statements of one ``.lean`` file: the file itself (named by its stem) when it holds one declaration;
+    one record per theorem (the file's header, then that theorem; named by the theorem) when it holds several
+    theorems, lemmas or examples and nothing else, since a statement is checked as one declaration.  Any other
+    mix stays whole (the check refuses it as more than one declaration)."""
+    from mathagent.verifiers.formal.errors import MalformedStatement
+    from mathagent.verifiers.formal.parser import declarations
+
+    try:
+        found = declarations(text)
+    except MalformedStatement:
+        found = []
+    if len(found) < 2 or any(t.text not in ("theorem", "lemma", "example") for t in found):
+        return [StatementRecord(stem, text, source)]
+    header = text[:found[0].pos]
+    out = []
+    for i, (t, end) in enumerate(zip(found, [*(u.pos for u in found[1:]), len(text)])):
+        chunk = text[t.pos:end]
+        m = _NAMED.match(chunk)
+        name = m.group(1) if m else ""
+        out.append(StatementRecord(name or f"{stem}.example{i}", header + chunk, f"{source}:{name or i}"))
+    return out
 
 
 def _jsonl(p: Path) -> list[StatementRecord]:

@@ -445,15 +445,33 @@ def check_brackets(toks: list[Token]) -> None:
         raise MalformedStatement(f"{stack[-1].text!r} is never closed", stack[-1].pos)
 
 
+def declarations(text: str) -> list[Token]:
+    """The keyword token (``theorem``, ``lemma``, ``example``, ``def``, ``instance``...) of every declaration in
+    `text`, in order.  These words are reserved in Lean 4: outside comments they only ever start a declaration.
+    Raises MalformedStatement for characters Lean source cannot hold."""
+    return [t for t in tokenize(text) if t.kind == "ident" and t.text in _DECL_KEYWORDS + _OTHER_DECLS]
+
+
+def _one_declaration(toks: list[Token]) -> None:
+    """A statement is one declaration: a second one (``theorem u`` after ``theorem t``, a trailing
+    ``example : False``, a ``def`` the theorem may depend on) would go unchecked, so it is malformed input."""
+    found = [t for t in toks if t.kind == "ident" and t.text in _DECL_KEYWORDS + _OTHER_DECLS]
+    if len(found) > 1 and any(t.text in _DECL_KEYWORDS for t in found):
+        shown = ", ".join(f"{t.text} at character {t.pos}" for t in found[:4]) + (", ..." if len(found) > 4 else "")
+        raise MalformedStatement(f"{len(found)} declarations, not one ({shown})")
+
+
 @_refusing_deep_nesting
 def parse_theorem(text: str) -> Theorem:
-    """Parse the first `theorem`/`lemma`/`example` in `text` (header lines are skipped).
+    """Parse the `theorem`/`lemma`/`example` that `text` holds (header lines are skipped).
 
-    Raises MalformedStatement for text that is not a well-formed declaration and ParseRefusal
-    (a Refusal naming the construct) for Lean syntax outside the reader's subset.
+    Raises MalformedStatement for text that is not one well-formed declaration (a second declaration is not
+    checked, so it is refused rather than ignored) and ParseRefusal (a Refusal naming the construct) for Lean
+    syntax outside the reader's subset.
     """
     p = _Parser(text)
     check_brackets(p.toks)
+    _one_declaration(p.toks)
     for _ in range(len(p.toks)):
         if p.tok.kind == "eof":
             other = next((t for t in p.toks if t.kind == "ident" and t.text in _OTHER_DECLS), None)

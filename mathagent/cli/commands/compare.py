@@ -23,7 +23,7 @@ def compare_command(
     from mathagent.eval.compare import compare_runs
     from mathagent.traces.db import open_database
 
-    with open_database(db or default_db_url(), create=False) as factory:
+    with open_database(db or default_db_url(), read_only=True) as factory:
         cmp = compare_runs(factory, a, b)
     if json_out:
         typer.echo(json.dumps(cmp.to_dict(), ensure_ascii=False))

@@ -31,12 +31,12 @@ def upgrade_command(db: str = options.DbOption, json_out: bool = options.JsonOpt
 
 @db_app.command("current")
 def current_command(db: str = options.DbOption, json_out: bool = options.JsonOption) -> None:
-    """Show the schema revision of the database and the one this code expects."""
-    from mathagent.traces.db import current_revision, head_revision, make_engine
+    """Show the schema revision of the database and the one this code expects (writes nothing)."""
+    from mathagent.traces.db import check_database, head_revision, make_engine
 
-    engine = make_engine(db or default_db_url(), create=False)
+    engine = make_engine(db or default_db_url(), read_only=True)
     try:
-        current = current_revision(engine)
+        current = check_database(engine, allow_empty=False).revision
     finally:
         engine.dispose()
     head = head_revision()

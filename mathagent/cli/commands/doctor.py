@@ -110,15 +110,15 @@ def _check_lean() -> list[Check]:
 
 def _check_db(url: str) -> Check:
     from mathagent.errors import MathAgentError
-    from mathagent.traces.db import current_revision, head_revision, make_engine, sqlite_path
+    from mathagent.traces.db import check_database, head_revision, make_engine, sqlite_path
 
     try:
         path = sqlite_path(url)
         if path is not None and not os.path.lexists(path):  # doctor looks, it never creates a database
             return Check("database", True, f"{path} (not created yet; created on first use)")
-        engine = make_engine(url, create=False)
+        engine = make_engine(url, read_only=True)
         try:
-            rev = current_revision(engine)
+            rev = check_database(engine, allow_empty=True).revision  # another application's database fails
         finally:
             engine.dispose()
     except MathAgentError as exc:

@@ -23,7 +23,7 @@ def regrade_command(
     from mathagent.eval.regrade import regrade_run
     from mathagent.traces.db import open_database
 
-    with open_database(db or default_db_url(), create=False) as factory:
+    with open_database(db or default_db_url(), create=False, read_only=dry_run) as factory:
         result = regrade_run(factory, run_id.strip(), dry_run=dry_run)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))

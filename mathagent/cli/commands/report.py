@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -26,23 +27,25 @@ def report_command(
     tools, failures, latency), report.md, levels.json (the figures file) and one page per trace."""
     from mathagent.eval.report import write_report
     from mathagent.eval.report.data import load_report_data
-    from mathagent.files import output_folder
     from mathagent.cli.terminal import echo
     from mathagent.traces.db import database_files, open_database
 
     db_url = db or default_db_url()
     folder = Path(out).expanduser()
-    if not markdown and folder.exists() and not folder.is_dir():
-        raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
-    with open_database(db_url, create=False) as factory:
+    if not markdown:
+        if not out.strip():
+            raise InputError("--out is empty", "give --out a folder name")
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise InputError(f"{out} exists and is not a folder", "pass a folder path with --out")
+    with open_database(db_url, read_only=True) as factory:  # the report reads the database, never writes it
         data = load_report_data(factory, run_id.strip(), target=target_precision)
     if markdown:
         from mathagent.eval.report.markdown import markdown_report
 
         echo(markdown_report(data))
         return
-    try:
-        index = write_report(data, output_folder(out, "--out"), inputs=database_files(db_url))
+    try:  # every file is checked before the first is written; the folder is created with the first
+        index = write_report(data, folder, inputs=database_files(db_url))
     except OSError as exc:
         raise InputError(f"cannot write the report to {out}: {exc.strerror}", "choose a writable --out folder") from exc
     if json_out:

@@ -26,7 +26,7 @@ def list_command(
     from mathagent.traces.db import open_database, session_scope
     from mathagent.traces.store import list_traces, trace_summary
 
-    with open_database(db or default_db_url(), create=False) as factory, session_scope(factory) as s:
+    with open_database(db or default_db_url(), read_only=True) as factory, session_scope(factory) as s:
         rows = [trace_summary(t) for t in list_traces(s, limit=limit, run_id=run, verified_only=verified_only)]
     if json_out:
         typer.echo(json.dumps({"traces": rows}, ensure_ascii=False))
@@ -56,7 +56,7 @@ def show_command(
 
     if len(trace_id.strip()) > MAX_TRACE_ID_CHARS:
         raise InputError(f"not a trace id: {len(trace_id.strip())} characters", "list ids with `mathagent traces list`")
-    with open_database(db or default_db_url(), create=False) as factory, session_scope(factory) as s:
+    with open_database(db or default_db_url(), read_only=True) as factory, session_scope(factory) as s:
         found = find_trace(s, trace_id.strip())
         if found is None:
             raise InputError(f"no trace with id {trace_id!r}", "list ids with `mathagent traces list`")
