@@ -343,7 +343,7 @@ def main() -> int:
             return 2
         fig = compute(parse_junit(junit), figures_dir)
     seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
-    from mathagent.files import output_path, write_text
+    from mathagent.outputs import output_path, write_text
 
     target = output_path(args.out, "--out", create_parent=True)  # never a special file; replaced when complete
     write_text(target, render(fig, started, seconds, rc))

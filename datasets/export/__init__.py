@@ -29,7 +29,7 @@ from mathagent.datasets.export.formats import FORMATS
 from mathagent.datasets.export.source import MIN_LEVELS, ExportFilters, count_matching, stream_traces
 from mathagent.datasets.export.writers import open_writer
 from mathagent.errors import DatabaseError, InputError
-from mathagent.files import AtomicOutput, distinct_outputs, output_path, write_text
+from mathagent.outputs import AtomicOutput, distinct_outputs, output_path, write_text
 
 Progress = Callable[[int, int | None], None]  # (traces processed, total or None)
 
@@ -69,7 +69,7 @@ class ExportResult:
 def output_file(fmt: str, out: str | Path, inputs: tuple[tuple[Path, str], ...] = ()) -> Path:
     """The data file ``--out`` names: a folder (existing, spelled with a trailing slash, or without a suffix
     for parquet) gets ``<format>.<ext>`` inside it (a missing folder is created when the writing starts, not
-    here).  Checked by :func:`mathagent.files.output_path`: never one of ``inputs`` (the database, the --exclude
+    here).  Checked by :func:`mathagent.outputs.output_path`: never one of ``inputs`` (the database, the --exclude
     files), never a special file."""
     ext = ".parquet" if fmt == "parquet" else ".jsonl"
     text = os.fspath(out)
@@ -108,7 +108,7 @@ def _open_engine(db_url: str):
 
 def run_export(db_url: str, opts: ExportOptions, progress: Progress | None = None) -> ExportResult:
     """Export the traces of ``db_url`` selected by ``opts``; writes the data file and its card."""
-    from mathagent.traces.db import database_files
+    from mathagent.traces.urls import database_files
 
     _check_options(opts)
     t0 = time.perf_counter()

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from mathagent.datasets.errors import DatasetError
 from mathagent.datasets.synth import SeedOutcome, SynthReport
-from mathagent.files import AtomicOutput, write_text
+from mathagent.outputs import AtomicOutput, write_text
 
 SAMPLE_SEEDS = 10
 
@@ -19,7 +19,7 @@ SAMPLE_SEEDS = 10
 class JsonlWriter(contextlib.AbstractContextManager):
     """Writes records to ``path``, one JSON object a line, flushing each so an interrupted run keeps them.
 
-    The records go to a temporary file beside ``path`` (:class:`mathagent.files.AtomicOutput`), renamed
+    The records go to a temporary file beside ``path`` (:class:`mathagent.outputs.AtomicOutput`), renamed
     onto it by :meth:`finish` (an empty file when the run kept nothing) or, when the run stops early
     (an error, Ctrl-C), as soon as one record was kept; a run that fails before either leaves no file and
     the old one untouched.  ``inputs`` are files the output may never replace.

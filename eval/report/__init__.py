@@ -317,14 +317,14 @@ def write_report(data: ReportData, out_dir: Path, inputs: Iterable[tuple[str | P
     its own answers, ``levels.json`` (the figures file of the agent strategy, else the first); return the index
     path.
 
-    Every path is checked before anything is written or removed (:func:`mathagent.files.output_path`: never one
-    of ``inputs``, e.g. the trace database, never a special file; :func:`mathagent.files.distinct_outputs`);
+    Every path is checked before anything is written or removed (:func:`mathagent.outputs.output_path`: never one
+    of ``inputs``, e.g. the trace database, never a special file; :func:`mathagent.outputs.distinct_outputs`);
     folders are created only when the first file is written, and each file goes through
-    :func:`mathagent.files.write_text` (a temporary file renamed into place).  Without figures, a
+    :func:`mathagent.outputs.write_text` (a temporary file renamed into place).  Without figures, a
     ``levels.json`` left by an earlier report is removed (it would be quoted as this run's), but only a figures
     file: anything else of that name is left alone."""
     from mathagent.eval.report.markdown import markdown_report
-    from mathagent.files import distinct_outputs, output_path, write_text
+    from mathagent.outputs import distinct_outputs, output_path, write_text
 
     inputs = tuple(inputs)
     figures_path = out_dir / FIGURES_FILE

@@ -25,17 +25,14 @@ from trace_factories import pot_trace  # noqa: E402
 
 from mathagent.files import (  # noqa: E402
     MAX_JSON_DEPTH,
-    AtomicOutput,
     FileProblem,
     JsonProblem,
-    distinct_outputs,
     loads_json,
     open_input,
-    output_path,
     read_lines,
     read_text,
-    write_text,
 )
+from mathagent.outputs import AtomicOutput, distinct_outputs, output_path, write_text  # noqa: E402
 
 # -- inputs ------------------------------------------------------------------------------------------------
 

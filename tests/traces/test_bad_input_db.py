@@ -30,16 +30,13 @@ from mathagent.traces.db import (
     STATEMENT_TIMEOUT_MS,
     _postgres_args,
     current_revision,
-    database_files,
     head_revision,
     make_engine,
     open_database,
-    parse_url,
-    resolve_url,
     session_scope,
-    sqlite_path,
     upgrade,
 )
+from mathagent.traces.urls import database_files, parse_url, resolve_url, sqlite_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mathagent"))
 from cli_helpers import assert_clean_error, run_cli  # noqa: E402

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mathagent.files import AtomicOutput, FileProblem, JsonProblem, loads_json, read_bytes, read_lines, regular_files
+from mathagent.files import FileProblem, JsonProblem, loads_json, read_bytes, read_lines, regular_files
+from mathagent.outputs import AtomicOutput
 from mathagent.verifiers.premises.errors import PremiseError
 
 MAX_FILES = 50_000

@@ -110,7 +110,8 @@ def _check_lean() -> list[Check]:
 
 def _check_db(url: str) -> Check:
     from mathagent.errors import MathAgentError
-    from mathagent.traces.db import check_database, head_revision, make_engine, sqlite_path
+    from mathagent.traces.db import check_database, head_revision, make_engine
+    from mathagent.traces.urls import sqlite_path
 
     try:
         path = sqlite_path(url)

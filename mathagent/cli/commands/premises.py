@@ -21,7 +21,7 @@ def index(
     as_json: bool = typer.Option(False, "--json", envvar=env("json"), help="Print one JSON object."),
 ) -> None:
     """Write a LeanDojo-compatible corpus.jsonl (files, imports, premises)."""
-    from mathagent.files import output_path
+    from mathagent.outputs import output_path
     from mathagent.verifiers.premises import PremiseError, build_corpus, write_corpus
 
     target = output_path(out, "--out")  # a folder, a FIFO or a device is refused before any work

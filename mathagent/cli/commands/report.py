@@ -28,7 +28,8 @@ def report_command(
     from mathagent.eval.report import write_report
     from mathagent.eval.report.data import load_report_data
     from mathagent.cli.terminal import echo
-    from mathagent.traces.db import database_files, open_database
+    from mathagent.traces.db import open_database
+    from mathagent.traces.urls import database_files
 
     db_url = db or default_db_url()
     folder = Path(out).expanduser()

@@ -42,9 +42,9 @@ def check_request(req: SynthRequest, inputs: tuple[tuple[Path, str], ...] = ()) 
     """Fail on unusable paths before anything expensive (a model, a database) is opened.
 
     Returns what the outputs may never overwrite: the --from file, ``inputs`` (the trace database's
-    files) and, for --samples-file, --out (:func:`mathagent.files.output_path`).
+    files) and, for --samples-file, --out (:func:`mathagent.outputs.output_path`).
     """
-    from mathagent.files import output_path
+    from mathagent.outputs import output_path
 
     if req.dataset.strip().lower() not in ANSWER_DATASETS:
         raise InputError(f"synth needs word problems with answers; {req.dataset!r} is not supported",
@@ -149,8 +149,8 @@ def synth_command(
 ) -> None:
     """Make verified variants of seed problems: perturb their numbers, recompute, re-solve, keep what checks."""
     from mathagent.config import default_db_url
-    from mathagent.files import output_path
-    from mathagent.traces.db import database_files
+    from mathagent.outputs import output_path
+    from mathagent.traces.urls import database_files
 
     req = SynthRequest(source=source, out=output_path(out, "--out"), dataset=dataset, variants=variants,
                        limit=limit, seed=seed, max_attempts=max_attempts,
