@@ -64,7 +64,6 @@ def evaluate(dataset: str, data: str | Path | None = None, *, strategies: str | 
     from mathagent.traces.db import open_database
 
     data = Path(data) if data is not None else None
-    check_request(dataset, data, resume)  # refused before the database is opened
     if executor not in runner.EXECUTORS:  # before a run row is created
         raise InputError(f"unknown executor {executor!r}", "use --executor thread or --executor ray")
     if isinstance(strategies, str):
@@ -72,6 +71,7 @@ def evaluate(dataset: str, data: str | Path | None = None, *, strategies: str | 
     elif strategies is not None:
         strategies = parse_strategies(",".join(strategies))
     given = {"strategies": strategies, "limit": limit, "backend": backend, "model": model, **settings}
+    check_request(dataset, data, resume, given)  # refused before the database is opened (nothing created)
     url = db_url or default_db_url()
     with open_database(url) as factory:
         plan = plan_run(factory, dataset, data=data, given=given, resume=resume, strict=strict)

@@ -66,10 +66,7 @@ def parse_strategies(text: str) -> tuple[str, ...]:
 def plan_run(factory, dataset: str, *, data: Path | None, given: dict[str, Any], resume: str | None = None,
              strict: bool = False) -> PlannedRun:
     """Create (or reopen, with ``resume``) the run and select its problems; see the module docstring."""
-    check_request(dataset, data, resume)
-    unknown = set(given) - set(OPTION_NAMES)
-    if unknown:
-        raise InputError(f"unknown evaluation setting(s) {sorted(unknown)}", f"use {', '.join(OPTION_NAMES)}")
+    check_request(dataset, data, resume, given)
     given = {k: given.get(k) for k in OPTION_NAMES}
     from mathagent.eval import runner
 
@@ -90,12 +87,18 @@ def plan_run(factory, dataset: str, *, data: Path | None, given: dict[str, Any],
     return PlannedRun(info=info, spec=spec, problems=problems, skipped=skipped, data_path=path)
 
 
-def check_request(dataset: str, data: Path | None, resume: str | None) -> None:
-    """What can be refused before the database is opened: an unknown dataset, neither a file nor a run."""
+def check_request(dataset: str, data: Path | None, resume: str | None, given: dict[str, Any] | None = None) -> None:
+    """What can be refused before the database is opened (so a refused command creates no database): an unknown
+    dataset, neither a file nor a run, a dataset file that does not exist, an unknown setting."""
     if dataset not in ANSWER_DATASETS:
         raise InputError(f"unknown dataset {dataset!r}", "use gsm8k, math or minif2f (mathagent eval minif2f)")
     if resume is None and data is None:
         raise InputError("no dataset file given", f"pass --data PATH (the {dataset} file), or --resume RUN_ID")
+    if data is not None:
+        _check_data_path(data)
+    unknown = set(given or {}) - set(OPTION_NAMES)
+    if unknown:
+        raise InputError(f"unknown evaluation setting(s) {sorted(unknown)}", f"use {', '.join(OPTION_NAMES)}")
 
 
 def _check_data_path(path: Path | None) -> None:

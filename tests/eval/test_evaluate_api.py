@@ -78,3 +78,15 @@ def test_plan_refuses_what_a_resume_cannot_honour(small_data, db_url, tmp_path):
         with open_database(db_url) as factory, pytest.raises(InputError) as err:
             plan_run(factory, dataset, data=data, given={})
         assert needle in err.value.message
+
+
+@pytest.mark.parametrize("kwargs", [{"data": "missing.jsonl"}, {"sampels": 3}, {"executor": "slurm"},
+                                    {"strategies": "pot,majority"}, {"dataset": "aime"}])
+def test_a_refused_evaluation_creates_no_database(tmp_path, small_data, kwargs):
+    url = f"sqlite:///{tmp_path}/new/traces.db"
+    kwargs = dict(kwargs)
+    data = tmp_path / kwargs.pop("data") if "data" in kwargs else small_data
+    dataset = kwargs.pop("dataset", "gsm8k")
+    with pytest.raises(InputError):
+        mathagent.evaluate(dataset, data, db_url=url, **{**FAKE, **kwargs})
+    assert not (tmp_path / "new").exists()
