@@ -34,14 +34,16 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
     failing comes back as ``status="error"``.  Raises :class:`~mathagent.errors.InputError` for an empty or
     oversized problem, an unknown strategy or an unknown setting.
     """
-    from mathagent.agent.graph import STRATEGIES
     from mathagent.agent.problem import validate_problem
+
+    text = validate_problem(problem)  # first: bad input fails before anything heavy is imported or opened
+
+    from mathagent.agent.graph import STRATEGIES
     from mathagent.agent.runner import solve_problem
     from mathagent.agent.session import AgentSession, SessionSettings
     from mathagent.agent.state import AgentConfig
     from mathagent.errors import InputError
 
-    text = validate_problem(problem)
     if strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}", f"use one of {', '.join(STRATEGIES)}")
     known = {f.name for f in fields(AgentConfig)}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from mathagent.agent import prompts
 from mathagent.agent.llm import Completion, GenerationParams
-from mathagent.agent.parsing import answer_from_output, extract_code, split_tir_turn
+from mathagent.agent.parsing import answer_from_output, as_asked, extract_code, split_tir_turn
 from mathagent.agent.state import AgentContext
 from mathagent.traces.records import Derivation, LLMCall, Step, ToolCall
 from mathagent.verifiers.extraction import extract_final_answer
@@ -133,7 +133,7 @@ def _program(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: li
         return
     ctx.report(f"running program {i + 1} of {n} in the sandbox")
     res = out.run_program(ctx, code)
-    answer = answer_from_output(res.stdout) if res.status == "ok" else None
+    answer = answer_from_output(res.stdout, expect) if res.status == "ok" else None
     reason = reject_reason(answer, expect) if res.status == "ok" else f"the program ended with {res.status}"
     out.derivation("pot", tag, answer, reason)
     shown = res.stdout if res.status == "ok" else (res.stderr or res.stdout)
@@ -144,7 +144,7 @@ def _program(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: li
 
 def _chain(out: Drawn, prompt: prompts.Prompt, messages: list[dict], comp: Completion, expect: Expectation) -> None:
     out.llm_call("cot", prompt.tag, messages, comp)
-    answer = extract_final_answer(comp.text)
+    answer = as_asked(extract_final_answer(comp.text), expect)
     reason = reject_reason(answer, expect) if answer is not None else "no final answer in the reasoning"
     out.derivation("cot", prompt.tag, answer, reason)
     status = "no_answer" if answer is None else ("answer" if reason is None else "rejected")
@@ -162,7 +162,7 @@ def _tir(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: list[d
         if code is None or turn == ctx.config.tir_rounds:
             if code is not None:
                 out.limits_hit.append("tir_rounds")
-            answer = (extract_final_answer(text) if code is None else None) or last_output
+            answer = as_asked(extract_final_answer(text) if code is None else None, expect) or last_output
             reason = reject_reason(answer, expect) if answer is not None else "no final answer"
             out.derivation("tir", prompt.tag, answer, reason)
             status = "no_answer" if answer is None else ("answer" if reason is None else "rejected")
@@ -170,7 +170,7 @@ def _tir(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: list[d
             return
         ctx.report(f"tir {i + 1} of {n}: running program {turn + 1} in the sandbox")
         res = out.run_program(ctx, code)
-        last_output = answer_from_output(res.stdout) if res.status == "ok" else None
+        last_output = answer_from_output(res.stdout, expect) if res.status == "ok" else None
         shown = res.stdout if res.status == "ok" else (res.stderr or res.stdout)
         out.steps.append(Step(out.next_step, "tir", text, shown, res.status, comp.ms + res.ms))
         convo = convo + [{"role": "assistant", "content": text},

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from mathagent.verifiers.extraction import extract_final_answer, last_number
+from mathagent.verifiers.plausibility import Expectation
 from mathagent.verifiers.reading import top_level_split
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
@@ -42,10 +44,14 @@ def split_tir_turn(text: str) -> tuple[str, str | None]:
 
 _SINGLE_LIST = re.compile(r"^\[\s*([^\[\],]+?)\s*\]$")
 _DICT_ONE = re.compile(r"^\{\s*\w+\s*:\s*([^{},]+?)\s*\}$")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_SYMPY_MATRIX = re.compile(r"^(?:Immutable|Mutable)?(?:Dense)?Matrix\(\s*(\[.*\])\s*\)$")
+_NUMPY_ARRAY = re.compile(r"^array\(\s*(\[.*\])\s*(?:,\s*dtype=\w+\s*)?\)$")
+MAX_ARRAY_LINES = 20
 
 
-def answer_from_output(stdout: str) -> str | None:
-    """The answer a program printed: its last non-empty line, unwrapped.
+def answer_from_output(stdout: str, expect: Expectation | None = None) -> str | None:
+    r"""The answer a program printed: its last non-empty line, unwrapped.
 
     ``[6]`` (sympy.solve with one root) becomes ``6``, ``{x: 6}`` becomes
     ``6``; ``The answer is 18`` becomes ``18``.  A printed Python list of
@@ -53,11 +59,28 @@ def answer_from_output(stdout: str) -> str | None:
     ``-2, 3``: read as an answer, ``[-2, 3]`` is the closed interval (MATH's
     notation, which the equivalence judgement follows), but a program prints
     an interval as ``Interval(-2, 3)``.
+
+    A vector or a matrix as numpy prints it (``[ 11 -36  -3]``, ``[[1 2]`` /
+    `` [3 4]]`` over two lines, ``array([1, 2])``) or as SymPy prints it
+    (``Matrix([[11], [-36], [-3]])``) is read as one: written
+    ``\begin{pmatrix} 11 \\ -36 \\ -3 \end{pmatrix}`` (a one-dimensional array
+    is a column) when ``expect`` says the problem asks for a vector or a
+    matrix, else a one-dimensional one as the bare list ``11, -36, -3``.  With
+    ``expect``, the answer is also put in the asked form (:func:`as_asked`).
     """
     lines = [ln.strip() for ln in (stdout or "").splitlines() if ln.strip()]
     if not lines:
         return None
     last = lines[-1][:2000]
+    matrix = expect is not None and expect.matrix
+    rows = _array_rows(lines, matrix=matrix)
+    if rows is not None:
+        return _write_array(rows, matrix=matrix)
+    answer = _unwrap(last)
+    return as_asked(answer, expect) if expect is not None else answer
+
+
+def _unwrap(last: str) -> str:
     for pattern in (_SINGLE_LIST, _DICT_ONE):
         m = pattern.match(last)
         if m:
@@ -72,6 +95,22 @@ def answer_from_output(stdout: str) -> str | None:
     return last
 
 
+_TUPLE = re.compile(r"^(?:\(|\\left\s*\(|\\langle)(.*?)(?:\)|\\right\s*\)|\\rangle)$", re.DOTALL)
+
+
+def as_asked(answer: str | None, expect: Expectation) -> str | None:
+    """``answer`` in the form the problem asks for: a tuple ``(11, -36, -3)`` (or ``\\langle ... \\rangle``)
+    is written as the column vector ``\\begin{pmatrix} 11 \\\\ -36 \\\\ -3 \\end{pmatrix}`` when the problem asks for
+    a vector (``expect.matrix``), so that a program's and a chain of thought's answers meet in one vote."""
+    if answer is None or not expect.matrix:
+        return answer
+    m = _TUPLE.match(answer.strip())
+    parts = top_level_split(m.group(1), ",") if m else None
+    if not parts or len(parts) < 2 or any(not p.strip() for p in parts):
+        return answer
+    return _write_array(([[p.strip() for p in parts]], True), matrix=True)
+
+
 def _python_list(line: str) -> str | None:
     """A flat ``[a, b, ...]`` (two or more items, its brackets enclosing the whole line) as ``a, b, ...``."""
     if not (line.startswith("[") and line.endswith("]")):
@@ -80,3 +119,89 @@ def _python_list(line: str) -> str | None:
     if parts is None or len(parts) < 2 or any(not p.strip() or p.strip().startswith("[") for p in parts):
         return None  # not a flat list (a nested list is a matrix's printout)
     return ", ".join(p.strip() for p in parts)
+
+
+Rows = list[list[str]]  # a column vector is n rows of one entry; a one-dimensional array is one row of n, flagged
+
+
+def _array_rows(lines: list[str], *, matrix: bool) -> tuple[Rows, bool] | None:
+    """The array printed at the end of ``lines`` as (rows, one-dimensional?), or None when there is none.
+
+    Numpy's ``str`` (entries separated by spaces, a two-dimensional array over several lines) and ``repr``
+    (``array([...])``), SymPy's ``Matrix([[...], ...])``, a Python list of rows; only entries numpy would print
+    (numbers) are read from numpy's spaced form, any entries from the comma-separated forms; a flat Python
+    list only when ``matrix`` (else it is a list of values, such as ``sympy.solve``'s roots).
+    """
+    last = lines[-1]
+    m = _SYMPY_MATRIX.match(last) or _NUMPY_ARRAY.match(last)
+    if m:
+        return _nested_rows(m.group(1), one_dimensional_ok=m.re is _NUMPY_ARRAY)
+    if last.startswith("[[") and "," in last:  # a Python list of rows
+        return _nested_rows(last, one_dimensional_ok=False)
+    if matrix and last.startswith("[") and "," in last:  # a Python list, when a vector is asked
+        return _nested_rows(last, one_dimensional_ok=True)
+    if not last.endswith("]"):
+        return None
+    opening = "[[" if last.endswith("]]") else "["
+    block: list[str] = []
+    for line in reversed(lines[-MAX_ARRAY_LINES:]):  # numpy wraps a long row, and prints one 2-D row per line
+        block.insert(0, line)
+        if line.startswith(opening):
+            break
+    else:
+        return None
+    if not block[0].startswith("[["):  # 1-D: [ 11 -36  -3], maybe wrapped
+        row = _spaced_row(" ".join(block)[1:-1])
+        return ([row], True) if row is not None and len(row) >= 2 else None
+    if not all(line.startswith("[") and line.endswith("]") for line in block):
+        return None
+    rows = [_spaced_row(line.strip("[]")) for line in block]
+    if any(r is None for r in rows) or len({len(r) for r in rows}) != 1:  # type: ignore[arg-type]
+        return None
+    return rows, False  # type: ignore[return-value]
+
+
+def _spaced_row(text: str) -> list[str] | None:
+    """Numpy's entries separated by spaces (``11 -36  -3``, ``1.5 2. ``) or None when one is not a number."""
+    items = text.split()
+    if not items or not all(_NUMBER.fullmatch(i) for i in items):
+        return None
+    return [_plain_number(i) for i in items]
+
+
+def _plain_number(token: str) -> str:
+    """``2.`` -> ``2``, ``1.1e+01`` -> ``11`` (LaTeX reads ``e`` as Euler's number), others unchanged."""
+    if "e" in token.lower():
+        value = Decimal(token)
+        if abs(value.adjusted()) > 60:  # not written out digit by digit
+            return token
+        text = format(value.normalize(), "f")
+        return text[:-2] if text.endswith(".0") else text
+    return token[:-1] if token.endswith(".") else token
+
+
+def _nested_rows(text: str, *, one_dimensional_ok: bool) -> tuple[Rows, bool] | None:
+    """``[[a, b], [c, d]]`` as rows; ``[a, b]`` as one row (numpy's repr) when ``one_dimensional_ok``."""
+    outer = top_level_split(text.strip()[1:-1], ",")
+    if not outer or any(not p.strip() for p in outer):
+        return None
+    if not all(p.strip().startswith("[") and p.strip().endswith("]") for p in outer):
+        return ([[p.strip() for p in outer]], True) if one_dimensional_ok else None
+    rows = [top_level_split(p.strip()[1:-1], ",") for p in outer]
+    if any(r is None or not r or any(not e.strip() for e in r) for r in rows) or len({len(r) for r in rows}) != 1:
+        return None
+    return [[e.strip() for e in r] for r in rows], False  # type: ignore[union-attr]
+
+
+def _write_array(found: tuple[Rows, bool], *, matrix: bool) -> str:
+    rows, one_dimensional = found
+    if one_dimensional:
+        if not matrix:
+            return rows[0][0] if len(rows[0]) == 1 else ", ".join(rows[0])
+        rows = [[e] for e in rows[0]]  # a vector is a column
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    if not matrix:
+        return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+    body = " \\\\ ".join(" & ".join(r) for r in rows)
+    return f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}"

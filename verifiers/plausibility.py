@@ -19,6 +19,9 @@ problem text and the answer, never a dataset:
   (expand, simplify, factor, "in terms of", an equation, a function, a
   polynomial...), an answer with a free variable is not a value.
 
+:func:`expectation` also says whether the problem asks for a vector or a matrix, so that a program's
+vector printout (numpy, SymPy ``Matrix``) is read as one (``agent.parsing.answer_from_output``).
+
 The rules are deliberately conservative: they reject only what the wording
 excludes; whatever they cannot read (a non-numeric answer to a count) passes.
 """
@@ -57,6 +60,11 @@ _EXPRESSION = re.compile(
     r"in the form|interval|range|domain|solutions?\s+to\s+the\s+inequality|for what values|which values|"
     r"all\s+(?:real\s+)?(?:values|numbers|x|solutions)|set of|asymptote|matrix|vector|parametri|line)\b",
     re.IGNORECASE)
+_MATRIX = re.compile(r"\\begin\{[pbBvV]?matrix\}|\b(?:vectors?|matri(?:x|ces))\b", re.IGNORECASE)
+_NOT_MATRIX = re.compile(  # an ordered tuple, or several scalars (the roots of a determinant)
+    r"\bordered\s+(?:pair|triple|quadruple|tuple|list)|\b(?:triple|tuple)\b|"
+    r"\ball\s+(?:possible\s+)?(?:real\s+|complex\s+)?(?:values|numbers|solutions|roots)|\bvalues\s+of\b",
+    re.IGNORECASE)
 _FREE_VARIABLE = re.compile(r"(?<![\\A-Za-z])([a-hj-zA-DF-HJ-Z])(?![A-Za-z])")  # a lone letter (not i, e, I, E)
 
 
@@ -68,13 +76,15 @@ class Expectation:
     nonnegative: bool = False    # a size, an amount, a duration
     probability: bool = False    # in [0, 1]
     expression: bool = False     # may contain variables
+    matrix: bool = False         # a vector or a matrix (MATH writes \begin{pmatrix}), not a tuple
 
 
 def expectation(problem: str) -> Expectation:
     """Read what kind of answer ``problem`` asks for (only its last two sentences carry the question)."""
     text = problem[-600:]
     return Expectation(count=bool(_COUNT.search(text)), nonnegative=bool(_NONNEG.search(text)),
-                       probability=bool(_PROBABILITY.search(text)), expression=bool(_EXPRESSION.search(problem)))
+                       probability=bool(_PROBABILITY.search(text)), expression=bool(_EXPRESSION.search(problem)),
+                       matrix=bool(_MATRIX.search(problem)) and not _NOT_MATRIX.search(text))
 
 
 def reject_reason(answer: str | None, expect: Expectation) -> str | None:

@@ -14,7 +14,7 @@ which the trace records.  Prompt processing before the first token is bounded
 by ``n_ctx``.
 
 Threads: ``n_threads`` defaults to :func:`default_threads` (see its docstring
-and bench/llm_threads.py for the measurement behind it).
+and bench/llm_batch.py for the measurement behind it).
 """
 
 from __future__ import annotations

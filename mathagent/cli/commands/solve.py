@@ -56,12 +56,9 @@ def solve_command(
                                 help="Reuse the k most similar verified traces as examples."),
 ) -> None:
     """Solve a math problem with the agent; print the answer, its verification and the steps."""
-    from mathagent.agent.problem import validate_problem
+    from mathagent.agent.api import solve  # validates the problem before it loads anything
 
-    text = validate_problem(text_argument(problem, "problem"))
-
-    from mathagent.agent.api import solve
-
+    text = text_argument(problem, "problem")
     with _progress(enabled=not json_out) as progress:
         result = solve(text, strategy=options.parse_strategy(strategy), backend=backend, model=model,
                        base_url=base_url, api_key=api_key, db_url=db, threads=threads, llm_timeout=llm_timeout,

@@ -1,0 +1,82 @@
+"""A program's vector or matrix printout is read as one, in the form the problem asks for (issue 12: MATH
+precalculus answers such as ``[ 11 -36  -3]`` were read as the one value ``11 -36  -3`` and graded wrong)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mathagent.agent.parsing import answer_from_output, as_asked
+from mathagent.verifiers.equivalence import equivalent
+from mathagent.verifiers.plausibility import Expectation, expectation
+
+VECTOR = Expectation(expression=True, matrix=True)
+COLUMN = "\\begin{pmatrix} 11 \\\\ -36 \\\\ -3 \\end{pmatrix}"
+SQUARE = "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}"
+
+
+@pytest.mark.parametrize("stdout", [
+    "[ 11 -36  -3]",                          # numpy str, integers
+    "[ 11. -36.  -3.]",                       # numpy str, floats
+    "[ 1.1e+01 -3.6e+01 -3.0e+00]",           # numpy str, scientific
+    "cross product:\n[ 11 -36  -3]\n",        # after other output
+    "array([ 11, -36,  -3])",                 # numpy repr
+    "Matrix([[11], [-36], [-3]])",            # SymPy column
+    "[11, -36, -3]",                          # a Python list
+    "(11, -36, -3)",                          # a Python tuple
+    "[[ 11]\n [-36]\n [ -3]]",                # numpy 2-D column over three lines
+])
+def test_a_vector_printout_is_a_column_vector_when_a_vector_is_asked(stdout):
+    got = answer_from_output(stdout, VECTOR)
+    assert got is not None and got.startswith("\\begin{pmatrix}")
+    assert equivalent(got, COLUMN) is True
+
+
+@pytest.mark.parametrize("stdout", [
+    "[[1 2]\n [3 4]]", "[[1. 2.]\n [3. 4.]]", "Matrix([[1, 2], [3, 4]])", "[[1, 2], [3, 4]]",
+    "array([[1, 2],\n       [3, 4]])".split("\n")[0] + "\n[[1 2]\n [3 4]]",
+])
+def test_a_matrix_printout_keeps_its_rows(stdout):
+    got = answer_from_output(stdout, VECTOR)
+    assert got == SQUARE
+    assert equivalent(got, SQUARE) is True
+
+
+@pytest.mark.parametrize("stdout,expected", [
+    ("[ 11 -36  -3]", "11, -36, -3"),        # no vector asked: a bare list, never one value '11 -36  -3'
+    ("[ 1  2  3\n  4]", "1, 2, 3, 4"),       # numpy wraps a long row
+    ("[-2.  3.]", "-2, 3"),                  # numpy roots
+    ("[[1 2]\n [3 4]]", "[[1, 2], [3, 4]]"),
+    ("Matrix([[5]])", "5"),
+    ("[[1 2 3]\n [4 5]]", "[4 5]]"),           # ragged: not an array, the last line as printed
+    ("[x + 1]", "x + 1"), ("[6]", "6"), ("[-2, 3]", "-2, 3"),
+])
+def test_without_a_vector_question_arrays_stay_lists(stdout, expected):
+    assert answer_from_output(stdout) == expected
+    assert answer_from_output(stdout, Expectation()) == expected
+
+
+@pytest.mark.parametrize("answer,expected", [
+    ("(11, -36, -3)", COLUMN), ("\\left( 11, -36, -3 \\right)", COLUMN), ("\\langle 11, -36, -3 \\rangle", COLUMN),
+    ("(1, 2) + (3, 4)", "(1, 2) + (3, 4)"), ("(x+1)", "(x+1)"), ("7", "7"), (None, None),
+])
+def test_a_tuple_answer_is_written_as_the_vector_asked(answer, expected):
+    assert as_asked(answer, VECTOR) == expected
+    assert as_asked(answer, Expectation()) == answer
+
+
+@pytest.mark.parametrize("problem,matrix", [
+    ("Find the vector $\\mathbf{v}$ such that $\\mathbf{a} \\times \\mathbf{v} = \\mathbf{b}$.", True),
+    ("Compute $\\begin{pmatrix} 2 & 3 \\\\ 7 & -1 \\end{pmatrix} \\begin{pmatrix} 1 & -5 \\\\ 0 & 4 \\end{pmatrix}.$", True),
+    ("Find the matrix $\\mathbf{M}$ that doubles the first column of a matrix.", True),
+    ("Find the projection of the vector onto the line. Enter your answer as an ordered triple.", False),
+    ("Find all values of $k$ for which the matrix $\\begin{pmatrix} k & 1 \\\\ 1 & k \\end{pmatrix}$ is not invertible.", False),
+    ("What is the remainder when 2^100 is divided by 7?", False),
+])
+def test_the_question_says_whether_a_vector_is_asked(problem, matrix):
+    assert expectation(problem).matrix is matrix
+
+
+def test_a_vector_problem_end_to_end():
+    problem = "Find $\\begin{pmatrix} 2 \\\\ 0 \\\\ 3 \\end{pmatrix} \\times \\begin{pmatrix} 5 \\\\ -1 \\\\ 7 \\end{pmatrix}.$"
+    got = answer_from_output("[ 3  1 -2]\n", expectation(problem))
+    assert equivalent(got, "\\begin{pmatrix} 3 \\\\ 1 \\\\ -2 \\end{pmatrix}") is True
