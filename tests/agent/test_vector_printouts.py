@@ -80,3 +80,18 @@ def test_a_vector_problem_end_to_end():
     problem = "Find $\\begin{pmatrix} 2 \\\\ 0 \\\\ 3 \\end{pmatrix} \\times \\begin{pmatrix} 5 \\\\ -1 \\\\ 7 \\end{pmatrix}.$"
     got = answer_from_output("[ 3  1 -2]\n", expectation(problem))
     assert equivalent(got, "\\begin{pmatrix} 3 \\\\ 1 \\\\ -2 \\end{pmatrix}") is True
+
+
+@pytest.mark.parametrize("program,gold", [
+    ("import numpy as np\nprint(np.cross([2, 0, 3], [5, -1, 7]))", "\\begin{pmatrix} 3 \\\\ 1 \\\\ -2 \\end{pmatrix}"),
+    ("import sympy as sp\nprint(sp.Matrix([[1, 2], [3, 4]]).inv())",
+     "\\begin{pmatrix} -2 & 1 \\\\ \\frac{3}{2} & -\\frac{1}{2} \\end{pmatrix}"),
+    ("import numpy as np\nprint(np.array([[1.5, 2], [3, 4]]))", "\\begin{pmatrix} \\frac32 & 2 \\\\ 3 & 4 \\end{pmatrix}"),
+    ("import numpy as np\nprint(np.linalg.solve([[2, 1], [1, 3]], [3, 5]))",
+     "\\begin{pmatrix} \\frac45 \\\\ \\frac75 \\end{pmatrix}"),
+    ("import sympy as sp\nprint(sp.Matrix([11, -36, -3]))", COLUMN),
+])
+def test_real_printouts_from_the_sandbox(calculator, program, gold):
+    res = calculator.run(program, 20)
+    assert res.status == "ok", res.stderr
+    assert equivalent(answer_from_output(res.stdout, VECTOR), gold) is True
