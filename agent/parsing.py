@@ -47,6 +47,7 @@ _DICT_ONE = re.compile(r"^\{\s*\w+\s*:\s*([^{},]+?)\s*\}$")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _SYMPY_MATRIX = re.compile(r"^(?:Immutable|Mutable)?(?:Dense)?Matrix\(\s*(\[.*\])\s*\)$")
 _NUMPY_ARRAY = re.compile(r"^array\(\s*(\[.*\])\s*(?:,\s*dtype=\w+\s*)?\)$")
+_LABEL = re.compile(r"^[A-Za-z][^\[\]=:]*?(?:[:=]|\bis)\s*((?:array\(|\w*Matrix\(|\[).*)$")
 MAX_ARRAY_LINES = 20
 
 
@@ -73,7 +74,10 @@ def answer_from_output(stdout: str, expect: Expectation | None = None) -> str | 
         return None
     last = lines[-1][:2000]
     matrix = expect is not None and expect.matrix
-    rows = _array_rows(lines, matrix=matrix)
+    labelled = _LABEL.match(last)  # "cross product: [ 3  1 -2]", "v = Matrix([[1], [2]])", "roots: [-2, 3]"
+    if labelled:
+        last = labelled.group(1)
+    rows = _array_rows(lines[:-1] + [last], matrix=matrix)
     if rows is not None:
         return _write_array(rows, matrix=matrix)
     answer = _unwrap(last)
@@ -186,7 +190,8 @@ def _nested_rows(text: str, *, one_dimensional_ok: bool) -> tuple[Rows, bool] | 
     if not outer or any(not p.strip() for p in outer):
         return None
     if not all(p.strip().startswith("[") and p.strip().endswith("]") for p in outer):
-        return ([[p.strip() for p in outer]], True) if one_dimensional_ok else None
+        flat = not any(p.strip()[:1] in "([{" for p in outer)  # a list of pairs is not a vector
+        return ([[p.strip() for p in outer]], True) if one_dimensional_ok and flat else None
     rows = [top_level_split(p.strip()[1:-1], ",") for p in outer]
     if any(r is None or not r or any(not e.strip() for e in r) for r in rows) or len({len(r) for r in rows}) != 1:
         return None

@@ -24,6 +24,9 @@ SQUARE = "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}"
     "[11, -36, -3]",                          # a Python list
     "(11, -36, -3)",                          # a Python tuple
     "[[ 11]\n [-36]\n [ -3]]",                # numpy 2-D column over three lines
+    "cross product: [ 11 -36  -3]",           # after a label
+    "The vector is [ 11 -36  -3]",
+    "v = Matrix([[11], [-36], [-3]])",
 ])
 def test_a_vector_printout_is_a_column_vector_when_a_vector_is_asked(stdout):
     got = answer_from_output(stdout, VECTOR)
@@ -49,6 +52,8 @@ def test_a_matrix_printout_keeps_its_rows(stdout):
     ("Matrix([[5]])", "5"),
     ("[[1 2 3]\n [4 5]]", "[4 5]]"),           # ragged: not an array, the last line as printed
     ("[x + 1]", "x + 1"), ("[6]", "6"), ("[-2, 3]", "-2, 3"),
+    ("roots: [-2, 3]", "-2, 3"), ("The answer is [6]", "6"), ("x = [1, 2] + [3]", "[1, 2] + [3]"),
+    ("[(1, 2), (3, 4)]", "(1, 2), (3, 4)"),   # a list of pairs is never a vector
 ])
 def test_without_a_vector_question_arrays_stay_lists(stdout, expected):
     assert answer_from_output(stdout) == expected
