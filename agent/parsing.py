@@ -48,7 +48,11 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _SYMPY_MATRIX = re.compile(r"^(?:Immutable|Mutable)?(?:Dense)?Matrix\(\s*(\[.*\])\s*\)$")
 _NUMPY_ARRAY = re.compile(r"^array\(\s*(\[.*\])\s*(?:,\s*dtype=\w+\s*)?\)$")
 _LABEL = re.compile(r"^[A-Za-z][^\[\]=:]*?(?:[:=]|\bis)\s*((?:array\(|\w*Matrix\(|\[).*)$")
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex)(?:\d+|_)?\(\s*([^()]*?)\s*\)")  # numpy 2's repr in a list
+_NUMBER_ENTRY = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+/\d+")
 MAX_ARRAY_LINES = 20
+MAX_LINE_CHARS = 2000
+NEGLIGIBLE = 1e-12  # an entry this small against the largest of its array is floating-point noise: 0
 
 
 def answer_from_output(stdout: str, expect: Expectation | None = None) -> str | None:
@@ -69,10 +73,11 @@ def answer_from_output(stdout: str, expect: Expectation | None = None) -> str | 
     matrix, else a one-dimensional one as the bare list ``11, -36, -3``.  With
     ``expect``, the answer is also put in the asked form (:func:`as_asked`).
     """
-    lines = [ln.strip() for ln in (stdout or "").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in (stdout or "").splitlines() if ln.strip()][-MAX_ARRAY_LINES:]
+    lines = [_NUMPY_SCALAR.sub(r"\1", ln[:MAX_LINE_CHARS]) for ln in lines]  # [np.float64(0.8)] -> [0.8]
     if not lines:
         return None
-    last = lines[-1][:2000]
+    last = lines[-1]
     matrix = expect is not None and expect.matrix
     labelled = _LABEL.match(last)  # "cross product: [ 3  1 -2]", "v = Matrix([[1], [2]])", "roots: [-2, 3]"
     if labelled:
@@ -109,10 +114,10 @@ def as_asked(answer: str | None, expect: Expectation) -> str | None:
     if answer is None or not expect.matrix:
         return answer
     m = _TUPLE.match(answer.strip())
-    parts = top_level_split(m.group(1), ",") if m else None
-    if not parts or len(parts) < 2 or any(not p.strip() for p in parts):
+    entries = _entries(top_level_split(m.group(1), ",")) if m else None
+    if entries is None or len(entries) < 2:
         return answer
-    return _write_array(([[p.strip() for p in parts]], True), matrix=True)
+    return _write_array(([entries], True), matrix=True)
 
 
 def _python_list(line: str) -> str | None:
@@ -142,7 +147,7 @@ def _array_rows(lines: list[str], *, matrix: bool) -> tuple[Rows, bool] | None:
         return _nested_rows(m.group(1), one_dimensional_ok=m.re is _NUMPY_ARRAY)
     if last.startswith("[[") and "," in last:  # a Python list of rows
         return _nested_rows(last, one_dimensional_ok=False)
-    if matrix and last.startswith("[") and "," in last:  # a Python list, when a vector is asked
+    if matrix and last.startswith("[") and last.endswith("]") and "," in last:  # a list, when a vector is asked
         return _nested_rows(last, one_dimensional_ok=True)
     if not last.endswith("]"):
         return None
@@ -168,13 +173,15 @@ def _array_rows(lines: list[str], *, matrix: bool) -> tuple[Rows, bool] | None:
 def _spaced_row(text: str) -> list[str] | None:
     """Numpy's entries separated by spaces (``11 -36  -3``, ``1.5 2. ``) or None when one is not a number."""
     items = text.split()
-    if not items or not all(_NUMBER.fullmatch(i) for i in items):
+    if not items or not all(_NUMBER_ENTRY.fullmatch(i) for i in items):
         return None
     return [_plain_number(i) for i in items]
 
 
 def _plain_number(token: str) -> str:
     """``2.`` -> ``2``, ``1.1e+01`` -> ``11`` (LaTeX reads ``e`` as Euler's number), others unchanged."""
+    if not _NUMBER.fullmatch(token):
+        return token
     if "e" in token.lower():
         value = Decimal(token)
         if abs(value.adjusted()) > 60:  # not written out digit by digit
@@ -190,16 +197,27 @@ def _nested_rows(text: str, *, one_dimensional_ok: bool) -> tuple[Rows, bool] | 
     if not outer or any(not p.strip() for p in outer):
         return None
     if not all(p.strip().startswith("[") and p.strip().endswith("]") for p in outer):
-        flat = not any(p.strip()[:1] in "([{" for p in outer)  # a list of pairs is not a vector
-        return ([[p.strip() for p in outer]], True) if one_dimensional_ok and flat else None
-    rows = [top_level_split(p.strip()[1:-1], ",") for p in outer]
-    if any(r is None or not r or any(not e.strip() for e in r) for r in rows) or len({len(r) for r in rows}) != 1:
+        entries = _entries(outer)
+        return ([entries], True) if one_dimensional_ok and entries is not None else None
+    rows = [_entries(top_level_split(p.strip()[1:-1], ",")) for p in outer]
+    if any(r is None for r in rows) or len({len(r) for r in rows}) != 1:  # type: ignore[arg-type]
         return None
-    return [[e.strip() for e in r] for r in rows], False  # type: ignore[union-attr]
+    return rows, False  # type: ignore[return-value]
+
+
+_NOT_ENTRY = re.compile(r"""^[(\[{]|['"]|\barray\(|\bnp\.|^(?:True|False|None)$""")
+
+
+def _entries(parts: list[str] | None) -> list[str] | None:
+    """The scalar entries of one row (numbers normalized), or None when one is a tuple, a list, a string, an
+    array, a numpy object or a Python constant: a list of pairs is not a vector."""
+    if not parts or any(not p.strip() or _NOT_ENTRY.search(p.strip()) for p in parts):
+        return None
+    return [_plain_number(p.strip()) for p in parts]
 
 
 def _write_array(found: tuple[Rows, bool], *, matrix: bool) -> str:
-    rows, one_dimensional = found
+    rows, one_dimensional = _without_noise(found[0]), found[1]
     if one_dimensional:
         if not matrix:
             return rows[0][0] if len(rows[0]) == 1 else ", ".join(rows[0])
@@ -210,3 +228,22 @@ def _write_array(found: tuple[Rows, bool], *, matrix: bool) -> str:
         return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
     body = " \\\\ ".join(" & ".join(r) for r in rows)
     return f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}"
+
+
+def _without_noise(rows: Rows) -> Rows:
+    """Entries below ``NEGLIGIBLE`` times the largest entry written as 0 (``6.123234e-17`` in a rotation matrix)."""
+    values = [[_float(e) for e in r] for r in rows]
+    largest = max((abs(v) for r in values for v in r if v is not None), default=0.0)
+    if largest == 0.0:
+        return rows
+    return [[("0" if v is not None and abs(v) < NEGLIGIBLE * largest else e) for e, v in zip(r, vr)]
+            for r, vr in zip(rows, values)]
+
+
+def _float(entry: str) -> float | None:
+    if not _NUMBER.fullmatch(entry):
+        return None
+    try:
+        return float(entry)
+    except (ValueError, OverflowError):
+        return None

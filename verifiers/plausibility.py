@@ -63,7 +63,8 @@ _EXPRESSION = re.compile(
 _MATRIX = re.compile(r"\\begin\{[pbBvV]?matrix\}|\b(?:vectors?|matri(?:x|ces))\b", re.IGNORECASE)
 _NOT_MATRIX = re.compile(  # an ordered tuple, or several scalars (the roots of a determinant)
     r"\bordered\s+(?:pair|triple|quadruple|tuple|list)|\b(?:triple|tuple)\b|"
-    r"\ball\s+(?:possible\s+)?(?:real\s+|complex\s+)?(?:values|numbers|solutions|roots)|\bvalues\s+of\b",
+    r"\ball\s+(?:possible\s+|the\s+)?(?:real\s+|complex\s+)?(?:values|numbers|solutions|roots)|\bvalues\s+of\b|"
+    r"\bfind\s+all\s+\$|separated\s+by\s+commas|\b(?:the|a|an)\s+pair\b",
     re.IGNORECASE)
 _FREE_VARIABLE = re.compile(r"(?<![\\A-Za-z])([a-hj-zA-DF-HJ-Z])(?![A-Za-z])")  # a lone letter (not i, e, I, E)
 

@@ -100,3 +100,45 @@ def test_real_printouts_from_the_sandbox(calculator, program, gold):
     res = calculator.run(program, 20)
     assert res.status == "ok", res.stderr
     assert equivalent(answer_from_output(res.stdout, VECTOR), gold) is True
+
+
+# Found by review: each a member of "a printout that is not a vector, or a vector written so the grader misreads it".
+@pytest.mark.parametrize("stdout,expected", [
+    ("[0, 1)", "[0, 1)"), ("Domain: [-2, 3)", "[-2, 3)"),                  # half-open intervals stay intervals
+    ('["a", "b"]', '"a", "b"'), ("[True, False]", "True, False"),         # strings and constants are not entries
+    ("[array([1, 2]), array([3, 4])]", "array([1, 2]), array([3, 4])"),
+])
+def test_what_is_not_a_vector_is_left_alone_even_when_a_vector_is_asked(stdout, expected):
+    assert answer_from_output(stdout, VECTOR) == expected
+
+
+@pytest.mark.parametrize("stdout,gold", [
+    ("array([1.5, 2. ])", "\\begin{pmatrix} \\frac32 \\\\ 2 \\end{pmatrix}"),
+    ("array([1.e-05, 2.e+00])", "\\begin{pmatrix} 0.00001 \\\\ 2 \\end{pmatrix}"),
+    ("[1e-05, 2.0]", "\\begin{pmatrix} 0.00001 \\\\ 2 \\end{pmatrix}"),
+    ("[np.float64(0.8), np.float64(1.4)]", "\\begin{pmatrix} \\frac45 \\\\ \\frac75 \\end{pmatrix}"),   # numpy 2 reprs
+    ("(np.float64(0.8), np.float64(1.4))", "\\begin{pmatrix} \\frac45 \\\\ \\frac75 \\end{pmatrix}"),
+    ("[[ 6.123234e-17 -1.000000e+00]\n [ 1.000000e+00  6.123234e-17]]",                  # rounding noise is 0
+     "\\begin{pmatrix} 0 & -1 \\\\ 1 & 0 \\end{pmatrix}"),
+    ("[1 -1/2 1/2]", "\\begin{pmatrix} 1 \\\\ -\\frac12 \\\\ \\frac12 \\end{pmatrix}"),   # numpy array of SymPy values
+])
+def test_entries_are_written_so_the_grader_reads_them(stdout, gold):
+    assert equivalent(answer_from_output(stdout, VECTOR), gold) is True
+
+
+def test_numpy2_scalar_reprs_are_read_as_numbers_anywhere():
+    assert answer_from_output("[np.float64(-2.0), np.float64(3.0)]") == "-2.0, 3.0"
+    assert answer_from_output("(np.int64(1), np.int64(-2))") == "(1, -2)"
+
+
+def test_a_tuple_of_tuples_is_not_a_vector():
+    assert as_asked("((1, 2), (3, 4))", VECTOR) == "((1, 2), (3, 4))"
+
+
+@pytest.mark.parametrize("problem", [
+    "Find all $k$ for which the vectors $\\begin{pmatrix} 1 \\\\ k \\end{pmatrix}$ and $\\begin{pmatrix} k \\\\ 4 \\end{pmatrix}$ are parallel.",
+    "The matrix $\\begin{pmatrix} a & 3 \\\\ -8 & d \\end{pmatrix}$ is its own inverse. Enter all the solutions, separated by commas.",
+    "The vectors are orthogonal. Enter the pair $(p,q)$.",
+])
+def test_several_scalars_asked_about_vectors_are_not_a_vector(problem):
+    assert expectation(problem).matrix is False
