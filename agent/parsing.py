@@ -154,6 +154,8 @@ def _array_rows(lines: list[str], *, matrix: bool) -> tuple[Rows, bool] | None:
     opening = "[[" if last.endswith("]]") else "["
     block: list[str] = []
     for line in reversed(lines[-MAX_ARRAY_LINES:]):  # numpy wraps a long row, and prints one 2-D row per line
+        labelled = None if line.startswith("[") else _LABEL.match(line)  # print("M =", A)
+        line = labelled.group(1) if labelled else line
         block.insert(0, line)
         if line.startswith(opening):
             break

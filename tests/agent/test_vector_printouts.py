@@ -27,6 +27,7 @@ SQUARE = "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}"
     "cross product: [ 11 -36  -3]",           # after a label
     "The vector is [ 11 -36  -3]",
     "v = Matrix([[11], [-36], [-3]])",
+    "v = [ 11\n -36  -3]",                     # print("v =", a) of a wrapped row
 ])
 def test_a_vector_printout_is_a_column_vector_when_a_vector_is_asked(stdout):
     got = answer_from_output(stdout, VECTOR)
@@ -37,6 +38,7 @@ def test_a_vector_printout_is_a_column_vector_when_a_vector_is_asked(stdout):
 @pytest.mark.parametrize("stdout", [
     "[[1 2]\n [3 4]]", "[[1. 2.]\n [3. 4.]]", "Matrix([[1, 2], [3, 4]])", "[[1, 2], [3, 4]]",
     "array([[1, 2],\n       [3, 4]])".split("\n")[0] + "\n[[1 2]\n [3 4]]",
+    "M = [[1 2]\n [3 4]]",                     # print("M =", A)
 ])
 def test_a_matrix_printout_keeps_its_rows(stdout):
     got = answer_from_output(stdout, VECTOR)
