@@ -49,7 +49,7 @@ _SYMPY_MATRIX = re.compile(r"^(?:Immutable|Mutable)?(?:Dense)?Matrix\(\s*(\[.*\]
 _NUMPY_ARRAY = re.compile(r"^array\(\s*(\[.*\])\s*(?:,\s*dtype=\w+\s*)?\)$")
 _LABEL = re.compile(r"^[A-Za-z][^\[\]=:]*?(?:[:=]|\bis)\s*((?:array\(|\w*Matrix\(|\[).*)$")
 _NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex)(?:\d+|_)?\(\s*([^()]*?)\s*\)")  # numpy 2's repr in a list
-_NUMBER_ENTRY = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+/\d+")
+_NUMBER_ENTRY = re.compile(rf"{_NUMBER.pattern}|[-+]?\d+/\d+")  # numpy also prints SymPy fractions
 MAX_ARRAY_LINES = 20
 MAX_LINE_CHARS = 2000
 NEGLIGIBLE = 1e-12  # an entry this small against the largest of its array is floating-point noise: 0
