@@ -16,8 +16,10 @@
 * ``vote`` clusters the valid answers under the grader's equivalence and
   decides: ``settled`` (adaptive consistency: more samples would not change the
   winner), ``unsettled`` (draw more) or ``exhausted`` (``max_samples`` or the
-  wall-clock budget spent); ``confirm`` when one method settled it and
-  ``verify`` is on: one derivation by another method is drawn, then it votes again.
+  wall-clock budget spent); ``confirm`` when ``verify`` is on and one method
+  settled it, or the winner lacks a method the consensus level needs
+  (``consensus_needs``: a chain of thought): one derivation by that method is
+  drawn, then it votes again.
 * ``repair`` feeds a failed or rejected program back once (``max_repairs``)
   when a round gave no valid answer.
 * ``verify`` fixes the answer (the winner's representative, as the model or the
@@ -68,7 +70,8 @@ def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
     v = state.get("vote")
     used = {d.method for d in state.get("derivations", [])}
     if state.get("decision") == "confirm" and v is not None and v.winner is not None:
-        other = next(m for m in (*cfg.confirm_methods, "pot", "cot", "tir") if m not in v.winner.methods)
+        other = next(m for m in (*voting.missing_methods(v, cfg.consensus_needs), *cfg.confirm_methods,
+                                 "pot", "cot", "tir") if m not in v.winner.methods)
         return Plan(other, 1, greedy_first=other not in used, why=f"an independent {other} view of "
                                                                    f"{v.winner.answer}", confirm=True)
     rounds = state.get("rounds", 0)
@@ -140,7 +143,8 @@ def vote(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     over_time = cfg.time_budget_s is not None and time.monotonic() - state.get("started", 0.0) > cfg.time_budget_s
     if voting.settled(v, remaining, threshold=cfg.stop_threshold, min_agree=cfg.min_agree):
         confirm = (cfg.verify and remaining > 0 and not over_time and not state.get("confirmed")
-                   and v.winner is not None and len(v.winner.methods) == 1)
+                   and v.winner is not None
+                   and (len(v.winner.methods) == 1 or bool(voting.missing_methods(v, cfg.consensus_needs))))
         decision = "confirm" if confirm else "settled"
     elif remaining <= 0 or over_time:
         decision = "exhausted"
@@ -164,10 +168,13 @@ def verify(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     steps = state.get("steps", [])
     checks: list[Check] = []
     new_steps: list[Step] = []
-    agree = voting.consensus(v, min_agree=cfg.consensus_min, threshold=cfg.consensus_threshold)
+    agree = voting.consensus(v, min_agree=cfg.consensus_min, threshold=cfg.consensus_threshold,
+                             needs=cfg.consensus_needs)
     conf = voting.confidence(v)
+    missing = voting.missing_methods(v, cfg.consensus_needs)
+    lacking = f"; no {'/'.join(missing)} derivation among the agreeing ones" if missing else ""
     checks.append(Check("consensus", "pass" if agree else ("fail" if v.top < v.valid else "inconclusive"),
-                        f"{v.summary()}; confidence {conf:.2f}", independent=True))
+                        f"{v.summary()}; confidence {conf:.2f}{lacking}", independent=True))
     ctx.report("checking the answer formally")
     claims = check_claims(state["problem"], answer, timeout_s=cfg.smt_timeout_s)
     for claim in claims:
@@ -213,7 +220,8 @@ def route_start(state: AgentState, force_formal: bool) -> str:
 
 
 def route_after_vote(state: AgentState, cfg: AgentConfig) -> str:
-    """settled or exhausted -> verify; confirm (one method settled it) -> draw one derivation by another method;
+    """settled or exhausted -> verify; confirm (one method settled it, or the winner lacks a method consensus
+    needs) -> draw one derivation by that method;
     unsettled -> draw the next round, or repair when the last round gave no valid answer."""
     decision = state.get("decision")
     if decision in ("settled", "exhausted"):

@@ -77,9 +77,12 @@ class AgentConfig:
     min_agree: int = 2             # ... with at least this many agreeing derivations
     consensus_min: int = 3         # consensus level: agreeing derivations needed (of >= 2 methods)
     consensus_threshold: float = 0.9  # consensus level: confidence needed (chosen on dev)
-    verify: bool = False           # when one method settled the vote, draw one derivation by another method
-                                   # (the consensus level needs two methods; about twice the time on 2 cores)
-    confirm_methods: tuple[str, ...] = ("tir", "cot")  # which other method confirms, in order of preference
+    consensus_needs: tuple[str, ...] = ("cot",)  # consensus level: methods the agreeing cluster must include
+    # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
+    # reasoning share one misreading too often: docs/results.md, "An independent reading")
+    verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
+                                   # the winner, draw one derivation by that method (about +50% time on 2 cores)
+    confirm_methods: tuple[str, ...] = ("cot", "tir")  # which other method confirms, in order of preference
     time_budget_s: float | None = None  # stop drawing once this many seconds have passed (None: no bound)
     calc_timeout_s: float = 10.0
     max_tokens: tuple[tuple[str, int], ...] = (("pot", 512), ("cot", 768), ("tir", 512))

@@ -18,8 +18,10 @@ here is tested without a model.
   P(Binomial(a+b+1, 1/2) <= a)``, with at least ``min_agree`` votes.
 * **Confidence** of the winner, gold-free, in [0, 1]: the Beta posterior
   above, times the share of valid derivations that agree.  **Consensus**
-  needs at least ``m`` agreeing derivations of at least two methods, no valid
-  derivation disagreeing and the confidence at the threshold chosen on dev.
+  needs at least ``m`` agreeing derivations of at least two methods, among them
+  every method the configuration names (a chain of thought by default: its
+  reading of the problem is not the program's), no valid derivation
+  disagreeing and the confidence at the threshold chosen on dev.
 """
 
 from __future__ import annotations
@@ -124,9 +126,15 @@ def confidence(vote: Vote) -> float:
     return p_leader(vote.top, vote.runner_up) * vote.top / vote.valid
 
 
-def consensus(vote: Vote, *, min_agree: int, threshold: float) -> bool:
-    """Independent derivations of >= 2 methods agree (>= ``min_agree`` of them), none valid disagrees, and the
-    confidence reaches ``threshold``."""
+def missing_methods(vote: Vote, needs: Sequence[str]) -> tuple[str, ...]:
+    """The methods of ``needs`` that no derivation of the winning cluster used (all of them without a winner)."""
+    have = vote.winner.methods if vote.winner is not None else ()
+    return tuple(m for m in needs if m not in have)
+
+
+def consensus(vote: Vote, *, min_agree: int, threshold: float, needs: Sequence[str] = ()) -> bool:
+    """Independent derivations of >= 2 methods agree (>= ``min_agree`` of them, every method of ``needs`` among
+    them), none valid disagrees, and the confidence reaches ``threshold``."""
     w = vote.winner
     return (w is not None and len(w.members) >= min_agree and len(w.methods) >= 2 and vote.top == vote.valid
-            and confidence(vote) >= threshold)
+            and not missing_methods(vote, needs) and confidence(vote) >= threshold)

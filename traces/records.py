@@ -48,7 +48,8 @@ Purpose = Literal["pot", "cot", "tir", "repair"]
 CheckVerdict = Literal["pass", "fail", "inconclusive", "error"]
 Level = Literal["gold", "formal", "consensus", "unverified"]
 """How an answer is verified, strongest first: graded against a known answer; a claim about it checked by a
-formal backend; independent derivations of two methods agree with no dissent; nothing of those."""
+formal backend; independent derivations of two methods, a chain of thought among them, agree with no dissent;
+nothing of those."""
 
 LEVELS: tuple[str, ...] = get_args(Level)
 VERIFIED_LEVELS: tuple[str, ...] = ("gold", "formal", "consensus")

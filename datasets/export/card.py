@@ -77,7 +77,8 @@ def _table(title: str, counts: dict[str, int]) -> list[str]:
 LEVEL_MEANING = {
     "gold": "graded equal to a known answer (an eval or synth gold answer)",
     "formal": "a claim about the answer was checked by a formal backend (SMT or Lean)",
-    "consensus": "independent derivations of at least two methods agreed, none valid disagreed",
+    "consensus": "independent derivations of at least two methods (a chain of thought among them) agreed, none valid "
+                 "disagreed",
     "unverified": "none of the above",
 }
 

@@ -106,6 +106,23 @@ def test_a_confirming_chain_of_thought_that_disagrees_reopens_the_vote(calculato
     assert result.checks[0]["verdict"] == "fail"  # a valid derivation disagrees: never consensus
 
 
+def test_programs_and_tool_integrated_reasoning_agreeing_still_need_a_chain_of_thought(calculator):
+    # round 1: one program prints 18, the other fails; round 2: two tool-integrated derivations box 18.  Two
+    # methods agree with no dissent, but both write code: consensus needs a chain of thought (consensus_needs)
+    def llm():
+        outs = iter(["print(18)", "raise ValueError('no')"])
+        return scripted(pot=[lambda m: program(next(outs, "print(18)"))], tir=["So \\boxed{18}."], cot=[COT_18])
+    rules = dict(schedule=(("pot", 2), ("tir", 2), ("cot", 1)), stop_threshold=0.8, min_agree=2, max_repairs=0)
+    confirmed, _ = run(llm(), calculator, **rules)
+    assert confirmed.answer == "18" and confirmed.level == "consensus"
+    assert [s["status"] for s in confirmed.steps if s["route"] == "vote"] == ["unsettled", "confirm", "settled"]
+    assert confirmed.meta["vote"]["clusters"][0]["methods"] == ["pot", "tir", "cot"]
+    unconfirmed, _ = run(llm(), calculator, **{**rules, "verify": False})
+    assert unconfirmed.answer == "18" and unconfirmed.level == "unverified"
+    check = unconfirmed.checks[0]
+    assert check["verdict"] == "inconclusive" and "no cot derivation" in check["detail"]
+
+
 def test_split_vote_draws_more_rounds_until_settled(calculator):
     answers = iter([18, 17, 18, 16, 18, 18, 18, 18])
     llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=[COT_18])
@@ -227,7 +244,10 @@ def test_routers_and_plans_are_pure_functions():
     near_end = next_plan({"rounds": 2, "derivations": [ok] * 10}, AgentConfig(**{**RULES, "max_samples": 12}))
     assert near_end.n == 2  # never past max_samples
     default = AgentConfig()
-    assert next_plan({"decision": "confirm", "vote": _vote(("pot", "3"))}, default).method == "tir"
+    assert next_plan({"decision": "confirm", "vote": _vote(("pot", "3"))}, default).method == "cot"
+    # programs and tool-integrated reasoning agree, but consensus needs a chain of thought: that is drawn
+    code_only = {"decision": "confirm", "vote": _vote(("pot", "3"), ("tir", "3"), ("pot", "3"))}
+    assert next_plan(code_only, AgentConfig(**{**RULES, "confirm_methods": ("tir",)})).method == "cot"
 
 
 def test_the_default_schedule_escalates_to_tool_integrated_reasoning_on_disagreement(calculator):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathagent.agent.vote import cluster, confidence, consensus, p_leader, settled
+from mathagent.agent.vote import cluster, confidence, consensus, missing_methods, p_leader, settled
 from mathagent.traces.records import Derivation
 from mathagent.verifiers.equivalence import equivalent
 
@@ -65,3 +65,19 @@ def test_confidence_and_consensus():
     dissent = cluster([d(0, "5"), d(1, "5"), d(2, "5", "cot"), d(3, "6")], eq)
     assert not consensus(dissent, min_agree=3, threshold=0.0)
     assert confidence(cluster([], eq)) == 0.0
+
+
+def test_consensus_needs_the_named_methods_among_the_agreeing():
+    eq = lambda a, b: a == b  # noqa: E731
+    programs_only = cluster([d(0, "5"), d(1, "5"), d(2, "5"), d(3, "5", "tir")], eq)  # two methods, both code
+    assert consensus(programs_only, min_agree=3, threshold=0.9)
+    assert not consensus(programs_only, min_agree=3, threshold=0.9, needs=("cot",))
+    assert missing_methods(programs_only, ("cot",)) == ("cot",)
+    with_cot = cluster([d(0, "5"), d(1, "5"), d(2, "5", "tir"), d(3, "5", "cot")], eq)
+    assert consensus(with_cot, min_agree=3, threshold=0.9, needs=("cot",))
+    assert missing_methods(with_cot, ("cot", "tir")) == ()
+    # a chain of thought that disagrees is a dissent, not the needed method
+    cot_dissents = cluster([d(0, "5"), d(1, "5"), d(2, "5", "tir"), d(3, "6", "cot")], eq)
+    assert missing_methods(cot_dissents, ("cot",)) == ("cot",)
+    assert not consensus(cot_dissents, min_agree=3, threshold=0.0, needs=("cot",))
+    assert missing_methods(cluster([], eq), ("cot",)) == ("cot",)

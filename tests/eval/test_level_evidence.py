@@ -8,7 +8,8 @@ and re-derives, from its derivations, checks and grade alone, the strongest leve
 * ``gold``: graded correct against the known answer (``correct`` is True); a wrong grade is ``unverified``;
 * ``formal``: a passing check decided by a formal backend, and no failed check;
 * ``consensus``: a passing consensus check, and in the winning cluster (0) at least
-  ``AgentConfig.consensus_min`` valid derivations of at least two methods, with no valid derivation outside
+  ``AgentConfig.consensus_min`` valid derivations of at least two methods, every method of
+  ``AgentConfig.consensus_needs`` (a chain of thought) among them, with no valid derivation outside
   it and no failed check; the answer is the cluster's;
 * otherwise ``unverified``.
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import selectinload
 
 TIR_SYSTEM_WORD = "integrate natural language reasoning with programs"
 CONSENSUS_MIN = AgentConfig().consensus_min
+CONSENSUS_NEEDS = set(AgentConfig().consensus_needs)
 
 
 def model(program_out: str | None, cot_answer: str | None, *, crash: bool = False):
@@ -111,7 +113,8 @@ def supported(t: dict) -> str:
     won = [d for d in derivations if d["cluster"] == 0 and d["valid"]]
     dissent = [d for d in derivations if d["valid"] and d["cluster"] != 0]
     agreed = any(c["name"] == "consensus" and c["verdict"] == "pass" for c in checks)
-    if agreed and len(won) >= CONSENSUS_MIN and len({d["method"] for d in won}) >= 2 and not dissent:
+    methods = {d["method"] for d in won}
+    if agreed and len(won) >= CONSENSUS_MIN and len(methods) >= 2 and CONSENSUS_NEEDS <= methods and not dissent:
         return "consensus"
     return "unverified"
 

@@ -166,7 +166,7 @@ def synth_command(
     settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                      threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
                                      cache=cache, db=db)
-    config = AgentConfig(calc_timeout_s=calc_timeout, verify=True)  # a kept answer needs consensus: two methods
+    config = AgentConfig(calc_timeout_s=calc_timeout, verify=True)  # a kept answer needs consensus: a CoT agreeing
     with AgentSession(settings) as session:
         summary = run_synth(req, session, config, problems=problems,
                             progress=None if json_out else _progress, inputs=inputs)
