@@ -81,7 +81,7 @@ class AgentConfig:
     # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
     # reasoning share one misreading too often: docs/results.md, "An independent reading")
     verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
-                                   # the winner, draw one derivation by that method (about +50% time on 2 cores)
+                                   # the winner, draw one derivation by that method (one chain of thought: ~300 tokens)
     confirm_methods: tuple[str, ...] = ("cot", "tir")  # which other method confirms, in order of preference
     time_budget_s: float | None = None  # stop drawing once this many seconds have passed (None: no bound)
     calc_timeout_s: float = 10.0

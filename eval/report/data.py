@@ -186,8 +186,8 @@ LEVEL_ROWS = (*AGENT_LEVELS[:2], "verified", AGENT_LEVELS[2])
 LEVEL_LABELS = {"formal": "formal", "consensus": "consensus", "verified": "consensus or stronger",
                 "unverified": "unverified"}
 LEVELS_NOTE = ("The agent's own level of each attempt (gold-free: formal = a claim about the answer checked by a "
-               "formal backend; consensus = independent derivations of two or more methods agree and no valid one "
-               "disagrees) measured against the gold answer: precision = right / attempts at that level, "
+               "formal backend; consensus = independent derivations of two or more methods, a chain of thought among "
+               "them, agree and no valid one disagrees) measured against the gold answer: precision = right / attempts at that level, "
                "coverage = attempts at that level / all attempts; 95% Wilson intervals.")
 
 

@@ -75,7 +75,7 @@ def eval_command(
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"),
                                 help="agent: confirm a vote settled by programs with a chain of thought, as the consensus "
-                                     "level needs (default: no-verify; about +50% time)"),
+                                     "level needs (default: no-verify; one chain of thought more per problem)"),
     time_budget: float = typer.Option(None, "--time-budget", envvar=env("time_budget"), min=1.0,
                                       help="agent: stop drawing samples for a problem after this many seconds "
                                            "(default: no bound)"),
