@@ -1,8 +1,9 @@
 """`solve`: one problem through the agent from Python, as ``mathagent solve`` does.
 
     from mathagent import solve
-    r = solve("A farmer has 12 ducks and buys 6 more. How many ducks?")
-    r.answer, r.level, r.confidence, r.trace_id     # "18", "consensus", 0.97, "3f2a..."
+    r = solve("A farmer has 12 ducks and buys 6 more. How many ducks?", verify=True)
+    r.answer, r.level, r.confidence, r.trace_id     # "18", "consensus", 0.98, "3f2a..."
+    # consensus needs a chain of thought agreeing with the programs: verify=True draws one
 
 The trace is written to the trace database (``db_url``; default: ``MATHAGENT_DB_URL`` or the user's SQLite
 file).  For many problems, open one :class:`~mathagent.agent.session.AgentSession` and call

@@ -41,7 +41,8 @@ class Plan:
     n: int
     greedy_first: bool = False
     why: str = ""
-    confirm: bool = False  # the cross-method derivation drawn after one method settled the vote
+    confirm: bool = False  # the derivation drawn after one method settled the vote or the winner lacked a
+    #                        method consensus needs (AgentConfig.consensus_needs)
 
 
 @dataclass

@@ -15,11 +15,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol, TypedDict
+from typing import Annotated, Any, Literal, Protocol, TypedDict, get_args
 
 from mathagent.agent.llm import LLM
 from mathagent.agent.vote import Vote
-from mathagent.traces.records import Check, Derivation, LLMCall, Level, Step, ToolCall
+from mathagent.errors import InputError
+from mathagent.traces.records import Check, Derivation, LLMCall, Level, Method, Step, ToolCall
 
 
 class CalcOutcome(Protocol):
@@ -78,6 +79,7 @@ class AgentConfig:
     consensus_min: int = 3         # consensus level: agreeing derivations needed (of >= 2 methods)
     consensus_threshold: float = 0.9  # consensus level: confidence needed (chosen on dev)
     consensus_needs: tuple[str, ...] = ("cot",)  # consensus level: methods the agreeing cluster must include
+    # (one confirming derivation draws the first one missing)
     # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
     # reasoning share one misreading too often: docs/results.md, "An independent reading")
     verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
@@ -93,6 +95,14 @@ class AgentConfig:
     formal: bool = False           # treat the problem as a formal (Lean) statement even if it does not look like one
     smt_timeout_s: float = 5.0
     fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages for programs
+
+    def __post_init__(self) -> None:
+        methods = get_args(Method)
+        for name in ("consensus_needs", "confirm_methods"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(m in methods for m in value):
+                raise InputError(f"{name} must be a tuple of methods, got {value!r}",
+                                 f"name methods among {', '.join(methods)}, e.g. ('cot',)")
 
     def prompt_name(self, method: str) -> str:
         return dict(self.prompts)[method]

@@ -247,7 +247,21 @@ def test_routers_and_plans_are_pure_functions():
     assert next_plan({"decision": "confirm", "vote": _vote(("pot", "3"))}, default).method == "cot"
     # programs and tool-integrated reasoning agree, but consensus needs a chain of thought: that is drawn
     code_only = {"decision": "confirm", "vote": _vote(("pot", "3"), ("tir", "3"), ("pot", "3"))}
-    assert next_plan(code_only, AgentConfig(**{**RULES, "confirm_methods": ("tir",)})).method == "cot"
+    tir_first = AgentConfig(**{**RULES, "confirm_methods": ("tir",)})
+    assert next_plan(code_only, tir_first).method == "cot"
+    programs_only = {"decision": "confirm", "vote": _vote(("pot", "3"), ("pot", "3"), ("pot", "3"))}
+    assert next_plan(programs_only, tir_first).method == "cot"  # the needed method before the preferred one
+    assert next_plan(programs_only, AgentConfig(**{**RULES, "confirm_methods": ("tir",), "consensus_needs": ()})).method == "tir"
+    cot_only = {"decision": "confirm", "vote": _vote(("cot", "3"), ("cot", "3"), ("cot", "3"))}
+    assert next_plan(cot_only, AgentConfig()).method == "tir"  # a chain of thought is there: another method
+
+
+def test_the_vote_rules_name_known_methods():
+    with pytest.raises(InputError, match="consensus_needs"):
+        AgentConfig(consensus_needs="cot")  # a string, not a tuple of methods
+    with pytest.raises(InputError, match="confirm_methods"):
+        AgentConfig(confirm_methods=("lean",))
+    assert AgentConfig(consensus_needs=()).consensus_needs == ()
 
 
 def test_the_default_schedule_escalates_to_tool_integrated_reasoning_on_disagreement(calculator):
