@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, get_args
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -47,7 +47,7 @@ from langgraph.runtime import Runtime
 from mathagent.agent import methods, vote as voting
 from mathagent.agent.methods import Plan
 from mathagent.agent.state import AgentConfig, AgentContext, AgentState
-from mathagent.traces.records import Check, Step
+from mathagent.traces.records import Check, Method, Step
 from mathagent.verifiers.equivalence import equivalent
 from mathagent.verifiers.claims import check_claims
 from mathagent.verifiers.plausibility import expectation
@@ -71,7 +71,7 @@ def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
     used = {d.method for d in state.get("derivations", [])}
     if state.get("decision") == "confirm" and v is not None and v.winner is not None:
         other = next(m for m in (*voting.missing_methods(v, cfg.consensus_needs), *cfg.confirm_methods,
-                                 "pot", "cot", "tir") if m not in v.winner.methods)
+                                 *get_args(Method)) if m not in v.winner.methods)
         return Plan(other, 1, greedy_first=other not in used, why=f"an independent {other} view of "
                                                                    f"{v.winner.answer}", confirm=True)
     rounds = state.get("rounds", 0)

@@ -79,9 +79,9 @@ class AgentConfig:
     consensus_min: int = 3         # consensus level: agreeing derivations needed (of >= 2 methods)
     consensus_threshold: float = 0.9  # consensus level: confidence needed (chosen on dev)
     consensus_needs: tuple[str, ...] = ("cot",)  # consensus level: methods the agreeing cluster must include
-    # (one confirming derivation draws the first one missing)
     # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
-    # reasoning share one misreading too often: docs/results.md, "An independent reading")
+    # reasoning share one misreading too often: docs/results.md, "An independent reading"); one confirming
+    # derivation draws the first one missing
     verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
                                    # the winner, draw one derivation by that method (one chain of thought: ~300 tokens)
     confirm_methods: tuple[str, ...] = ("cot", "tir")  # which other method confirms, in order of preference
