@@ -16,10 +16,11 @@
 * ``vote`` clusters the valid answers under the grader's equivalence and
   decides: ``settled`` (adaptive consistency: more samples would not change the
   winner), ``unsettled`` (draw more) or ``exhausted`` (``max_samples`` or the
-  wall-clock budget spent); ``confirm`` when ``verify`` is on and one method
-  settled it, or the winner lacks a method the consensus level needs
-  (``consensus_needs``: a chain of thought): one derivation by that method is
-  drawn, then it votes again.
+  wall-clock budget spent); ``confirm`` when ``verify`` is on, no valid
+  derivation disagrees with the winner, and one method settled it or the
+  winner lacks a method the consensus level needs (``consensus_needs``: a
+  chain of thought): one derivation by that method is drawn, then it votes
+  again (at most one confirmation per needed method, and at least one).
 * ``repair`` feeds a failed or rejected program back once (``max_repairs``)
   when a round gave no valid answer.
 * ``verify`` fixes the answer (the winner's representative, as the model or the
@@ -70,8 +71,10 @@ def next_plan(state: AgentState, cfg: AgentConfig) -> Plan:
     v = state.get("vote")
     used = {d.method for d in state.get("derivations", [])}
     if state.get("decision") == "confirm" and v is not None and v.winner is not None:
-        other = next(m for m in (*voting.missing_methods(v, cfg.consensus_needs), *cfg.confirm_methods,
-                                 *get_args(Method)) if m not in v.winner.methods)
+        missing = voting.missing_methods(v, cfg.consensus_needs)
+        untried = tuple(m for m in missing if m not in used)
+        other = next(m for m in (*untried, *missing, *cfg.confirm_methods, *get_args(Method))
+                     if m not in v.winner.methods)
         return Plan(other, 1, greedy_first=other not in used, why=f"an independent {other} view of "
                                                                    f"{v.winner.answer}", confirm=True)
     rounds = state.get("rounds", 0)
@@ -106,7 +109,7 @@ def draw(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
                          first_step=len(state.get("steps", [])), first_derivation=first, sampled=not single)
     out = {**drawn.updates(), "last_round": first}
     if plan.confirm:
-        out["confirmed"] = True
+        out["confirms"] = state.get("confirms", 0) + 1
     else:
         out["rounds"] = state.get("rounds", 0) + 1
     return out
@@ -142,8 +145,9 @@ def vote(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     limits: list[str] = []
     over_time = cfg.time_budget_s is not None and time.monotonic() - state.get("started", 0.0) > cfg.time_budget_s
     if voting.settled(v, remaining, threshold=cfg.stop_threshold, min_agree=cfg.min_agree):
-        confirm = (cfg.verify and remaining > 0 and not over_time and not state.get("confirmed")
-                   and v.winner is not None
+        confirm = (cfg.verify and remaining > 0 and not over_time
+                   and state.get("confirms", 0) < max(1, len(cfg.consensus_needs))
+                   and v.winner is not None and v.top == v.valid  # a valid dissent: consensus is out of reach
                    and (len(v.winner.methods) == 1 or bool(voting.missing_methods(v, cfg.consensus_needs))))
         decision = "confirm" if confirm else "settled"
     elif remaining <= 0 or over_time:

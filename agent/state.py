@@ -48,7 +48,7 @@ class AgentState(TypedDict, total=False):
     limits_hit: Annotated[list[str], operator.add]   # the bounds this attempt ran into
     rounds: int                    # sampling rounds taken (the schedule's position)
     last_round: int                # index of the first derivation of the latest round
-    confirmed: bool                # the cross-method derivation has been drawn
+    confirms: int                  # confirming derivations drawn (at most max(1, len(consensus_needs)))
     repairs: int                   # repaired programs
     started: float                 # time.monotonic() at the start (the wall-clock budget counts from it)
     vote: Vote | None              # the latest vote
@@ -80,10 +80,11 @@ class AgentConfig:
     consensus_threshold: float = 0.9  # consensus level: confidence needed (chosen on dev)
     consensus_needs: tuple[str, ...] = ("cot",)  # consensus level: methods the agreeing cluster must include
     # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
-    # reasoning share one misreading too often: docs/results.md, "An independent reading"); one confirming
-    # derivation draws the first one missing
+    # reasoning share one misreading too often: docs/results.md, "An independent reading"); each confirming
+    # derivation draws the first one missing, at most one confirmation per needed method
     verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
-                                   # the winner, draw one derivation by that method (one chain of thought: ~300 tokens)
+                                   # the winner, and no valid derivation dissents, draw one derivation by that method
+                                   # (one chain of thought: ~300 tokens)
     confirm_methods: tuple[str, ...] = ("cot", "tir")  # which other method confirms, in order of preference
     time_budget_s: float | None = None  # stop drawing once this many seconds have passed (None: no bound)
     calc_timeout_s: float = 10.0

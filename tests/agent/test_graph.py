@@ -123,6 +123,40 @@ def test_programs_and_tool_integrated_reasoning_agreeing_still_need_a_chain_of_t
     assert check["verdict"] == "inconclusive" and "no cot derivation" in check["detail"]
 
 
+def test_two_needed_methods_draw_one_confirmation_each(calculator):
+    # consensus needs a chain of thought and tool-integrated reasoning: after four agreeing programs, each needed
+    # method is drawn once (the needed ones first, in order), and both agreeing make it consensus
+    llm = scripted(pot=[program("print(18)")], cot=[COT_18], tir=["So \\boxed{18}."])
+    result, _ = run(llm, calculator, consensus_needs=("cot", "tir"), confirm_methods=("cot", "tir"))
+    assert result.answer == "18" and result.level == "consensus"
+    assert llm.batches == [4, 1, 1]
+    assert [s["status"] for s in result.steps if s["route"] == "vote"] == ["confirm", "confirm", "settled"]
+    assert result.meta["vote"]["clusters"][0]["methods"] == ["pot", "cot", "tir"]
+
+
+@pytest.mark.parametrize("needs,confirms", [(("cot",), 1), (("cot", "tir"), 2)])
+def test_confirmations_are_bounded_by_the_needed_methods(calculator, needs, confirms):
+    # each confirmation gives no answer, so the programs' winner keeps lacking the needed methods with no
+    # dissent: confirming stops at one derivation per needed method, and the answer stays unverified
+    llm = scripted(pot=[program("print(18)")], cot=["I cannot tell."], tir=["No idea."])
+    result, _ = run(llm, calculator, consensus_needs=needs, confirm_methods=("cot", "tir"))
+    votes = [s["status"] for s in result.steps if s["route"] == "vote"]
+    assert votes == ["confirm"] * confirms + ["settled"]
+    assert [d["method"] for d in result.derivations[4:]] == list(needs)
+    assert result.answer == "18" and result.level == "unverified" and len(result.derivations) == 4 + confirms
+
+
+@pytest.mark.parametrize("needs", [("cot",), ("cot", "tir")])
+def test_no_confirmation_once_a_valid_derivation_dissents(calculator, needs):
+    # three programs say 18, one 17: settled (P 0.81 >= 0.8) but a valid dissent makes consensus impossible, so
+    # --verify draws nothing more (the confirming derivation could only cost time)
+    answers = iter([18, 18, 17, 18])
+    llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=[COT_18], tir=["So \\boxed{18}."])
+    result, _ = run(llm, calculator, consensus_needs=needs, confirm_methods=("cot", "tir"), stop_threshold=0.8)
+    assert llm.batches == [4] and [s["status"] for s in result.steps if s["route"] == "vote"] == ["settled"]
+    assert result.answer == "18" and result.level == "unverified" and result.checks[0]["verdict"] == "fail"
+
+
 def test_split_vote_draws_more_rounds_until_settled(calculator):
     answers = iter([18, 17, 18, 16, 18, 18, 18, 18])
     llm = scripted(pot=[lambda m: program(f"print({next(answers)})")], cot=[COT_18])

@@ -41,8 +41,8 @@ def solve_command(
     time_budget: float = typer.Option(None, "--time-budget", envvar=env("time_budget"), min=1.0,
                                       help="Stop drawing samples after this many seconds (default: no bound)."),
     verify: bool = typer.Option(_AGENT.verify, "--verify/--no-verify", envvar=env("verify"),
-                                help="When programs settle the vote, confirm with a chain of thought (needed for the "
-                                     "consensus level)."),
+                                help="When programs settle the vote and none dissents, confirm with a chain of thought "
+                                     "(needed for the consensus level)."),
     temperature: float = typer.Option(_AGENT.temperature, "--temperature", envvar=env("temperature"), min=0.0,
                                       max=2.0, help="Decoding of the first sample (and of pot/cot/tir)."),
     sample_temperature: float = typer.Option(_AGENT.sample_temperature, "--sample-temperature",
