@@ -74,8 +74,8 @@ def eval_command(
     calc_timeout: float = typer.Option(None, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call (default: 10)"),
     verify: bool = typer.Option(None, "--verify/--no-verify", envvar=env("verify"),
-                                help="agent: confirm a vote settled by programs with no dissent with a chain of thought, as "
-                                     "the consensus level needs (default: no-verify; one chain of thought more)"),
+                                help="agent: when programs settle the vote and none dissents, confirm with a chain of "
+                                     "thought, as the consensus level needs (default: no-verify)"),
     time_budget: float = typer.Option(None, "--time-budget", envvar=env("time_budget"), min=1.0,
                                       help="agent: stop drawing samples for a problem after this many seconds "
                                            "(default: no bound)"),
