@@ -20,7 +20,7 @@
   derivation disagrees with the winner, and one method settled it or the
   winner lacks a method the consensus level needs (``consensus_needs``: a
   chain of thought): one derivation by that method is drawn, then it votes
-  again (at most one confirmation per needed method, and at least one).
+  again (at most ``max(1, len(consensus_needs))`` confirmations).
 * ``repair`` feeds a failed or rejected program back once (``max_repairs``)
   when a round gave no valid answer.
 * ``verify`` fixes the answer (the winner's representative, as the model or the
@@ -224,8 +224,8 @@ def route_start(state: AgentState, force_formal: bool) -> str:
 
 
 def route_after_vote(state: AgentState, cfg: AgentConfig) -> str:
-    """settled or exhausted -> verify; confirm (one method settled it, or the winner lacks a method consensus
-    needs) -> draw one derivation by that method;
+    """settled or exhausted -> verify; confirm (no valid dissent, and one method settled it or the winner lacks a
+    method consensus needs; see ``vote``) -> draw one derivation by that method;
     unsettled -> draw the next round, or repair when the last round gave no valid answer."""
     decision = state.get("decision")
     if decision in ("settled", "exhausted"):

@@ -81,7 +81,7 @@ class AgentConfig:
     consensus_needs: tuple[str, ...] = ("cot",)  # consensus level: methods the agreeing cluster must include
     # (a chain of thought reads the problem without writing the program's code; programs and tool-integrated
     # reasoning share one misreading too often: docs/results.md, "An independent reading"); each confirming
-    # derivation draws the first one missing, at most one confirmation per needed method
+    # derivation draws a missing one (one not yet drawn first), at most max(1, len(consensus_needs)) of them
     verify: bool = False           # when one method settled the vote, or a method consensus needs is missing from
                                    # the winner, and no valid derivation dissents, draw one derivation by that method
                                    # (one chain of thought: ~300 tokens)

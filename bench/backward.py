@@ -14,8 +14,9 @@ forward answer A; its gold answer is the masked number.  Each line also carries 
 
 ``score`` prints, per backward strategy, how often x was recovered when the forward answer was right (the
 check would keep a right answer) and when it was wrong (it would keep a wrong one).  A check worth adding
-keeps nearly every right answer and few wrong ones.  docs/results.md ("Backward verification, measured and
-dropped") has the figures for the embedded model.  Bad input is one ``error:`` line and exit status 2.
+keeps nearly every right answer and few wrong ones; ungraded attempts are left out.  docs/results.md
+("Backward verification (FOBAR), measured on train and dropped") has the figures for the embedded model.  The
+trace database is only read.  Bad input is one ``error:`` line (and a ``fix:`` line) and a non-zero exit status.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-# a plain number (1,200 / 3.5 / .75) not glued to a word, a decimal point, a fraction bar or a time's colon
-_NUMBER = re.compile(r"(?<![\w.,/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?![\w/:]|\.\d|,\d{3})")
+# a plain number (1,200.50 / 3.5 / .75) not glued to a word, a decimal point, a fraction bar or a time's colon,
+# and not the whole part of a mixed number (2 1/2)
+_NUMBER = re.compile(r"(?<![\w.,/:])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+                     r"(?![\w/:]|\.\d|,\d{3}|\s+\d+\s*/\s*\d)")
 
 
 def _value(text: str) -> float:
@@ -37,14 +40,17 @@ def _value(text: str) -> float:
 
 
 def mask(question: str, which: int = 0) -> tuple[str, str] | None:
-    """``question`` with its ``which``-th maskable number replaced by ``x``, and that number's text; None when
-    no number occurs exactly once (x must stand for one quantity)."""
+    """``question`` with its ``which``-th maskable number (0-based) replaced by ``x``, and that number's text;
+    None when it has fewer maskable numbers (a number is maskable when it occurs exactly once: x must stand for
+    one quantity)."""
+    if which < 0:
+        raise ValueError(f"the mask index must be 0 or more, not {which}")
     found = list(_NUMBER.finditer(question))
     values = [_value(m.group(1)) for m in found]
     once = [m for m, v in zip(found, values) if values.count(v) == 1]
-    if not once:
+    if which >= len(once):
         return None
-    m = once[min(which, len(once) - 1)]
+    m = once[which]
     return question[:m.start()] + "x" + question[m.end():], m.group(1)
 
 
@@ -62,22 +68,31 @@ def backward_problem(question: str, answer: str, which: int = 0) -> dict | None:
 
 def _rows(db_url: str, run_id: str):
     from sqlalchemy import select
+    from sqlalchemy.engine import make_url
 
     from mathagent.errors import InputError
     from mathagent.traces.db import open_database, session_scope
     from mathagent.traces.models import Trace
 
-    with open_database(db_url) as factory, session_scope(factory) as s:
+    with open_database(db_url, read_only=True) as factory, session_scope(factory) as s:
         rows = s.execute(select(Trace.problem_id, Trace.strategy, Trace.problem, Trace.answer, Trace.correct)
-                         .where(Trace.run_id == run_id).order_by(Trace.problem_id)).all()
+                         .where(Trace.run_id == run_id, Trace.correct.is_not(None))  # graded attempts only
+                         .order_by(Trace.problem_id)).all()
     if not rows:
-        raise InputError(f"run {run_id} has no attempts in {db_url}", "pass the id `mathagent eval` printed")
+        shown = make_url(db_url).render_as_string(hide_password=True)
+        raise InputError(f"run {run_id} has no graded attempts in {shown}", "pass the id `mathagent eval` printed")
     return rows
 
 
 def build(db_url: str, run_id: str, strategy: str, which: int, out: Path) -> tuple[int, int]:
+    from mathagent.errors import InputError
+
     n = right = 0
     rows = _rows(db_url, run_id)
+    present = sorted({r[1] for r in rows})
+    if strategy not in present:
+        raise InputError(f"run {run_id} has no attempts of strategy {strategy!r}",
+                         f"pass --strategy with one of: {', '.join(present)}")
     with out.open("w", encoding="utf-8") as f:
         for pid, strat, question, answer, correct in rows:
             if strat != strategy or not answer:
@@ -90,11 +105,27 @@ def build(db_url: str, run_id: str, strategy: str, which: int, out: Path) -> tup
     return n, right
 
 
-def score(db_url: str, run_id: str, data: Path) -> str:
+def _forward(data: Path) -> dict[str, bool]:
+    """question -> whether its forward answer was right, from the file ``build`` wrote."""
+    from mathagent.errors import InputError
+
     forward = {}
-    for line in data.read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
+    for n, line in enumerate(data.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{data}:{n} is not JSON ({exc.msg})", "pass the file `build` wrote") from None
+        if not isinstance(d, dict) or not isinstance(d.get("question"), str) or "forward_correct" not in d:
+            raise InputError(f"{data}:{n} is not a backward problem (no question or forward_correct)",
+                             "pass the file `build` wrote")
         forward[d["question"]] = bool(d["forward_correct"])
+    return forward
+
+
+def score(db_url: str, run_id: str, data: Path) -> str:
+    forward = _forward(data)
     counts: Counter = Counter()
     for _pid, strat, question, _answer, correct in _rows(db_url, run_id):
         if question in forward:
@@ -116,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("run_id")
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--strategy", default="pot", help="whose forward answers [default: pot]")
-    b.add_argument("--mask", type=int, default=0, help="which maskable number (0: the first) [default: 0]")
+    b.add_argument("--mask", type=int, default=0,
+                   help="which maskable number (0: the first; problems with fewer are left out) [default: 0]")
     s = sub.add_parser("score", help="recovery rates of a backward run")
     s.add_argument("run_id")
     s.add_argument("--data", type=Path, required=True, help="the file `build` wrote")
@@ -129,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     from mathagent.errors import MathAgentError
 
     db = args.db or default_db_url()
+    if args.cmd == "build" and args.mask < 0:
+        ap.error(f"--mask must be 0 or more, not {args.mask}")
     try:
         if args.cmd == "build":
             n, right = build(db, args.run_id.strip(), args.strategy, args.mask, args.out)
@@ -137,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             print(score(db, args.run_id.strip(), args.data))
     except MathAgentError as exc:
         print(f"error: {exc.message}" + (f"\nfix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
-        return 2
+        return exc.exit_code
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

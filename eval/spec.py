@@ -43,7 +43,7 @@ class EvalSpec:
     max_repairs: int = _AGENT.max_repairs
     sample_temperature: float = _AGENT.sample_temperature  # agent: samples after the greedy first
     calc_timeout_s: float = _AGENT.calc_timeout_s
-    verify: bool = _AGENT.verify                   # agent: confirm a programs-settled vote with a chain of thought
+    verify: bool = _AGENT.verify                   # agent: confirm an undisputed programs-settled vote with a CoT
     time_budget_s: float | None = _AGENT.time_budget_s  # agent: stop drawing after this many seconds
     prompts: tuple[str, ...] = ()                  # --prompt names (others: each method's default)
     backend: str = "local"
