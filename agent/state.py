@@ -104,6 +104,8 @@ class AgentConfig:
             if isinstance(value, str) or not all(m in methods for m in value):
                 raise InputError(f"{name} must be a tuple of methods, got {value!r}",
                                  f"name methods among {', '.join(methods)}, e.g. ('cot',)")
+            if len(set(value)) != len(value):  # a repeat would raise the confirmation bound and add nothing
+                raise InputError(f"{name} names a method twice, got {value!r}", "name each method once")
 
     def prompt_name(self, method: str) -> str:
         return dict(self.prompts)[method]

@@ -298,6 +298,14 @@ def test_the_vote_rules_name_known_methods():
     assert AgentConfig(consensus_needs=()).consensus_needs == ()
 
 
+@pytest.mark.parametrize("rules", [{"consensus_needs": ("cot", "cot")}, {"consensus_needs": ("cot", "tir", "cot")},
+                                   {"confirm_methods": ("tir", "tir")}, {"confirm_methods": ("cot", "tir", "tir")}])
+def test_the_vote_rules_name_each_method_once(rules):
+    # a repeated needed method would allow a second confirmation that can only repeat the first
+    with pytest.raises(InputError, match="twice"):
+        AgentConfig(**rules)
+
+
 def test_the_default_schedule_escalates_to_tool_integrated_reasoning_on_disagreement(calculator):
     answers = iter([18, 17, 16, 15])
     llm = scripted(pot=[lambda m: program(f"print({next(answers, 18)})")], tir=["So \\boxed{18}."])
