@@ -40,6 +40,8 @@ def request_key(identity: str, messages: list[Message], params: GenerationParams
     payload = {"identity": identity, "messages": messages,
                "params": {"max_tokens": params.max_tokens, "temperature": params.temperature, "seed": seed,
                           "stop": list(params.stop)}}
+    if params.reply_start:  # only when set, so the keys of requests without one stay what they were
+        payload["params"]["reply_start"] = params.reply_start
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -32,6 +32,10 @@ class GenerationParams:
     temperature: float = 0.0
     seed: int | None = 0
     stop: tuple[str, ...] = ()
+    reply_start: str = ""
+    """Text the reply is made to begin with (an assistant prefill), e.g. a code fence the prompt asks for.  The
+    local backend decodes from the prompt plus this text and the completion's ``text`` includes it;
+    OpenAI-compatible servers have no portable prefill, so there it is not sent and the reply is the model's own."""
 
 
 @runtime_checkable

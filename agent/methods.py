@@ -92,14 +92,16 @@ class Drawn:
 TIR_STOP = ("```output",)  # the model would go on to imagine the program's output
 
 
-def _params(ctx: AgentContext, method: str, offset: int, sampled: bool, problem: str = "") -> GenerationParams:
+def _params(ctx: AgentContext, method: str, offset: int, sampled: bool, problem: str = "",
+            reply_start: str = "") -> GenerationParams:
     """Sample ``offset`` of the problem: its own seed (the run's seed, the sample's position and the problem's
-    text, so two problems never share a random stream)."""
+    text, so two problems never share a random stream).  ``reply_start``: the prompt's forced reply start (a
+    program's first turn only; a tool-integrated conversation's later turns continue from tool output)."""
     cfg = ctx.config
     seed = None if cfg.seed is None else (cfg.seed + offset + zlib.crc32(problem.encode("utf-8"))) % 2**31
     return GenerationParams(max_tokens=cfg.tokens_for(method), seed=seed,
                             temperature=cfg.sample_temperature if sampled else cfg.temperature,
-                            stop=TIR_STOP if method == "tir" else ())
+                            stop=TIR_STOP if method == "tir" else (), reply_start=reply_start)
 
 
 def draw(ctx: AgentContext, problem: str, expect: Expectation, plan: Plan, *, first_step: int,
@@ -110,7 +112,8 @@ def draw(ctx: AgentContext, problem: str, expect: Expectation, plan: Plan, *, fi
     prompt = prompts.get_prompt(ctx.config.prompt_name(plan.method))
     fewshot = ctx.config.fewshot if plan.method == "pot" else ()
     messages = prompt.messages(problem, fewshot)
-    params = _params(ctx, plan.method, first_derivation, sampled, problem)
+    params = _params(ctx, plan.method, first_derivation, sampled, problem,
+                     prompt.reply_start if plan.method == "pot" else "")
     ctx.report(f"{plan.method}: drawing {plan.n} sample{'s' if plan.n > 1 else ''}" + (f" ({plan.why})" if plan.why else ""))
     comps = ctx.llm.sample(messages, params, plan.n, greedy_first=plan.greedy_first and sampled)
     for i, comp in enumerate(comps):
@@ -189,6 +192,6 @@ def repair(ctx: AgentContext, problem: str, expect: Expectation, failed: Derivat
                                       rejected=failed.reason if failed_step.status == "rejected" else None)
     messages = failed_call.messages + [{"role": "assistant", "content": failed_call.response}, feedback]
     prompt = prompts.get_prompt(ctx.config.prompt_name("pot"))
-    comp = ctx.llm.complete(messages, _params(ctx, "pot", first_derivation, False, problem))
+    comp = ctx.llm.complete(messages, _params(ctx, "pot", first_derivation, False, problem, prompt.reply_start))
     _program(ctx, out, prompt, messages, comp, expect, 0, 1, purpose="repair")
     return out

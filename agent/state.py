@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol, TypedDict, get_args
 
 from mathagent.agent.llm import LLM
+from mathagent.agent.prompts import DEFAULT_PROMPTS
 from mathagent.agent.vote import Vote
 from mathagent.errors import InputError
 from mathagent.traces.records import Check, Derivation, LLMCall, Level, Method, Step, ToolCall
@@ -92,7 +93,7 @@ class AgentConfig:
     temperature: float = 0.0       # decoding of sample 0 and of the single-derivation strategies
     sample_temperature: float = 0.7  # the agent's further samples
     seed: int | None = 0
-    prompts: tuple[tuple[str, str], ...] = (("pot", "pot-plain"), ("cot", "cot-plain"), ("tir", "tir-qwen25-math"))
+    prompts: tuple[tuple[str, str], ...] = tuple(DEFAULT_PROMPTS.items())  # (method, prompt name)
     formal: bool = False           # treat the problem as a formal (Lean) statement even if it does not look like one
     smt_timeout_s: float = 5.0
     fewshot: tuple[dict[str, Any], ...] = ()  # extra (user, assistant) example messages for programs

@@ -5,7 +5,8 @@ module owns the run's life cycle in the trace database:
 
 * new run: an ``eval_runs`` row with the spec as its config, status ``running``;
 * resume: the stored spec is authoritative; the dataset file must hash the
-  same; items already in the database are skipped;
+  same; items already in the database are skipped; the prompts are the ones
+  the run recorded (``prompts_version``), even if a default changed since;
 * end: ``finished`` when every item has a row, ``incomplete`` otherwise, and
   ``interrupted`` on Ctrl-C or a broken worker (a ``kill -9`` leaves
   ``running``, and ``--resume`` picks it up the same way).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,7 +83,25 @@ def resume_spec(info: runs.RunInfo, dataset: str, dataset_sha256: str | None) ->
         raise InputError(f"the dataset file differs from the one run {info.id} started with "
                          f"(sha256 {dataset_sha256[:12]}..., recorded {spec.dataset_sha256[:12]}...)",
                          "pass the original file with --data, or start a new run without --resume")
-    return spec
+    return _pinned_prompts(info.id, spec)
+
+
+def _pinned_prompts(run_id: str, spec: EvalSpec) -> EvalSpec:
+    """``spec`` with the prompts its run started with, when a default prompt has changed since (its recorded
+    ``prompts_version`` names them); a run whose prompts this code no longer has cannot continue."""
+    from mathagent.agent.prompts import PromptError, prompts_version, recorded_prompts, resolve_prompts
+
+    try:
+        now = prompts_version(resolve_prompts(spec.prompts))
+    except PromptError as exc:
+        raise InputError(f"run {run_id} cannot continue: {exc}", "start a new run") from None
+    if not spec.prompts_version or now == spec.prompts_version:
+        return spec
+    names = recorded_prompts(spec.prompts_version)
+    if names is None:
+        raise InputError(f"run {run_id} used prompts {spec.prompts_version} that this version does not have "
+                         f"(now: {now})", "start a new run; the old run's rows stay readable (report, compare)")
+    return replace(spec, prompts=names)
 
 
 def _calc_workers(workers: int) -> int:

@@ -4,7 +4,8 @@ The model is loaded once per process and path (a module-level cache).  Every
 generation goes through :class:`~mathagent.agent.backends.llama_engine.BatchEngine`:
 ``sample(messages, params, n)`` decodes n samples of one prompt in one batch
 (little more time than one on a CPU), and consecutive prompts reuse their
-shared prefix's KV cache.  The prompt text is the GGUF's own chat template.
+shared prefix's KV cache.  The prompt text is the GGUF's own chat template,
+followed by ``params.reply_start`` when one is set (the reply's forced start).
 
 llama.cpp contexts are not thread-safe, so calls are serialized with a lock:
 concurrent eval workers queue here.  Each call has a wall-clock bound
@@ -74,10 +75,13 @@ class _Loaded:
                                              stop_token_ids=[eos])
         self.lock = threading.Lock()
 
-    def prompt_tokens(self, messages: list[Message]) -> tuple[list[int], tuple[str, ...]]:
+    def prompt_tokens(self, messages: list[Message], reply_start: str = "") -> tuple[list[int], tuple[str, ...]]:
+        """The prompt's tokens (the chat template's text, then ``reply_start`` as plain text) and its stop texts."""
         result = self.formatter(messages=messages)
         tokens = self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
                                      special=True)
+        if reply_start:
+            tokens += self.llama.tokenize(reply_start.encode("utf-8"), add_bos=False, special=False)
         stop = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
         return tokens, tuple(stop)
 
@@ -124,7 +128,7 @@ class LocalLLM:
                greedy_first: bool) -> list[Completion]:
         model = self._model
         try:
-            tokens, template_stop = model.prompt_tokens(messages)
+            tokens, template_stop = model.prompt_tokens(messages, params.reply_start)
         except Exception as exc:  # a template error on malformed messages
             raise LLMError(f"the chat template could not format the messages: {exc}",
                            "check the message roles and contents") from exc
@@ -144,7 +148,7 @@ class LocalLLM:
             except RuntimeError as exc:
                 raise LLMError(f"local model failed: {exc}", "retry; see `mathagent doctor`") from exc
             ms = (time.perf_counter() - t0) * 1000
-        return [Completion(text=r.text, prompt_tokens=len(tokens) if i == 0 and first == 0 else 0,
+        return [Completion(text=params.reply_start + r.text, prompt_tokens=len(tokens) if i == 0 and first == 0 else 0,
                            completion_tokens=r.tokens, finish_reason=r.finish_reason, model=self.name, ms=ms / n,
                            batch=n)
                 for i, r in enumerate(results)]

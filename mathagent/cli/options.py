@@ -37,7 +37,7 @@ CacheOption = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
                                 "traces mark each cached call")
 PromptOption = typer.Option(None, "--prompt", envvar=env("prompt"),
                             help="A named prompt for its method (repeatable; see `mathagent prompts`), e.g. "
-                                 "pot-steps or cot-qwen25-math [default: pot-plain, cot-plain, tir-qwen25-math]")
+                                 "pot-plain or cot-qwen25-math [default: pot-code, cot-plain, tir-qwen25-math]")
 
 
 def parse_strategy(text: str) -> str:

@@ -74,3 +74,17 @@ def test_an_unusable_cache_location_is_a_config_error(tmp_path):
     settings = BackendSettings(backend="openai", base_url="http://127.0.0.1:9/v1", cache=True)
     with pytest.raises(ConfigError, match="completion cache"):
         make_llm(settings, blocker)
+
+
+def test_a_reply_start_is_part_of_the_key_and_a_request_without_one_keeps_its_old_key():
+    import hashlib
+    import json
+
+    from mathagent.agent.cache import request_key
+
+    plain = request_key("m1", MSGS, GenerationParams())
+    assert request_key("m1", MSGS, GenerationParams(reply_start="```python\n")) != plain
+    old = {"identity": "m1", "messages": MSGS,  # the key's payload before reply_start existed
+           "params": {"max_tokens": 512, "temperature": 0.0, "seed": None, "stop": []}}
+    blob = json.dumps(old, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert plain == hashlib.sha256(blob.encode("utf-8")).hexdigest()  # completions cached earlier stay found

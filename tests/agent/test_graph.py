@@ -79,7 +79,7 @@ def test_unanimous_programs_stop_early_and_one_chain_of_thought_confirms(calcula
     assert result.meta["vote"]["clusters"] == [{"answer": "18", "size": 5, "methods": ["pot", "cot"]}]
     assert all(d["cluster"] == 0 and d["valid"] for d in result.derivations)
     assert rec.level == rec.agent_level == "consensus" and len(rec.tool_calls) == 4 and len(rec.llm_calls) == 5
-    assert rec.llm_calls[0].prompt == "pot-plain@1" and rec.llm_calls[-1].purpose == "cot"
+    assert rec.llm_calls[0].prompt == "pot-code@1" and rec.llm_calls[-1].purpose == "cot"
     assert result.checks[0]["name"] == "consensus" and result.checks[0]["verdict"] == "pass"
 
 
@@ -197,6 +197,28 @@ def test_a_round_without_a_valid_answer_is_repaired_with_its_error(calculator):
     assert len(repair_calls) == 1 and "NameError" in repair_calls[0].messages[-1]["content"]
     assert result.meta["repairs"] == 1
     assert any(s["route"] == "repair" and s["status"] == "ok" for s in result.steps)
+
+
+CODE_PROMPTS = (("pot", "pot-code"), ("cot", "cot-plain"), ("tir", "tir-qwen25-math"))
+
+
+def test_a_prompt_with_a_reply_start_opens_each_program_reply_and_its_repair_but_no_other_method(calculator):
+    llm = scripted(pot=[program("print(undefined_name)")], repair=[program("print(2**100 % 7)")],
+                   cot=["So the answer is 2."], tir=["\\boxed{2}"])
+    result, (rec,) = run(llm, calculator, problem="What is the remainder when 2^100 is divided by 7?",
+                         max_repairs=1, prompts=CODE_PROMPTS, schedule=(("pot", 2), ("tir", 1), ("cot", 1)))
+    by_purpose = {c.purpose: c for c in rec.llm_calls}
+    assert set(by_purpose) == {"pot", "repair", "tir", "cot"} and result.answer == "2"
+    starts = {c.purpose: p.reply_start for c, p in zip(rec.llm_calls, llm.params)}
+    assert starts == {"pot": "```python\n", "repair": "```python\n", "tir": "", "cot": ""}
+    assert by_purpose["pot"].prompt == "pot-code@1"
+    assert prompts.get_prompt("pot-code").system == prompts.get_prompt("pot-plain").system  # the words are kept
+
+
+def test_the_reply_start_is_part_of_what_a_run_records_as_its_prompts():
+    plain = prompts.prompts_version(prompts.resolve_prompts(["pot-plain"]))
+    code = prompts.prompts_version(prompts.resolve_prompts(["pot-code"]))
+    assert "pot-code@1" in code and plain.split("#")[1] != code.split("#")[1]  # same words, another digest
 
 
 def test_repairs_are_bounded(calculator):

@@ -54,6 +54,17 @@ def test_the_prompt_prefix_stays_cached_and_only_the_new_suffix_is_evaluated(llm
 
 
 @pytest.mark.slow
+def test_a_reply_start_is_decoded_from_and_returned_with_the_text(llm):
+    prose = [{"role": "user", "content": "What is 17 times 23? Explain."}]
+    out = llm.complete(prose, GenerationParams(max_tokens=24, reply_start="```python\n"))
+    assert out.text.startswith("```python\n") and len(out.text) > len("```python\n")
+    assert out.completion_tokens <= 24  # the forced start is prompt, not completion
+    free = llm.complete(PROGRAM, GenerationParams(max_tokens=24))
+    forced = llm.complete(PROGRAM, GenerationParams(max_tokens=21, reply_start="```python\n"))
+    assert free.text.startswith("```python\n") and forced.text == free.text  # the model's own start: same reply
+
+
+@pytest.mark.slow
 def test_stop_strings_end_a_sequence_and_are_cut_from_the_text(llm):
     out = llm.complete([{"role": "user", "content": "Write the word apple three times, comma separated."}],
                        GenerationParams(max_tokens=40, stop=("apple",)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fake_brain import BrainLLMFactory
 from mathagent.agent.backends import BackendSettings
+from mathagent.agent.prompts import prompts_version, resolve_prompts
 from mathagent.agent.session import SessionSettings
 from mathagent.eval import runner
 from mathagent.eval.spec import EvalSpec
@@ -34,9 +35,12 @@ class P:
     subject: str | None = None
 
 
+PROMPTS_VERSION = prompts_version(resolve_prompts([]))  # what a run with the default prompts records
+
+
 def make_spec(**kw) -> EvalSpec:
     base = {"dataset": "gsm8k", "data_path": "/x/test.jsonl", "dataset_sha256": "ab" * 32,
-            "strategies": ("agent", "cot", "pot"), "prompts_version": "pot-v1", "code_version": "test",
+            "strategies": ("agent", "cot", "pot"), "prompts_version": PROMPTS_VERSION, "code_version": "test",
             # the agent confirms a one-method vote with another method: what the consensus level needs
             "verify": True,
             # never the local model: a test that ran a spec by mistake fails fast for want of a server URL

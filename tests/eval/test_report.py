@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from eval_fixtures import SMALL, P, execution, make_spec
+from eval_fixtures import PROMPTS_VERSION, SMALL, P, execution, make_spec
 from mathagent.eval import runner
 from mathagent.eval.failures import classify
 from mathagent.eval.report import safe_name, write_report
@@ -185,7 +185,7 @@ def test_markdown_tables_come_from_the_rows(report_dir):
     out, run_id = report_dir
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.startswith(f"## Run `{run_id}`: math, 8 problems")
-    assert "- `prompts_version`: `pot-v1`" in md and "- `strategies`:" in md
+    assert f"- `prompts_version`: `{PROMPTS_VERSION}`" in md and "- `strategies`:" in md
     assert "- `max_samples`: `12`" in md
     section = md.split("### Accuracy per strategy")[1].split("###")[0]
     rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines() if line.startswith("| ")}

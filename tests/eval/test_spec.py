@@ -37,6 +37,44 @@ def test_runs_of_the_earlier_agent_are_read_but_never_resumed():
         resume_spec(info, "gsm8k", old["dataset_sha256"])
 
 
+def resumed(prompts_version: str, prompts: tuple[str, ...] = ()):
+    from mathagent.eval.runner import resume_spec
+    from mathagent.eval.runs import RunInfo
+
+    config = make_spec(prompts=prompts).to_config() | {"prompts_version": prompts_version}
+    return resume_spec(RunInfo("run-p", "gsm8k", "running", config, None, None), "gsm8k", config["dataset_sha256"])
+
+
+def test_a_resumed_run_keeps_the_prompts_it_started_with_when_a_default_changed(monkeypatch):
+    from mathagent.agent import prompts
+
+    started = prompts.prompts_version(prompts.resolve_prompts([]))
+    assert resumed(started).prompts == ()  # nothing changed: the run's own (empty) choice stays
+    original = prompts.DEFAULT_PROMPTS["pot"]
+    for default in [name for name in ("pot-plain", "pot-code", "pot-steps") if name != original]:
+        monkeypatch.setitem(prompts.DEFAULT_PROMPTS, "pot", default)  # the default changes after the run started
+        chosen = dict(resumed(started).agent_config().prompts)
+        assert chosen["pot"] == original and prompts.prompts_version(chosen) == started
+    chosen = prompts.prompts_version(prompts.resolve_prompts(["cot-boxed"]))
+    assert dict(resumed(chosen, ("cot-boxed",)).agent_config().prompts)["cot"] == "cot-boxed"
+
+
+def test_a_run_whose_prompts_this_version_lacks_or_reworded_cannot_be_resumed():
+    from mathagent.agent import prompts
+
+    started = prompts.prompts_version(prompts.resolve_prompts([]))
+    pot = prompts.PROMPTS[prompts.DEFAULT_PROMPTS["pot"]].tag
+    assert pot in started
+    for recorded in (started.replace(pot, pot.split("@")[0] + "@9"),  # a version this code does not have
+                     started.replace(pot, "pot-gone@1"),               # a prompt since removed
+                     started.split("#")[0] + "#00000000"):            # same names, other words
+        with pytest.raises(InputError, match="does not have"):
+            resumed(recorded)
+    with pytest.raises(InputError, match="cannot continue"):
+        resumed(started, ("pot-gone",))  # the run's own --prompt is gone
+    assert prompts.recorded_prompts("") is None and prompts.recorded_prompts("pot-plain@1") is None
+
+
 def test_the_selection_round_trips_and_older_runs_took_the_file_order():
     spec = make_spec(order="stratified", order_seed=3, subjects=("Algebra", "Geometry"), levels=(4, 5), limit=20)
     config = spec.to_config()

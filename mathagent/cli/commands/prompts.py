@@ -10,20 +10,22 @@ from mathagent.cli import options
 
 
 def prompts_command(json_out: bool = options.JsonOption) -> None:
-    """List the named prompts (`--prompt NAME` on solve and eval); the defaults are marked."""
+    """List the named prompts (`--prompt NAME` on solve and eval); the defaults are marked.  ``reply_start``: the
+    text a reply is made to begin with (local backend), "" for none."""
     from mathagent.agent.prompts import DEFAULT_PROMPTS, PROMPTS
 
     rows = [{"name": p.name, "method": p.method, "version": p.version, "default": DEFAULT_PROMPTS[p.method] == p.name,
-             "system": p.system} for p in PROMPTS.values()]
+             "system": p.system, "reply_start": p.reply_start} for p in PROMPTS.values()]
     if json_out:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("name", "method", "version", "default", "system message")
+    table = Table("name", "method", "version", "default", "system message", "reply starts with")
     for r in rows:
-        table.add_row(r["name"], r["method"], str(r["version"]), "yes" if r["default"] else "", r["system"])
+        table.add_row(r["name"], r["method"], str(r["version"]), "yes" if r["default"] else "", r["system"],
+                      repr(r["reply_start"]) if r["reply_start"] else "")
     Console().print(table)
 
 
