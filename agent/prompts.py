@@ -10,6 +10,8 @@ What is here and why:
 * ``pot-plain`` and ``cot-plain``: the plain one-line prompts of the baselines
   the agent must beat (../shared/BASELINES.md): on held-out GSM8K the plain
   program prompt scored 64% with one sample, more than the agent of the time.
+  ``--prompt pot-plain`` reproduces that baseline exactly; the default program
+  prompt is ``pot-code`` (below).
 * ``pot-steps``: the earlier agent's program prompt (named variables, exact
   arithmetic).  ``pot-check``: "solve it another way" (a second program view).
 * ``cot-qwen25-math`` and ``tir-qwen25-math``: the standard Qwen2.5-Math

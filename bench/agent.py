@@ -34,14 +34,22 @@ STEP_DEFAULT_MS = {1: 82.0, 2: 129.0, 4: 155.0, 8: 270.0}  # replaced by this ru
 
 def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> list[dict]:
     """Draw (or read back from ``out``) each problem's pool with the product's own methods.draw: per method, the
-    samples' texts (a tir sample: its turns) and tokens, and the wall time of the method's draw."""
+    samples' texts (a tir sample: its turns) and tokens, and the wall time of the method's draw.  Each row records
+    the prompts it was drawn with; a pool file drawn with other prompts is refused (SystemExit)."""
     from mathagent.agent.methods import Plan, draw
     from mathagent.agent.state import AgentContext
     from mathagent.verifiers.plausibility import expectation
 
+    from mathagent.agent.prompts import prompts_version
+
+    version = prompts_version(dict(cfg.prompts))
     done = {}
     if out.exists():
         done = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    stale = sorted({r.get("prompts_version", "(none recorded)") for r in done.values()} - {version})
+    if stale:  # a pool drawn with other prompts would be replayed as if this configuration had drawn it
+        raise SystemExit(f"the pool {out} was drawn with prompts {', '.join(stale)}, not {version}: "
+                         "pass another --pool file")
     rows = []
     with out.open("a") as f:
         for p in problems:
@@ -50,7 +58,7 @@ def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> li
                 continue
             if llm is None:
                 raise SystemExit(f"{p.id} is not in the pool {out}: run without --pool-only to draw it")
-            row = {"id": p.id, "question": p.question, "gold": p.answer, "pools": {}}
+            row = {"id": p.id, "question": p.question, "gold": p.answer, "prompts_version": version, "pools": {}}
             ctx = AgentContext(llm=llm, calculator=calc, config=cfg)
             first = 0
             for method, n in sizes.items():

@@ -140,9 +140,23 @@ def _extend_limit(factory, info: runs.RunInfo, spec: EvalSpec,
 def _refuse_conflicts(spec: EvalSpec, given: dict[str, Any]) -> None:
     for name, option in OPTION_NAMES.items():
         value = given[name]
-        if value is not None and value != getattr(spec, name):
+        if name == "prompts" and value is not None:
+            if _prompts_conflict(spec, value):
+                raise InputError(f"{option} {', '.join(value)} contradicts the resumed run's prompts "
+                                 f"({spec.prompts_version or ', '.join(spec.prompts)})",
+                                 f"drop {option} when resuming (the run keeps its prompts), or start a new run")
+        elif value is not None and value != getattr(spec, name):
             raise InputError(f"{option} {value!r} contradicts the resumed run's recorded {getattr(spec, name)!r}",
                              f"drop {option} when resuming (the run keeps its configuration), or start a new run")
+
+
+def _prompts_conflict(spec: EvalSpec, given: tuple[str, ...]) -> bool:
+    """Whether a ``--prompt`` name given on resume is not the prompt the run uses for that name's method (the run's
+    prompts may have been pinned to what it recorded: eval.runner.resume_spec)."""
+    from mathagent.agent.prompts import get_prompt, resolve_prompts
+
+    chosen = resolve_prompts(spec.prompts)
+    return any(chosen[get_prompt(name).method] != name for name in given)
 
 
 def load_problems(dataset: str, path: Path, spec: EvalSpec, strict: bool) -> tuple[list[Any], list[str]]:

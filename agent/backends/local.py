@@ -76,12 +76,11 @@ class _Loaded:
         self.lock = threading.Lock()
 
     def prompt_tokens(self, messages: list[Message], reply_start: str = "") -> tuple[list[int], tuple[str, ...]]:
-        """The prompt's tokens (the chat template's text, then ``reply_start`` as plain text) and its stop texts."""
+        """The prompt's tokens (the chat template's text followed by ``reply_start``, tokenized as one text, so a
+        tokenizer that marks word starts sees the reply's start where the model would write it) and its stop texts."""
         result = self.formatter(messages=messages)
-        tokens = self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+        tokens = self.llama.tokenize((result.prompt + reply_start).encode("utf-8"), add_bos=not result.added_special,
                                      special=True)
-        if reply_start:
-            tokens += self.llama.tokenize(reply_start.encode("utf-8"), add_bos=False, special=False)
         stop = result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
         return tokens, tuple(stop)
 

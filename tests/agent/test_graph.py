@@ -204,14 +204,12 @@ CODE_PROMPTS = (("pot", "pot-code"), ("cot", "cot-plain"), ("tir", "tir-qwen25-m
 
 def test_a_prompt_with_a_reply_start_opens_each_program_reply_and_its_repair_but_no_other_method(calculator):
     llm = scripted(pot=[program("print(undefined_name)")], repair=[program("print(2**100 % 7)")],
-                   cot=["So the answer is 2."], tir=["\\boxed{2}"])
+                   cot=["So the answer is 2."], tir=["Compute it.\n" + program("print(2**100 % 7)"), "\\boxed{2}"])
     result, (rec,) = run(llm, calculator, problem="What is the remainder when 2^100 is divided by 7?",
                          max_repairs=1, prompts=CODE_PROMPTS, schedule=(("pot", 2), ("tir", 1), ("cot", 1)))
-    by_purpose = {c.purpose: c for c in rec.llm_calls}
-    assert set(by_purpose) == {"pot", "repair", "tir", "cot"} and result.answer == "2"
-    starts = {c.purpose: p.reply_start for c, p in zip(rec.llm_calls, llm.params)}
-    assert starts == {"pot": "```python\n", "repair": "```python\n", "tir": "", "cot": ""}
-    assert by_purpose["pot"].prompt == "pot-code@1"
+    starts = [(c.purpose, p.reply_start) for c, p in zip(rec.llm_calls, llm.params, strict=True)]
+    assert starts == [("pot", "```python\n")] * 2 + [("repair", "```python\n"), ("tir", ""), ("tir", ""), ("cot", "")]
+    assert result.answer == "2" and rec.llm_calls[0].prompt == "pot-code@1" and len(rec.tool_calls) == 4
     assert prompts.get_prompt("pot-code").system == prompts.get_prompt("pot-plain").system  # the words are kept
 
 
@@ -219,6 +217,8 @@ def test_the_reply_start_is_part_of_what_a_run_records_as_its_prompts():
     plain = prompts.prompts_version(prompts.resolve_prompts(["pot-plain"]))
     code = prompts.prompts_version(prompts.resolve_prompts(["pot-code"]))
     assert "pot-code@1" in code and plain.split("#")[1] != code.split("#")[1]  # same words, another digest
+    # runs recorded before reply starts existed keep their digest (and so can be resumed)
+    assert plain == "cot-plain@1,pot-plain@1,tir-qwen25-math@1#15c0f9f5"
 
 
 def test_repairs_are_bounded(calculator):

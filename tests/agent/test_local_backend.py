@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -56,9 +57,12 @@ def test_the_prompt_prefix_stays_cached_and_only_the_new_suffix_is_evaluated(llm
 @pytest.mark.slow
 def test_a_reply_start_is_decoded_from_and_returned_with_the_text(llm):
     prose = [{"role": "user", "content": "What is 17 times 23? Explain."}]
-    out = llm.complete(prose, GenerationParams(max_tokens=24, reply_start="```python\n"))
+    start = GenerationParams(max_tokens=24, reply_start="```python\n")
+    out = llm.complete(prose, start)
     assert out.text.startswith("```python\n") and len(out.text) > len("```python\n")
-    assert out.completion_tokens <= 24  # the forced start is prompt, not completion
+    assert out.prompt_tokens > llm.complete(prose, GenerationParams(max_tokens=1)).prompt_tokens  # the start is prompt
+    several = llm.sample(prose, replace(start, temperature=0.9, seed=5), 3, greedy_first=True)
+    assert [c.text[:10] for c in several] == ["```python\n"] * 3 and several[0].text == out.text
     free = llm.complete(PROGRAM, GenerationParams(max_tokens=24))
     forced = llm.complete(PROGRAM, GenerationParams(max_tokens=21, reply_start="```python\n"))
     assert free.text.startswith("```python\n") and forced.text == free.text  # the model's own start: same reply

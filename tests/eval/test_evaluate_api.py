@@ -58,7 +58,7 @@ def test_bad_settings_are_input_errors(small_data, db_url, kwargs, needle):
     assert needle in err.value.message
 
 
-def test_plan_refuses_what_a_resume_cannot_honour(small_data, db_url, tmp_path):
+def test_plan_refuses_what_a_resume_cannot_honour(small_data, db_url, tmp_path, monkeypatch):
     with open_database(db_url) as factory:
         plan = plan_run(factory, "gsm8k", data=small_data, given={"strategies": ("pot",), "limit": 3,
                                                                   "backend": "openai", "model": "fake"})
@@ -73,6 +73,21 @@ def test_plan_refuses_what_a_resume_cannot_honour(small_data, db_url, tmp_path):
         with pytest.raises(InputError) as err:
             plan_run(factory, "math", data=None, given={}, resume=plan.info.id)
         assert "evaluated 'gsm8k'" in err.value.message
+    with open_database(db_url) as factory:
+        base = {"strategies": ("pot",), "limit": 3, "backend": "openai", "model": "fake"}
+        boxed = plan_run(factory, "gsm8k", data=small_data, given={**base, "prompts": ("cot-boxed",)})
+        assert plan_run(factory, "gsm8k", data=None, given={"prompts": ("cot-boxed",)},
+                        resume=boxed.info.id).spec.prompts == ("cot-boxed",)  # the same --prompt again: no conflict
+        for given in [("cot-qwen25-math",), ("pot-steps",), ("cot-boxed", "pot-steps")]:
+            with pytest.raises(InputError) as err:
+                plan_run(factory, "gsm8k", data=None, given={"prompts": given}, resume=boxed.info.id)
+            assert "contradicts the resumed run's prompts (cot-boxed@1" in err.value.message
+        from mathagent.agent import prompts
+
+        pot = prompts.DEFAULT_PROMPTS["pot"]
+        monkeypatch.setitem(prompts.DEFAULT_PROMPTS, "pot", "pot-steps")  # a default changes after the run started
+        again = plan_run(factory, "gsm8k", data=None, given={"prompts": ("cot-boxed",)}, resume=boxed.info.id)
+        assert dict(again.spec.agent_config().prompts) == {"cot": "cot-boxed", "pot": pot, "tir": "tir-qwen25-math"}
     for dataset, data, needle in [("aime", small_data, "unknown dataset"), ("gsm8k", None, "no dataset file"),
                                   ("gsm8k", tmp_path / "missing.jsonl", "dataset file not found")]:
         with open_database(db_url) as factory, pytest.raises(InputError) as err:

@@ -49,14 +49,15 @@ def test_a_resumed_run_keeps_the_prompts_it_started_with_when_a_default_changed(
     from mathagent.agent import prompts
 
     started = prompts.prompts_version(prompts.resolve_prompts([]))
+    boxed = prompts.prompts_version(prompts.resolve_prompts(["cot-boxed"]))  # a run started with --prompt cot-boxed
     assert resumed(started).prompts == ()  # nothing changed: the run's own (empty) choice stays
     original = prompts.DEFAULT_PROMPTS["pot"]
     for default in [name for name in ("pot-plain", "pot-code", "pot-steps") if name != original]:
         monkeypatch.setitem(prompts.DEFAULT_PROMPTS, "pot", default)  # the default changes after the run started
         chosen = dict(resumed(started).agent_config().prompts)
         assert chosen["pot"] == original and prompts.prompts_version(chosen) == started
-    chosen = prompts.prompts_version(prompts.resolve_prompts(["cot-boxed"]))
-    assert dict(resumed(chosen, ("cot-boxed",)).agent_config().prompts)["cot"] == "cot-boxed"
+        chosen = dict(resumed(boxed, ("cot-boxed",)).agent_config().prompts)
+        assert chosen["cot"] == "cot-boxed" and chosen["pot"] == original
 
 
 def test_a_run_whose_prompts_this_version_lacks_or_reworded_cannot_be_resumed():
