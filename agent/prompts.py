@@ -132,11 +132,10 @@ def resolve_prompts(names: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
 
 def prompts_version(chosen: dict[str, str]) -> str:
     """What a run records: each method's prompt tag and a digest of their texts."""
-    tags = [PROMPTS[chosen[m]].tag for m in sorted(chosen)]
-    texts = [PROMPTS[chosen[m]].system + (f"\n[reply starts] {PROMPTS[chosen[m]].reply_start}"
-                                          if PROMPTS[chosen[m]].reply_start else "") for m in sorted(chosen)]
+    used = [PROMPTS[chosen[m]] for m in sorted(chosen)]
+    texts = [p.system + (f"\n[reply starts] {p.reply_start}" if p.reply_start else "") for p in used]
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()
-    return ",".join(tags) + f"#{digest[:8]}"
+    return ",".join(p.tag for p in used) + f"#{digest[:8]}"
 
 
 def recorded_prompts(version: str) -> tuple[str, ...] | None:

@@ -37,10 +37,9 @@ def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> li
     samples' texts (a tir sample: its turns) and tokens, and the wall time of the method's draw.  Each row records
     the prompts it was drawn with; a pool file drawn with other prompts is refused (SystemExit)."""
     from mathagent.agent.methods import Plan, draw
+    from mathagent.agent.prompts import prompts_version
     from mathagent.agent.state import AgentContext
     from mathagent.verifiers.plausibility import expectation
-
-    from mathagent.agent.prompts import prompts_version
 
     version = prompts_version(dict(cfg.prompts))
     done = {}
