@@ -24,13 +24,14 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
           base_url: str | None = None, api_key: str | None = None, db_url: str | None = None,
           threads: int | None = None, llm_timeout: float | None = None, llm_retries: int | None = None,
           cache: bool = False, llm: Any = None, fewshot: int = 0,
-          progress: Callable[[str], None] | None = None, **config: Any) -> SolveResult:
+          progress: Callable[[str], None] | None = None, prefill: str = "none", **config: Any) -> SolveResult:
     """Solve ``problem`` with ``strategy`` (agent | pot | cot | tir) and record its trace.
 
     ``config``: fields of :class:`~mathagent.agent.state.AgentConfig` (``max_samples``, ``max_repairs``,
     ``time_budget_s``, ``verify``, ``temperature``, ``seed``, ``formal``, ...).  ``llm``: a chat model to use
     instead of the configured backend; ``llm_timeout`` (seconds per request) and ``llm_retries`` None: the
-    backend's defaults.  ``fewshot``: the k most similar verified traces as examples.  ``progress(message)`` is
+    backend's defaults; ``prefill``: how the openai backend sends a prompt's reply start (none | continue |
+    prefix; agent/backends/openai.py).  ``fewshot``: the k most similar verified traces as examples.  ``progress(message)`` is
     told what the agent does now ("sample 2 of 5", "running a program").  Returns :class:`~mathagent.agent.runner.SolveResult`; an LLM that keeps
     failing comes back as ``status="error"``.  Raises :class:`~mathagent.errors.InputError` for an empty or
     oversized problem, an unknown strategy or an unknown setting.
@@ -54,7 +55,7 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
                          f"use fields of AgentConfig: {', '.join(sorted(known))}")
     settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                      threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
-                                     cache=cache, db=db_url)
+                                     cache=cache, db=db_url, prefill=prefill)
     with AgentSession(settings, llm=llm) as session:
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
         ctx = replace(session.context(replace(AgentConfig(), **config)), progress=progress)

@@ -119,6 +119,11 @@ class CachingLLM:
     def backend(self) -> str:
         return self.inner.backend
 
+    @property
+    def prefill(self) -> str | None:
+        """The wrapped backend's prefill form (agent/backends/openai.py), None where it has none."""
+        return getattr(self.inner, "prefill", None)
+
     def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
         if not cacheable(params):
             return self.inner.complete(messages, params)

@@ -13,6 +13,11 @@ from typing import Any, Protocol, runtime_checkable
 
 Message = dict[str, Any]
 
+PREFILLS = ("none", "continue", "prefix")
+"""How the openai backend sends a reply start (:attr:`GenerationParams.reply_start`): not at all, as a final
+assistant message the server continues (vLLM, TGI, llama-server), or as one marked ``"prefix": true``
+(Mistral, DeepSeek beta).  agent/backends/openai.py has the request shapes."""
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -34,8 +39,10 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     reply_start: str = ""
     """Text the reply is made to begin with (an assistant prefill), e.g. a code fence the prompt asks for.  The
-    local backend decodes from the prompt plus this text and the completion's ``text`` includes it;
-    OpenAI-compatible servers have no portable prefill, so there it is not sent and the reply is the model's own."""
+    local backend decodes from the prompt plus this text and the completion's ``text`` includes it; an
+    OpenAI-compatible server has no portable prefill, so the openai backend sends it in the form its ``prefill``
+    setting names (vLLM/TGI/llama-server ``continue``, DeepSeek/Mistral ``prefix``) and, with ``none`` (the
+    default), not at all: the reply is then the model's own (agent/backends/openai.py)."""
 
 
 @runtime_checkable

@@ -20,9 +20,10 @@ What is here and why:
   published setups can be reproduced.
 * ``pot-math``: the plain program prompt for answers that are expressions.
 * ``pot-code`` (the default): ``pot-plain``'s words with the reply opened by
-  the ```python fence they ask for (where the backend can prefill: the local
-  one).  On MATH the plain prompt is often answered in prose that runs to the
-  token cap without a program (docs/results.md).
+  the ```python fence they ask for (the local backend always; an
+  OpenAI-compatible server with ``--prefill continue`` or ``prefix``).  On
+  MATH the plain prompt is often answered in prose that runs to the token cap
+  without a program (docs/results.md).
 
 Which prompt each method uses by default, and the agent's sampling schedule,
 were chosen by measurement on GSM8K/MATH *train* (docs/results.md).
@@ -128,6 +129,16 @@ def resolve_prompts(names: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
         seen.add(prompt.method)
         chosen[prompt.method] = prompt.name
     return chosen
+
+
+def unsent_reply_starts(chosen: dict[str, str], strategies: tuple[str, ...] | list[str], backend: str,
+                        prefill: str) -> tuple[str, ...]:
+    """The prompts among ``chosen`` (method -> name) that ``strategies`` use and whose reply start this connection
+    does not send: the openai backend with ``prefill`` "none" (the local backend always decodes from it).  Only
+    program turns get a reply start (agent/methods.py)."""
+    if backend != "openai" or prefill != "none" or not ({"pot", "agent"} & set(strategies)):
+        return ()
+    return tuple(name for method, name in chosen.items() if method == "pot" and PROMPTS[name].reply_start)
 
 
 def prompts_version(chosen: dict[str, str]) -> str:

@@ -82,6 +82,9 @@ def solve_problem(problem: str, ctx: AgentContext, *, strategy: str = "agent", e
     derivations = [dataclasses.replace(d, cluster=clusters.get(d.index, -1)) for d in state.get("derivations", [])]
     meta = _meta(state, cfg, strategy, examples, limits=list(dict.fromkeys([*state.get("limits_hit", []), *limits])),
                  stop_reason=stop_reason)
+    prefill = getattr(ctx.llm, "prefill", None)
+    if prefill is not None:  # an OpenAI-compatible server: whether the prompts' reply starts were sent, and how
+        meta["prefill"] = prefill
     meta.update(trace_fields.pop("meta", {}) or {})
     confidence = state.get("confidence")
     rec = TraceRecord(

@@ -31,14 +31,16 @@ class SessionSettings:
     @classmethod
     def build(cls, *, backend: str = "local", model: str | None = None, base_url: str | None = None,
               api_key: str | None = None, threads: int | None = None, llm_timeout: float | None = None,
-              llm_retries: int | None = None, cache: bool = False, db: str | None = None) -> SessionSettings:
+              llm_retries: int | None = None, cache: bool = False, db: str | None = None,
+              prefill: str = "none") -> SessionSettings:
         """The settings for one backend connection; ``db`` None: ``MATHAGENT_DB_URL`` or the default SQLite file;
-        ``llm_timeout``/``llm_retries`` None: the backend's defaults."""
+        ``llm_timeout``/``llm_retries`` None: the backend's defaults; ``prefill``: how the openai backend sends a
+        reply start (none | continue | prefix, agent/backends/openai.py)."""
         from mathagent.config import cache_dir, default_db_url
 
         return cls(backend=BackendSettings(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                            timeout_s=llm_timeout, n_threads=threads,
-                                           cache=cache,
+                                           cache=cache, prefill=prefill,
                                            **({} if llm_retries is None else {"max_retries": llm_retries})),
                    db_url=db or default_db_url(), cache_dir=cache_dir())
 

@@ -172,11 +172,13 @@ def run_once(problems, workers: int, args, base_url: str, tmp: Path) -> dict:
     from mathagent.traces.db import open_database
 
     clock = CallClock()
-    backend = BackendSettings(backend="openai", base_url=base_url, model=args.model, timeout_s=args.llm_timeout)
+    backend = BackendSettings(backend="openai", base_url=base_url, model=args.model, timeout_s=args.llm_timeout,
+                              prefill=args.prefill)
     db_url = f"sqlite:///{tmp / f'bench-w{workers}.db'}"
     session = SessionSettings(backend=backend, db_url=db_url, cache_dir=tmp / "cache")
     spec = EvalSpec(dataset=args.dataset, data_path=str(args.data or "synthetic"), dataset_sha256="bench",
                     strategies=tuple(args.strategy.split(",")), backend="openai", model=args.model,
+                    prefill=args.prefill,
                     prompts_version=prompts_version(resolve_prompts()), code_version=code_version())
     execution = runner.Execution(session=session, workers=workers,
                                  llm_factory=lambda: TimedLLM(make_llm(backend, tmp / "cache"), clock))
@@ -196,6 +198,8 @@ def run_once(problems, workers: int, args, base_url: str, tmp: Path) -> dict:
 
 
 def main() -> None:
+    from mathagent.agent.llm import PREFILLS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
     ap.add_argument("--fake-server-delay", type=float, help="use the test suite's fake server (seconds per reply)")
@@ -206,6 +210,8 @@ def main() -> None:
     ap.add_argument("--strategy", default="agent")
     ap.add_argument("--model", default="default")
     ap.add_argument("--llm-timeout", type=float, default=600.0)
+    ap.add_argument("--prefill", choices=PREFILLS, default="none",
+                    help="how the server is sent a prompt's reply start (mathagent --prefill) [default: none]")
     ap.add_argument("--local-server", action="store_true",
                     help="start llama_cpp.server with the embedded model on 127.0.0.1")
     ap.add_argument("--server-threads", type=int, default=None, help="llama.cpp threads [default: cores]")

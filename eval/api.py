@@ -78,7 +78,7 @@ def evaluate(dataset: str, data: str | Path | None = None, *, strategies: str | 
         spec = plan.spec
         session = SessionSettings.build(backend=spec.backend, model=spec.model, base_url=base_url, api_key=api_key,
                                         threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
-                                        cache=cache, db=url)
+                                        cache=cache, db=url, prefill=spec.prefill)
         execution = runner.Execution(session=session, workers=workers, executor=executor, ray_address=ray_address,
                                      llm_factory=llm_factory, item_timeout_s=item_timeout_s)
         display = (progress(plan, runs.result_rows(factory, plan.info.id)) if progress is not None

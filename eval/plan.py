@@ -35,7 +35,7 @@ OPTION_NAMES: dict[str, str] = {
     "seed": "--seed", "max_samples": "--max-samples", "max_repairs": "--max-repairs",
     "sample_temperature": "--sample-temperature", "calc_timeout_s": "--calc-timeout",
     "verify": "--verify/--no-verify", "time_budget_s": "--time-budget", "prompts": "--prompt",
-    "backend": "--backend", "model": "--model", "fewshot": "--fewshot", "order": "--order",
+    "backend": "--backend", "model": "--model", "prefill": "--prefill", "fewshot": "--fewshot", "order": "--order",
     "order_seed": "--order-seed", "subjects": "--subject", "levels": "--level",
 }
 
@@ -120,6 +120,13 @@ def _new_spec(dataset: str, data: Path, given: dict[str, Any]) -> EvalSpec:
     values = {k: (given[k] if given[k] is not None else _spec_default(k)) for k in OPTION_NAMES}
     if values["backend"] not in ("local", "openai"):
         raise InputError(f"unknown backend {values['backend']!r}", "use --backend local or --backend openai")
+    from mathagent.agent.llm import PREFILLS
+
+    if values["prefill"] not in PREFILLS:
+        raise InputError(f"unknown prefill {values['prefill']!r}", f"use --prefill {' | '.join(PREFILLS)}")
+    if values["prefill"] != "none" and values["backend"] != "openai":
+        raise InputError(f"--prefill {values['prefill']} applies to --backend openai",
+                         "drop --prefill: the local backend always decodes from the reply start")
     return EvalSpec(dataset=dataset, data_path=str(data.resolve()), dataset_sha256=file_sha256(data),
                     model_sha256=model_identity(values["backend"], values["model"]),
                     prompts_version=prompts_version(resolve_prompts(values["prompts"])), code_version=code_version(),

@@ -49,6 +49,8 @@ class EvalSpec:
     backend: str = "local"
     model: str | None = None          # local: .gguf path (None = embedded); openai: model name
     model_sha256: str | None = None   # local backends only; an openai server's weights are not visible to us
+    prefill: str = "none"             # openai: how a prompt's reply start is sent (agent/llm.py PREFILLS); runs
+    # stored before it existed sent none
     fewshot: int = 0                  # agent strategy: examples retrieved from verified traces of other runs
     prompts_version: str = ""
     code_version: str = ""

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from mathagent.agent.llm import LLM
+from mathagent.agent.llm import LLM, PREFILLS
 from mathagent.errors import ConfigError
 
 
@@ -21,6 +21,8 @@ class BackendSettings:
     n_ctx: int = 4096
     n_threads: int | None = None
     cache: bool = False  # greedy completions through agent/cache.py (a file in cache_dir)
+    prefill: str = "none"  # openai: how a reply start is sent (none | continue | prefix; backends/openai.py);
+    # the local backend takes "none" (it always decodes from the reply start)
 
 
 def make_llm(settings: BackendSettings, cache_dir: Path) -> LLM:
@@ -39,6 +41,12 @@ def make_llm(settings: BackendSettings, cache_dir: Path) -> LLM:
 
 
 def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]:
+    if settings.prefill not in PREFILLS:
+        raise ConfigError(f"unknown prefill {settings.prefill!r}",
+                          "use --prefill none, continue (vLLM, TGI, llama-server) or prefix (DeepSeek beta, Mistral)")
+    if settings.prefill != "none" and settings.backend != "openai":
+        raise ConfigError(f"--prefill {settings.prefill} applies to --backend openai",
+                          "drop --prefill (MATHAGENT_PREFILL): the local backend always decodes from the reply start")
     if settings.backend == "local":
         from mathagent.agent.backends.local import LocalLLM
         from mathagent.agent.models import resolve_model_path
@@ -55,6 +63,9 @@ def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]
             raise ConfigError("the openai backend needs a server URL",
                               "set --base-url or MATHAGENT_BASE_URL, e.g. http://127.0.0.1:8000/v1")
         llm = OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
-                            timeout_s=settings.timeout_s or 120.0, max_retries=settings.max_retries)
-        return llm, settings.base_url.rstrip("/")
+                            timeout_s=settings.timeout_s or 120.0, max_retries=settings.max_retries,
+                            prefill=settings.prefill)
+        # the cache key names the prefill form only when one is sent, so earlier keys stay what they were
+        prefill = f" prefill={settings.prefill}" if settings.prefill != "none" else ""
+        return llm, settings.base_url.rstrip("/") + prefill
     raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend local or --backend openai")

@@ -5,6 +5,27 @@ have a connect/read timeout; 429, 5xx, connection errors, timeouts and
 malformed bodies are retried a bounded number of times with exponential
 backoff and jitter (``Retry-After`` is honoured, capped).  After the last try
 the call raises :class:`LLMError` with the last failure.
+
+A request's reply start (``GenerationParams.reply_start``, an assistant
+prefill) has no portable form in this protocol, so how it is sent is the
+``prefill`` setting (``--prefill`` / ``MATHAGENT_PREFILL``):
+
+* ``none``: not sent; the reply is the model's own (OpenAI's own API, and any
+  server whose prefill form is unknown);
+* ``continue``: the reply start as a final assistant message, with
+  ``continue_final_message: true`` and ``add_generation_prompt: false`` in the
+  body (vLLM's request fields, also read by Hugging Face TGI; llama.cpp's
+  ``llama-server`` takes a final assistant message as a prefill by itself);
+* ``prefix``: the reply start as a final assistant message marked
+  ``"prefix": true`` (Mistral's API, DeepSeek's beta endpoint).
+
+A form the server does not take is not detected: the fence is then prepended
+to a reply the model began on its own.  Use a form only with a server that
+takes it.
+
+When it is sent, the completion's text is the reply start followed by what the
+server generated (a server that echoes the reply start is not doubled), as the
+local backend returns it.
 """
 
 from __future__ import annotations
@@ -16,7 +37,7 @@ from collections.abc import Callable
 
 import httpx
 
-from mathagent.agent.llm import Completion, GenerationParams, Message, sample_params
+from mathagent.agent.llm import PREFILLS, Completion, GenerationParams, Message, sample_params
 from mathagent.errors import LLMError
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -28,7 +49,10 @@ class OpenAIChatLLM:
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout_s: float = 120.0,
                  max_retries: int = 4, backoff_s: float = 0.5, max_backoff_s: float = 20.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, prefill: str = "none"):
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {PREFILLS}, got {prefill!r}")
+        self.prefill = prefill
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.max_retries = max(0, max_retries)
@@ -73,9 +97,25 @@ class OpenAIChatLLM:
             out.append(self.complete(messages, sample_params(params, len(out), False)))
         return out
 
+    def _body(self, messages: list[Message], params: GenerationParams) -> dict:
+        """The request body; the reply start is added as the ``prefill`` setting says (module docstring)."""
+        body: dict = {"model": self.model, "messages": messages, "max_tokens": params.max_tokens,
+                      "temperature": params.temperature}
+        if params.reply_start and self.prefill == "continue":
+            body["messages"] = [*messages, {"role": "assistant", "content": params.reply_start}]
+            body["continue_final_message"] = True
+            body["add_generation_prompt"] = False
+        elif params.reply_start and self.prefill == "prefix":
+            body["messages"] = [*messages, {"role": "assistant", "content": params.reply_start, "prefix": True}]
+        return body
+
+    def _reply(self, text: str, params: GenerationParams) -> str:
+        """The completion's text: with a sent reply start, that start followed by the generated text."""
+        start = params.reply_start if self.prefill != "none" else ""
+        return text if text.startswith(start) else start + text
+
     def _request(self, messages: list[Message], params: GenerationParams, n: int) -> list[Completion]:
-        body = {"model": self.model, "messages": messages, "max_tokens": params.max_tokens,
-                "temperature": params.temperature}
+        body = self._body(messages, params)
         if n > 1:
             body["n"] = n
         if params.seed is not None:
@@ -105,8 +145,9 @@ class OpenAIChatLLM:
                         per_ct = [c[1] for c in choices]
                         if not any(per_ct):  # usage is for the whole request: share it
                             per_ct = [ct // k + (1 if i < ct % k else 0) for i in range(k)]
-                        return [Completion(text=text, prompt_tokens=pt if i == 0 else 0, completion_tokens=per_ct[i],
-                                           finish_reason=finish, model=model, ms=ms / k, batch=k)
+                        return [Completion(text=self._reply(text, params), prompt_tokens=pt if i == 0 else 0,
+                                           completion_tokens=per_ct[i], finish_reason=finish, model=model,
+                                           ms=ms / k, batch=k)
                                 for i, (text, _, finish) in enumerate(choices[:n])]
                 elif resp.status_code in RETRY_STATUS:
                     last_error = f"HTTP {resp.status_code}"

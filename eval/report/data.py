@@ -23,7 +23,7 @@ CONFIG_KEYS = ("dataset", "data_path", "dataset_sha256", "limit", "order", "orde
                "strategies", "samples", "temperature", "seed",
                "max_samples", "max_repairs", "sample_temperature", "calc_timeout_s", "verify", "time_budget_s", "prompts",
                "fewshot",
-               "backend", "model",
+               "backend", "model", "prefill",
                "model_sha256", "prompts_version", "code_version")
 
 

@@ -35,9 +35,40 @@ LLMRetriesOption = typer.Option(4, "--llm-retries", envvar=env("llm_retries"), m
 CacheOption = typer.Option(False, "--cache/--no-cache", envvar=env("cache"),
                            help="Reuse identical greedy (temperature 0) completions from the user cache dir; "
                                 "traces mark each cached call")
+
+
+def _prefill(value: str | None) -> str | None:
+    from mathagent.agent.llm import PREFILLS
+
+    if value is not None and value not in PREFILLS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(PREFILLS)}")
+    return value
+
+
+_PREFILL_HELP = ("openai backend: how a prompt's reply start (pot-code's ```python fence) is sent: none (not "
+                 "sent; the replies are then the plain prompt's), continue (vLLM, TGI, llama-server), prefix "
+                 "(DeepSeek beta, Mistral); only for servers that take that form [default: none]; the local "
+                 "backend takes none (it always decodes from the reply start)")
+PrefillOption = typer.Option("none", "--prefill", envvar=env("prefill"), callback=_prefill, help=_PREFILL_HELP,
+                             show_default=False)
+PrefillGivenOption = typer.Option(None, "--prefill", envvar=env("prefill"), callback=_prefill, help=_PREFILL_HELP)
+"""``--prefill`` where ``--resume`` must tell a given value from the default (eval)."""
 PromptOption = typer.Option(None, "--prompt", envvar=env("prompt"),
                             help="A named prompt for its method (repeatable; see `mathagent prompts`), e.g. "
                                  "pot-plain or cot-qwen25-math [default: pot-code, cot-plain, tir-qwen25-math]")
+
+
+def note_unsent_reply_starts(chosen: dict[str, str], strategies: tuple[str, ...] | list[str], backend: str,
+                             prefill: str) -> None:
+    """One ``warning:`` line on stderr when a prompt's reply start will not reach the server (openai,
+    ``--prefill none``)."""
+    from mathagent.agent.prompts import unsent_reply_starts
+
+    names = unsent_reply_starts(chosen, strategies, backend, prefill)
+    if names:
+        typer.echo(f"warning: the reply start of {', '.join(names)} is not sent to the server (--prefill none), so "
+                   "its replies are the plain prompt's; use --prefill continue (vLLM, TGI, llama-server) or prefix "
+                   "(DeepSeek beta, Mistral) where the server takes one, or --prompt pot-plain to say so", err=True)
 
 
 def parse_strategy(text: str) -> str:

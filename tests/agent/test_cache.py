@@ -88,3 +88,22 @@ def test_a_reply_start_is_part_of_the_key_and_a_request_without_one_keeps_its_ol
            "params": {"max_tokens": 512, "temperature": 0.0, "seed": None, "stop": []}}
     blob = json.dumps(old, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert plain == hashlib.sha256(blob.encode("utf-8")).hexdigest()  # completions cached earlier stay found
+
+
+def test_the_openai_cache_identity_names_a_prefill_form_only_when_one_is_sent(tmp_path):
+    """A reply start sent as a prefill gets other replies than one not sent: their cached completions must not
+    mix; a connection without a prefill keeps the identity (and the cached completions) it had before."""
+    url = "http://127.0.0.1:9/v1"
+    identities = {}
+    for prefill in ("none", "continue", "prefix"):
+        llm = make_llm(BackendSettings(backend="openai", base_url=url + "/", model="m", cache=True,
+                                       prefill=prefill), tmp_path)
+        identities[prefill] = llm.identity
+        llm.close()
+    assert identities["none"] == f"openai:m:{url}"
+    assert identities["continue"] == f"openai:m:{url} prefill=continue"
+    assert identities["prefix"] == f"openai:m:{url} prefill=prefix"
+    with pytest.raises(ConfigError, match="unknown prefill 'assistant'"):
+        make_llm(BackendSettings(backend="openai", base_url=url, prefill="assistant"), tmp_path)
+    with pytest.raises(ConfigError, match="applies to --backend openai"):  # refused before a model file is read
+        make_llm(BackendSettings(backend="local", prefill="continue"), tmp_path)

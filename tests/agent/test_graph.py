@@ -222,6 +222,20 @@ def test_the_reply_start_is_part_of_what_a_run_records_as_its_prompts():
     assert plain == "cot-plain@1,pot-plain@1,tir-qwen25-math@1#15c0f9f5"
 
 
+@pytest.mark.parametrize("strategies,backend,prefill,unsent", [
+    (("agent",), "openai", "none", ("pot-code",)),
+    (("pot", "cot"), "openai", "none", ("pot-code",)),
+    (("cot", "tir"), "openai", "none", ()),        # no program prompt in use: nothing unsent
+    (("agent",), "openai", "continue", ()),
+    (("agent",), "openai", "prefix", ()),
+    (("agent",), "local", "none", ()),             # the local backend always decodes from it
+])
+def test_which_reply_starts_a_connection_leaves_unsent(strategies, backend, prefill, unsent):
+    chosen = prompts.resolve_prompts()
+    assert prompts.unsent_reply_starts(chosen, strategies, backend, prefill) == unsent
+    assert prompts.unsent_reply_starts(prompts.resolve_prompts(["pot-plain"]), strategies, backend, prefill) == ()
+
+
 def test_repairs_are_bounded(calculator):
     bad = program("raise ValueError('nope')")
     llm = scripted(pot=[bad], repair=[bad], cot=["I cannot tell."])

@@ -102,3 +102,64 @@ def test_a_server_that_ignores_n_gets_the_rest_as_single_requests():
         out = llm.sample(MSG, GenerationParams(temperature=0.7, seed=0), 3)
     assert len(out) == 3 and len(srv.requests) == 3
     assert [r.get("seed") for r in srv.requests] == [0, 1, 2]
+
+
+FENCE = "```python\n"
+
+
+def continuing(messages):
+    """A server that continues a final assistant message (vLLM with continue_final_message, llama-server, a
+    DeepSeek prefix): only the continuation comes back; asked plainly, the model answers in prose."""
+    if messages and messages[-1]["role"] == "assistant":
+        return "print(2 + 2)\n```"
+    return "Let me think about this in words first."
+
+
+@pytest.mark.parametrize("prefill", ["continue", "prefix"])
+def test_a_reply_start_is_sent_in_the_servers_prefill_form_and_begins_the_text(prefill):
+    with FaultServer(["ok", "ok"], reply=continuing) as srv:
+        llm, _ = client(srv.url, prefill=prefill)
+        one = llm.complete(MSG, GenerationParams(reply_start=FENCE))
+        many = llm.sample(MSG, GenerationParams(temperature=0.7, seed=1, reply_start=FENCE), 3)
+    assert one.text == FENCE + "print(2 + 2)\n```"
+    assert [c.text for c in many] == [one.text] * 3
+    assert len(srv.requests) == 2  # the three samples are still one request with n
+    for body in srv.requests:
+        *sent, last = body["messages"]
+        assert sent == MSG and last["role"] == "assistant" and last["content"] == FENCE
+        if prefill == "continue":  # vLLM / TGI: continue the final message, open no new assistant turn
+            assert body["continue_final_message"] is True and body["add_generation_prompt"] is False
+            assert "prefix" not in last
+        else:  # DeepSeek / Mistral: the message itself says it is a prefix
+            assert last["prefix"] is True
+            assert "continue_final_message" not in body and "add_generation_prompt" not in body
+
+
+def test_without_a_prefill_form_the_reply_start_is_not_sent_and_the_reply_is_the_models_own():
+    with FaultServer(["ok"], reply=continuing) as srv:
+        llm, _ = client(srv.url)  # prefill "none", the default
+        c = llm.complete(MSG, GenerationParams(reply_start=FENCE))
+    assert c.text == "Let me think about this in words first."  # never dressed up as if the fence had been sent
+    assert srv.requests[0]["messages"] == MSG
+    assert "continue_final_message" not in srv.requests[0] and "add_generation_prompt" not in srv.requests[0]
+
+
+def test_a_request_without_a_reply_start_is_unchanged_by_the_prefill_form():
+    with FaultServer(["ok", "ok"], reply=continuing) as srv:
+        for prefill in ("continue", "prefix"):
+            llm, _ = client(srv.url, prefill=prefill)
+            assert llm.complete(MSG, GenerationParams()).text == "Let me think about this in words first."
+    assert [r["messages"] for r in srv.requests] == [MSG, MSG]
+    assert not any(k in r for r in srv.requests for k in ("continue_final_message", "add_generation_prompt"))
+
+
+@pytest.mark.parametrize("echoed", [FENCE + "print(4)\n```", FENCE])
+def test_a_server_that_echoes_the_reply_start_is_not_doubled(echoed):
+    with FaultServer(["ok"], reply=echoed) as srv:
+        llm, _ = client(srv.url, prefill="continue")
+        assert llm.complete(MSG, GenerationParams(reply_start=FENCE)).text == echoed
+
+
+def test_an_unknown_prefill_form_is_refused():
+    with pytest.raises(ValueError, match="prefill"):
+        OpenAIChatLLM("http://127.0.0.1:9/v1", "m", prefill="assistant")

@@ -217,3 +217,50 @@ def stored_ids(db_url, run_id) -> set[str]:
 
     with open_database(db_url) as factory, factory() as s:
         return set(s.scalars(select(Trace.problem_id).where(Trace.run_id == run_id)))
+
+
+def test_prefill_reaches_the_server_is_recorded_and_resume_keeps_it(app, db_url, small_data):
+    """`--prefill continue` sends pot-code's fence as a final assistant message the server continues (so a model
+    that would answer in prose writes the program); the run records it and a resume that says otherwise is refused.
+    With the default `none` the fence is not sent, the replies are the model's own, and stderr says so."""
+    import re
+
+    from fault_server import FaultServer
+    from fake_brain import problem_of
+
+    def server_model(messages):  # continues a prefilled fence; asked plainly, it answers in prose
+        total = sum(int(x) for x in re.findall(r"-?\d+", problem_of(messages)))
+        if messages[-1]["role"] == "assistant":
+            return f"print({total})\n```"
+        return f"The total is {total} but I will not write a program."
+
+    runs_by_prefill = {}
+    with FaultServer([], reply=server_model) as server:
+        common = ["--backend", "openai", "--base-url", server.url, "--strategy", "pot", "--limit", "2", "--json"]
+        for prefill in ("continue", "none"):
+            res = invoke(app, ["eval", "gsm8k", "--data", str(small_data), "--prefill", prefill, *common], db_url)
+            assert res.exit_code == 0, (res.output, res.exception)
+            runs_by_prefill[prefill] = (json.loads(res.stdout), res.stderr)
+        sent = [r for r in server.requests if r["messages"][-1]["role"] == "assistant"]
+        assert len(sent) == 2 and all(r["continue_final_message"] is True and r["messages"][-1]["content"]
+                                      == "```python\n" for r in sent)
+        continued, note = runs_by_prefill["continue"]
+        assert continued["strategies"]["pot"]["correct"] == 2 and "not sent to the server" not in note
+        plain, note = runs_by_prefill["none"]
+        assert plain["strategies"]["pot"]["correct"] == 0
+        assert "warning: the reply start of pot-code is not sent to the server (--prefill none)" in note
+        refused = invoke(app, ["eval", "gsm8k", "--resume", continued["run_id"], "--prefill", "none"], db_url)
+        assert isinstance(refused.exception, InputError), refused.output
+        assert "--prefill 'none' contradicts the resumed run's recorded 'continue'" in refused.exception.message
+        local = invoke(app, ["eval", "gsm8k", "--data", str(small_data), "--prefill", "continue"], db_url)
+        assert isinstance(local.exception, InputError), local.output  # the local backend always prefills
+        assert "--prefill continue applies to --backend openai" in local.exception.message
+    from mathagent.traces.models import Trace
+    from sqlalchemy import select
+
+    with open_database(db_url) as factory, factory() as s:
+        for prefill, (out, _) in runs_by_prefill.items():
+            assert runner.runs.load_run(factory, out["run_id"]).config["prefill"] == prefill
+            metas = s.scalars(select(Trace.meta).where(Trace.run_id == out["run_id"])).all()
+            assert len(metas) == 2 and all(m["prefill"] == prefill for m in metas)  # each trace says so too
+

@@ -171,7 +171,9 @@ def test_report_renders_in_headless_chromium(report_dir, tmp_path):
 def test_config_shows_what_a_run_stored_before_a_setting_existed_actually_used():
     config = make_spec().to_config()
     del config["prompts"]  # a run stored before --prompt existed used each method's default prompt
-    assert dict(config_items(config))["prompts"] == []
+    del config["prefill"]  # ... and one stored before --prefill existed sent no reply start to a server
+    shown = dict(config_items(config))
+    assert shown["prompts"] == [] and shown["prefill"] == "none"
     assert [k for k, _ in config_items({"dataset": "gsm8k"})] == ["dataset"]  # not an eval spec: shown as stored
     # a run of the earlier agent shows its own settings, never today's defaults it did not use
     old = {**config, "schema": 1, "tie_break": True, "max_turns": 4}

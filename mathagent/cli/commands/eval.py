@@ -1,7 +1,7 @@
 """`mathagent eval gsm8k|math --data FILE ...`: batch evaluation, side by side, resumable.
 
 Options that decide the results (strategies, samples, decoding, agent bounds,
-backend, model) default to None here so that ``--resume`` can tell a value
+backend, model, prefill) default to None here so that ``--resume`` can tell a value
 the user gave from a default: on resume the run's stored configuration is
 used, and a given value that contradicts it is refused.  Progress goes to
 stderr; ``--json`` prints only the summary object on stdout.
@@ -63,6 +63,7 @@ def eval_command(
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
     cache: bool = options.CacheOption,
+    prefill: str = options.PrefillGivenOption,
     max_samples: int = typer.Option(None, "--max-samples", envvar=env("max_samples"), min=1, max=64,
                                     help="agent: derivations drawn at most; it stops early once the vote is settled "
                                          "(default: 12)"),
@@ -116,7 +117,7 @@ def eval_command(
             progress=progress, samples=samples, temperature=temperature, seed=seed, max_samples=max_samples,
             max_repairs=max_repairs, sample_temperature=sample_temperature, calc_timeout_s=calc_timeout,
             verify=verify, time_budget_s=time_budget, prompts=_prompts_given(prompt), fewshot=fewshot,
-            **_selection_given(order, order_seed, subject, level))
+            prefill=prefill, **_selection_given(order, order_seed, subject, level))
     except KeyboardInterrupt:
         if started:
             run_id = started[0].info.id
@@ -149,6 +150,9 @@ def _announce(plan, dataset: str) -> None:
     chosen = "" if spec.selection.is_whole_file else f" ({spec.selection.describe()})"
     _err(f"run {plan.info.id}: {len(plan.problems)} problems{chosen} × {len(spec.strategies)} strategies × "
          f"{spec.samples} sample(s)  (resume with: mathagent eval {dataset} --resume {plan.info.id})")
+    from mathagent.agent.prompts import resolve_prompts
+
+    options.note_unsent_reply_starts(resolve_prompts(spec.prompts), spec.strategies, spec.backend, spec.prefill)
 
 
 def _err(text: str) -> None:

@@ -11,7 +11,7 @@ from mathagent.cli import options
 
 def prompts_command(json_out: bool = options.JsonOption) -> None:
     """List the named prompts (`--prompt NAME` on solve and eval); the defaults are marked, and so is the text a
-    prompt makes its reply begin with (local backend)."""
+    prompt makes its reply begin with (local backend; openai with --prefill continue or prefix)."""
     from mathagent.agent.prompts import DEFAULT_PROMPTS, PROMPTS
 
     rows = [{"name": p.name, "method": p.method, "version": p.version, "default": DEFAULT_PROMPTS[p.method] == p.name,

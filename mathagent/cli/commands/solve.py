@@ -30,6 +30,7 @@ def solve_command(
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
     cache: bool = options.CacheOption,
+    prefill: str = options.PrefillOption,
     strategy: str = typer.Option("agent", "--strategy", envvar=env("strategy"),
                                  help="agent (adaptive vote) | pot | cot | tir (one derivation)"),
     max_samples: int = typer.Option(_AGENT.max_samples, "--max-samples", envvar=env("max_samples"), min=1, max=64,
@@ -59,6 +60,8 @@ def solve_command(
     from mathagent.agent.api import solve  # validates the problem before it loads anything
 
     text = text_argument(problem, "problem")
+    prompts = options.prompt_choice(prompt)
+    options.note_unsent_reply_starts(dict(prompts), (strategy,), backend, prefill)
     with _progress(enabled=not json_out) as progress:
         result = solve(text, strategy=options.parse_strategy(strategy), backend=backend, model=model,
                        base_url=base_url, api_key=api_key, db_url=db, threads=threads, llm_timeout=llm_timeout,
@@ -66,7 +69,7 @@ def solve_command(
                        max_samples=max_samples, max_repairs=max_repairs, calc_timeout_s=calc_timeout,
                        time_budget_s=time_budget, verify=verify, temperature=temperature,
                        sample_temperature=sample_temperature, seed=seed, formal=formal,
-                       prompts=options.prompt_choice(prompt))
+                       prompts=prompts, prefill=prefill)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -144,6 +144,7 @@ def synth_command(
     llm_timeout: float = options.LLMTimeoutOption,
     llm_retries: int = options.LLMRetriesOption,
     cache: bool = options.CacheOption,
+    prefill: str = options.PrefillOption,
     calc_timeout: float = typer.Option(10.0, "--calc-timeout", envvar=env("calc_timeout"), min=0.1, max=600,
                                        help="Seconds per calculator call."),
 ) -> None:
@@ -165,8 +166,9 @@ def synth_command(
 
     settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                      threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
-                                     cache=cache, db=db)
+                                     cache=cache, db=db, prefill=prefill)
     config = AgentConfig(calc_timeout_s=calc_timeout, verify=True)  # a kept answer needs consensus: a CoT agreeing
+    options.note_unsent_reply_starts(dict(config.prompts), ("agent",), backend, prefill)
     with AgentSession(settings) as session:
         summary = run_synth(req, session, config, problems=problems,
                             progress=None if json_out else _progress, inputs=inputs)
