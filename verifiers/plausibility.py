@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from mathagent.verifiers.answers import normalize_answer, numeric_value
+from mathagent.verifiers.reading.text import top_level_split
 
 MAX_ANSWER_CHARS = 200
 
@@ -216,16 +217,10 @@ def _names_an_expression(asked: str, problem: str) -> bool:
 
 
 def _several_tuples(norm: str) -> bool:
-    """Whether ``norm`` lists tuples side by side: a ``),(`` at bracket depth 0 (not inside one tuple)."""
-    depth = 0
-    for i, ch in enumerate(norm):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0 and re.match(r"\)\s*,\s*\(", norm[i:]):
-                return True
-    return False
+    """Whether ``norm`` lists tuples side by side (commas outside every bracket between parenthesized parts),
+    not one tuple whose entries hold parentheses."""
+    parts = top_level_split(norm, ",") or []
+    return sum(p.strip().startswith("(") and p.strip().endswith(")") for p in parts) >= 2
 
 
 def _word_answer_fits(letters_only: str, expect: Expectation) -> bool:
