@@ -3,26 +3,19 @@ trace database."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from bench_scripts import load_bench
 
 from mathagent.eval.runs import create_run
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.records import TraceRecord
 from mathagent.traces.store import add_trace
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "backward.py"
-
-
 @pytest.fixture(scope="module")
 def backward():
-    spec = importlib.util.spec_from_file_location("bench_backward", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("backward")
 
 
 @pytest.mark.parametrize("question,masked,number", [

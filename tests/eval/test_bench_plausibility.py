@@ -3,26 +3,20 @@ agent traces on a real SQLite database."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from bench_scripts import load_bench
 
 from mathagent.eval.runs import create_run
 from mathagent.traces.db import open_database, session_scope
 from mathagent.traces.records import Derivation, TraceRecord
 from mathagent.traces.store import add_trace
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "plausibility.py"
-
-
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_plausibility", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("plausibility")
 
 
 def _trace(run_id, pid, problem, gold, answers, answer, correct, valid=None) -> TraceRecord:
