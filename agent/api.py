@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mathagent.agent.runner import SolveResult
+if TYPE_CHECKING:  # the runner imports LangGraph: solve() imports it while the model loads
+    from mathagent.agent.runner import SolveResult
 
 
 def solve(problem: str, *, strategy: str = "agent", backend: str = "local", model: str | None = None,
@@ -40,10 +41,8 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
 
     text = validate_problem(problem)  # first: bad input fails before anything heavy is imported or opened
 
-    from mathagent.agent.graph import STRATEGIES
-    from mathagent.agent.runner import solve_problem
     from mathagent.agent.session import AgentSession, SessionSettings
-    from mathagent.agent.state import AgentConfig
+    from mathagent.agent.state import STRATEGIES, AgentConfig
     from mathagent.errors import InputError
 
     if strategy not in STRATEGIES:
@@ -56,7 +55,9 @@ def solve(problem: str, *, strategy: str = "agent", backend: str = "local", mode
     settings = SessionSettings.build(backend=backend, model=model, base_url=base_url, api_key=api_key,
                                      threads=threads, llm_timeout=llm_timeout, llm_retries=llm_retries,
                                      cache=cache, db=db_url, prefill=prefill)
-    with AgentSession(settings, llm=llm) as session:
+    with AgentSession(settings, llm=llm) as session:  # the model and the calculator start in the background ...
+        from mathagent.agent.runner import solve_problem  # ... while the graph (LangGraph) is imported
+
         examples = session.retriever().retrieve(text, fewshot) if fewshot else []
         ctx = replace(session.context(replace(AgentConfig(), **config)), progress=progress)
         return solve_problem(text, ctx, strategy=strategy, examples=examples)

@@ -47,13 +47,12 @@ from langgraph.runtime import Runtime
 
 from mathagent.agent import methods, vote as voting
 from mathagent.agent.methods import Plan
-from mathagent.agent.state import AgentConfig, AgentContext, AgentState
+from mathagent.agent.state import STRATEGIES, AgentConfig, AgentContext, AgentState
 from mathagent.traces.records import Check, Method, Step
 from mathagent.verifiers.equivalence import equivalent
 from mathagent.verifiers.claims import check_claims
 from mathagent.verifiers.plausibility import expectation
 
-STRATEGIES = ("agent", "cot", "pot", "tir")
 EQUIVALENCE_TIMEOUT_S = 2.0
 
 

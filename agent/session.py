@@ -3,16 +3,24 @@
 :class:`AgentSession` is a context manager owning the three; the graph only
 sees them through :class:`~mathagent.agent.state.AgentContext`.  The database
 is opened (and its schema checked) first, so a bad URL fails fast before a
-model is loaded.
+model is loaded, and so do a missing bubblewrap or sympy and bad backend settings
+or a missing model file (the embedded model's wheels are joined here on first use).  The calculator's
+workers and the model then start in two background threads, so a caller can
+import the graph meanwhile: the first use of ``llm``, ``calculator`` or
+``context()`` waits for them and raises what either start raised (the
+calculator's error first).  ``bench/startup.py`` measures the gain
+(docs/results.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mathagent.agent.backends import BackendSettings, make_llm
+from mathagent.agent.backends import BackendSettings, prepare_llm
 from mathagent.agent.llm import LLM
 from mathagent.agent.state import AgentConfig, AgentContext
 from mathagent.traces.db import open_database, session_scope
@@ -53,18 +61,30 @@ class AgentSession(contextlib.AbstractContextManager):
         self._calculator = calculator
         self.session_factory = None
         self._retriever = None
+        self._starting: list[tuple[str, Future]] = []  # ("calculator" | "llm", its start), in the order they raise
+        self._ready_lock = threading.Lock()
 
     def __enter__(self) -> AgentSession:
         try:
             self.session_factory = self._stack.enter_context(open_database(self.settings.db_url))
+            if self._calculator is not None and self._llm is not None:
+                return self
+            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mathagent-start")
+            self._stack.callback(pool.shutdown, wait=True)  # runs last on exit (last in, first out)
             if self._calculator is None:
                 from mathagent.tools.calculator import Calculator
 
                 calc = Calculator(workers=self.settings.calc_workers, memory_mb=self.settings.calc_memory_mb)
-                self._calculator = self._stack.enter_context(calc)
+                self._stack.callback(calc.close)  # thread-safe: waits for a start in progress, then kills
+                calc.prepare()  # bubblewrap, the python's packages: a missing one fails before the model's start
+                self._starting.append(("calculator", pool.submit(calc.start)))
+                self._calculator = calc
             if self._llm is None:
-                self._llm = make_llm(self.settings.backend, self.settings.cache_dir)
-                self._stack.callback(self._llm.close)
+                start_llm = prepare_llm(self.settings.backend, self.settings.cache_dir)  # bad settings, no model file
+                made: list[Future] = []
+                self._stack.callback(_close_made, made)  # before the start exists: what it makes is always closed
+                made.append(pool.submit(start_llm))
+                self._starting.append(("llm", made[0]))
         except BaseException:
             self._stack.close()
             raise
@@ -73,13 +93,26 @@ class AgentSession(contextlib.AbstractContextManager):
     def __exit__(self, *exc) -> None:
         self._stack.close()
 
+    def ready(self) -> AgentSession:
+        """Wait until the calculator and the model have started; raises what a start raised, the calculator's
+        first (:class:`~mathagent.errors.SandboxUnavailable`, :class:`~mathagent.errors.ModelUnavailable`, ...),
+        again on each call.  Each wait is bounded by its start's own limits: the calculator's start timeout, and
+        the model's load, a read of a local file (on the first run, the embedded model's wheels joined once)."""
+        with self._ready_lock:
+            for name, start in self._starting:
+                result = start.result()
+                if name == "llm":
+                    self._llm = result
+            self._starting.clear()
+        return self
+
     @property
     def llm(self) -> LLM:
-        return self._llm
+        return self.ready()._llm
 
     @property
     def calculator(self):
-        return self._calculator
+        return self.ready()._calculator
 
     def record(self, rec: TraceRecord) -> None:
         """Write one trace in one transaction."""
@@ -99,4 +132,12 @@ class AgentSession(contextlib.AbstractContextManager):
         return self._retriever
 
     def context(self, config: AgentConfig) -> AgentContext:
+        self.ready()
         return AgentContext(llm=self._llm, calculator=self._calculator, config=config, recorder=self.record)
+
+
+def _close_made(made: list[Future]) -> None:
+    """Close the LLM its start made, once the start has finished (nothing when it failed or never ran)."""
+    for start in made:
+        if not start.cancel() and start.exception() is None:  # exception() waits for a start in progress
+            start.result().close()

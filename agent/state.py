@@ -37,6 +37,10 @@ class CalculatorLike(Protocol):
 
 Decision = Literal["settled", "confirm", "unsettled", "exhausted"]
 
+STRATEGIES = ("agent", "cot", "pot", "tir")
+"""The strategies the graph runs: the adaptive vote, or one derivation by a method (agent/graph.py).  Here, not in
+the graph module, so validating a name does not import LangGraph."""
+
 
 class AgentState(TypedDict, total=False):
     problem: str

@@ -53,7 +53,7 @@ class PlannedRun:
 
 def parse_strategies(text: str) -> tuple[str, ...]:
     """``"pot, agent"`` -> ``("pot", "agent")``; an unknown or empty list is an InputError."""
-    from mathagent.agent.graph import STRATEGIES
+    from mathagent.agent.state import STRATEGIES
 
     names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
     bad = [s for s in names if s not in STRATEGIES]

@@ -172,6 +172,21 @@ class Calculator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def prepare(self) -> None:
+        """The checks that need no worker (bubblewrap on the PATH, the python and its sympy/pyseccomp), in
+        milliseconds; raises :class:`SandboxUnavailable`.  :meth:`start` does them first when they were not done,
+        so a caller that starts the workers in the background can fail fast here."""
+        with self._lock:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        if self._argv_parts is not None:
+            return
+        config = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb,
+                  "output_limit": self.output_limit, "libseccomp": "libseccomp.so.2",
+                  "max_code_bytes": MAX_CODE_BYTES}
+        self._argv_parts = (find_bwrap(self.bwrap), python_layout(self.python), config)
+
     def start(self) -> None:
         """Start all workers; raises :class:`SandboxUnavailable` if the sandbox is not sound."""
         with self._lock:
@@ -179,12 +194,7 @@ class Calculator:
                 raise RuntimeError("this Calculator is closed")
             if self._started:
                 return
-            bwrap = find_bwrap(self.bwrap)
-            layout = python_layout(self.python)
-            config = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb,
-                      "output_limit": self.output_limit, "libseccomp": "libseccomp.so.2",
-                      "max_code_bytes": MAX_CODE_BYTES}
-            self._argv_parts = (bwrap, layout, config)
+            self._prepare()
             _register_atexit(self)
             try:
                 pending = [self._spawn() for _ in range(self.workers)]

@@ -20,7 +20,8 @@ problem text and the answer, never a dataset:
   *asked* ("what is the area", not "a radius of length 4") ask for a value >= 0;
 * **positive quantities**: what the sentence that asks asks for is "the
   positive difference", "the smallest positive integer", "the positive
-  root": > 0;
+  root", or a radius, diameter or circumference ("what is the radius of the
+  sphere", not "the change in radius"): > 0;
 * **probability**: the sentence that asks asks for the probability (not for
   m + n of a probability m/n, not as a percent): a value in [0, 1];
 * **one tuple**: "what is the ordered pair" / "the pair $(a,b)$" asks for
@@ -79,6 +80,10 @@ _POSITIVE = re.compile(  # what is asked is itself "positive" (not "the remainde
     rf"{_ASK}(?:the\s+)?(?:value\s+of\s+(?:the\s+)?)?(?:(?:smallest|least|largest|greatest|only|unique)\s+)?"
     r"positive\s+(?:difference|integer|number|value|real\s+number|root|solution|divisor|multiple|angle)\b",
     re.IGNORECASE)
+_POSITIVE_SIZE = re.compile(  # a circle's or sphere's size asked: "what is the radius of this eighth sphere?"
+    rf"(?:{_ASK}|\bwhat\s+(?:would|will|should)\s+)"
+    r"(?:(?!(?:change|difference|increase|decrease|gain|loss)\b)[\w']+\s+){0,4}?(?:radius|diameter|circumference)\b"
+    r"(?!\s+(?:change|difference|increase|decrease|gain|loss))", re.IGNORECASE)
 _PROBABILITY = re.compile(rf"{_ASK}(?:the|her|his|their|its|our|your)\s+(?:\w+\s+)?probability\b", re.IGNORECASE)
 _PROBABILITY_NAMED = re.compile(r"\$([A-Za-z])\$\s+(?:be|is|denotes?)\s+the\s+probability\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\b(?:as|in)\s+(?:a\s+)?percent(?:age)?\b|\bexpressed\s+as\s+a\s+percent", re.IGNORECASE)
@@ -178,7 +183,7 @@ def expectation(problem: str) -> Expectation:
     after = text[text.rfind(asked):] if asked else text  # the asking sentence and the instructions after it
     named = _PROBABILITY_NAMED.search(text)
     return Expectation(count=bool(_COUNT.search(text)) and not _NOT_WHOLE.search(text),
-                       nonnegative=bool(_NONNEG.search(text)), positive=bool(_POSITIVE.search(asked)),
+                       nonnegative=bool(_NONNEG.search(text)), positive=bool(_POSITIVE.search(asked) or _POSITIVE_SIZE.search(asked)),
                        probability=bool(_PROBABILITY.search(asked)
                                         or named and re.search(rf"{_ASK}\${named.group(1)}\$", asked, re.IGNORECASE))
                        and not _PERCENT.search(after),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,21 +28,38 @@ class BackendSettings:
 
 
 def make_llm(settings: BackendSettings, cache_dir: Path) -> LLM:
-    llm, identity = _make_backend(settings, cache_dir)
-    if not settings.cache:
-        return llm
-    from mathagent.agent.cache import CachingLLM, CompletionCache
-
-    try:
-        cache = CompletionCache(Path(cache_dir) / "completions.sqlite")
-    except (OSError, sqlite3.Error) as exc:
-        llm.close()
-        raise ConfigError(f"cannot open the completion cache in {cache_dir}: {exc}",
-                          "fix the permissions of the user cache directory (XDG_CACHE_HOME) or drop --cache") from exc
-    return CachingLLM(llm, cache, identity)
+    """The LLM ``settings`` describe, opened now (:func:`prepare_llm`, then its start)."""
+    return prepare_llm(settings, cache_dir)()
 
 
-def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]:
+def prepare_llm(settings: BackendSettings, cache_dir: Path) -> Callable[[], LLM]:
+    """Check ``settings`` and find the model now; return the call that opens the LLM.
+
+    Raised here: :class:`~mathagent.errors.ConfigError` (a bad backend, prefill or URL) and
+    :class:`~mathagent.errors.ModelUnavailable` (a model file missing or not GGUF; the embedded model's wheels
+    joined and checked on its first use).  The returned call does the slow part (llama.cpp loads the model, the
+    completion cache opens) and raises what that raises; a caller may run it in a background thread."""
+    build, identity = _backend(settings, cache_dir)
+
+    def start() -> LLM:
+        llm = build()
+        if not settings.cache:
+            return llm
+        from mathagent.agent.cache import CachingLLM, CompletionCache
+
+        try:
+            cache = CompletionCache(Path(cache_dir) / "completions.sqlite")
+        except (OSError, sqlite3.Error) as exc:
+            llm.close()
+            raise ConfigError(f"cannot open the completion cache in {cache_dir}: {exc}",
+                              "fix the permissions of the user cache directory (XDG_CACHE_HOME) or drop --cache") from exc
+        return CachingLLM(llm, cache, identity)
+
+    return start
+
+
+def _backend(settings: BackendSettings, cache_dir: Path) -> tuple[Callable[[], LLM], str]:
+    """(the call that opens the backend's LLM, its identity in the completion cache)."""
     if settings.prefill not in PREFILLS:
         raise ConfigError(f"unknown prefill {settings.prefill!r}",
                           "use --prefill none, continue (vLLM, TGI, llama-server) or prefix (DeepSeek beta, Mistral)")
@@ -54,7 +73,8 @@ def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]
         from mathagent.agent.cache import model_file_identity
 
         path = resolve_model_path(settings.model, cache_dir)
-        return (LocalLLM(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, timeout_s=settings.timeout_s),
+        return (functools.partial(LocalLLM, path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                                  timeout_s=settings.timeout_s),
                 f"{model_file_identity(path)}:ctx{settings.n_ctx}")
     if settings.backend == "openai":
         from mathagent.agent.backends.openai import OpenAIChatLLM
@@ -62,10 +82,10 @@ def _make_backend(settings: BackendSettings, cache_dir: Path) -> tuple[LLM, str]
         if not settings.base_url:
             raise ConfigError("the openai backend needs a server URL",
                               "set --base-url or MATHAGENT_BASE_URL, e.g. http://127.0.0.1:8000/v1")
-        llm = OpenAIChatLLM(settings.base_url, settings.model or "default", settings.api_key,
-                            timeout_s=settings.timeout_s or 120.0, max_retries=settings.max_retries,
-                            prefill=settings.prefill)
         # the cache key names the prefill form only when one is sent, so earlier keys stay what they were
         prefill = f" prefill={settings.prefill}" if settings.prefill != "none" else ""
-        return llm, settings.base_url.rstrip("/") + prefill
+        return (functools.partial(OpenAIChatLLM, settings.base_url, settings.model or "default", settings.api_key,
+                                  timeout_s=settings.timeout_s or 120.0, max_retries=settings.max_retries,
+                                  prefill=settings.prefill),
+                settings.base_url.rstrip("/") + prefill)
     raise ConfigError(f"unknown backend {settings.backend!r}", "use --backend local or --backend openai")

@@ -72,7 +72,7 @@ def note_unsent_reply_starts(chosen: dict[str, str], strategies: tuple[str, ...]
 
 
 def parse_strategy(text: str) -> str:
-    from mathagent.agent.graph import STRATEGIES
+    from mathagent.agent.state import STRATEGIES
     from mathagent.errors import InputError
 
     if text not in STRATEGIES:

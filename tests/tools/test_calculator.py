@@ -210,6 +210,20 @@ def test_refuses_when_bwrap_is_missing():
     c.close()
 
 
+def test_prepare_checks_what_needs_no_worker_and_starts_nothing():
+    c = Calculator(bwrap="/nonexistent/bwrap")
+    with pytest.raises(SandboxUnavailable, match="bubblewrap not found"):
+        c.prepare()
+    assert c.worker_pids() == []
+    c.close()
+    ok = Calculator()
+    ok.prepare()
+    assert ok.worker_pids() == []  # checked, nothing started
+    with ok:  # then started as usual
+        assert ok.worker_pids()
+        assert ok.run("print(2 ** 10)").stdout == "1024\n"
+
+
 def test_refuses_when_bwrap_fails():
     # A "bwrap" that exits at once stands for one that cannot create namespaces.
     with pytest.raises(SandboxUnavailable) as info:

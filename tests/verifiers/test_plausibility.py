@@ -48,6 +48,13 @@ def test_non_answers_are_rejected_whatever_the_question(answer):
     ("What is the only positive real number $x$ with $x^2 = x$?", "0"),
     ("The garden is a rectangle. What is the area of the garden?", "-12"),
     ("Find the smallest positive integer $n$ such that $n^2 > 50$. Express your answer as an integer.", "-8"),
+    # a circle's or sphere's size asked is never 0 (stored: MATH test/geometry/1138, "0.0" won)
+    ("An eighth sphere is externally tangent to the six smaller spheres. What is the radius of this eighth "
+     "sphere?", "0.0"),
+    ("Find the diameter of the circle inscribed in triangle $ABC$. Express your answer in simplest radical form.",
+     "0"),
+    ("What is the circumference of the larger circle, in terms of $\\pi$?", "0.0"),
+    ("Compute the radius of the circle $x^2 - 6x + y^2 + 2y = 6$.", "-4"),
     # one tuple asked for, several candidates given
     ("The equation has solutions $a$ and $b$. Then what is the pair $(a,b)$?", "(-1/2, -1/2), (0, 0), (1, -2)"),
     ("What is the ordered pair $(x,y)$ that solves the system?", "(1, 2), (3, 4)"),
@@ -83,6 +90,11 @@ def test_values_the_wording_excludes_are_rejected(problem, answer):
     ("Enter all the ordered pairs $(x,y)$ that solve the system, separated by commas.", "(1, 2), (3, 4)"),
     ("Find all pairs $(m,n)$ of positive integers with $mn = 2$.", "(1,2), (2,1)"),
     ("What real values of $x$ are not in the domain of the function?", "(-\\infty, 2) \\cup (2, 4)"),
+    # a size that may be 0: a change or difference of radii, a radius the problem gives
+    ("The balloon is inflated and deflated again. What is the change in radius, in cm?", "0"),
+    ("What is the difference between the radii of the two circles?", "0"),
+    ("A circle of radius $3$ is centred at the origin. What is $x$ if $(x, 0)$ lies on it and $x < 0$?", "-3"),
+    ("What is the radius of the circle, in units?", "\\frac{5}{2}"),
 ])
 def test_plausible_answers_pass(problem, answer):
     assert reject_reason(answer, expectation(problem)) is None
