@@ -69,18 +69,22 @@ class AgentSession(contextlib.AbstractContextManager):
             self.session_factory = self._stack.enter_context(open_database(self.settings.db_url))
             if self._calculator is not None and self._llm is not None:
                 return self
-            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mathagent-start")
-            self._stack.callback(pool.shutdown, wait=True)  # runs last on exit (last in, first out)
+            # first what fails fast (bubblewrap, the python's packages; bad settings, no model file), then the starts
+            calc = start_llm = None
             if self._calculator is None:
                 from mathagent.tools.calculator import Calculator
 
                 calc = Calculator(workers=self.settings.calc_workers, memory_mb=self.settings.calc_memory_mb)
                 self._stack.callback(calc.close)  # thread-safe: waits for a start in progress, then kills
-                calc.prepare()  # bubblewrap, the python's packages: a missing one fails before the model's start
+                calc.prepare()
+            if self._llm is None:
+                start_llm = prepare_llm(self.settings.backend, self.settings.cache_dir)
+            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mathagent-start")
+            self._stack.callback(pool.shutdown, wait=True)  # runs last on exit (last in, first out)
+            if calc is not None:
                 self._starting.append(("calculator", pool.submit(calc.start)))
                 self._calculator = calc
-            if self._llm is None:
-                start_llm = prepare_llm(self.settings.backend, self.settings.cache_dir)  # bad settings, no model file
+            if start_llm is not None:
                 made: list[Future] = []
                 self._stack.callback(_close_made, made)  # before the start exists: what it makes is always closed
                 made.append(pool.submit(start_llm))
