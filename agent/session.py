@@ -3,12 +3,12 @@
 :class:`AgentSession` is a context manager owning the three; the graph only
 sees them through :class:`~mathagent.agent.state.AgentContext`.  The database
 is opened (and its schema checked) first, so a bad URL fails fast before a
-model is loaded, and so do a missing bubblewrap or sympy and bad backend settings
-or a missing model file (the embedded model's wheels are joined here on first use).  The calculator's
-workers and the model then start in two background threads, so a caller can
-import the graph meanwhile: the first use of ``llm``, ``calculator`` or
-``context()`` waits for them and raises what either start raised (the
-calculator's error first).  ``bench/startup.py`` measures the gain
+model is loaded; so do a missing bubblewrap or sympy, bad backend settings and
+a missing model file (the embedded model's wheels are joined then, on first
+use).  The calculator's workers and the model then start in two background
+threads, so a caller can import the graph meanwhile: the first use of ``llm``,
+``calculator`` or ``context()`` waits for them and raises what either start
+raised (the calculator's error first).  ``bench/startup.py`` measures the gain
 (docs/results.md).
 """
 
