@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from mathagent.config import default_db_url
+    from mathagent.cli.console import print_error
     from mathagent.errors import MathAgentError
 
     db = args.db or default_db_url()
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(score(db, args.run_id.strip(), args.data))
     except MathAgentError as exc:
-        print(f"error: {exc.message}" + (f"\nfix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        print_error(exc.message, exc.fix)
         return exc.exit_code
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

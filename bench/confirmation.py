@@ -143,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from mathagent.config import default_db_url
+    from mathagent.cli.console import print_error
     from mathagent.errors import MathAgentError
 
     try:
         fig = replay(args.db or default_db_url(), [r.strip() for r in args.run_ids], args.baseline)
     except MathAgentError as exc:
-        print(f"error: {exc.message}" + (f"\nfix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        print_error(exc.message, exc.fix)
         return exc.exit_code
     print(json.dumps(fig) if args.json else render(fig))
     return 0

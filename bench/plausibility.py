@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from mathagent.config import default_db_url
+    from mathagent.cli.console import print_error
     from mathagent.errors import MathAgentError
 
     try:
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             fig = replay(args.db or default_db_url(), [r.strip() for r in args.run_ids])
             text = render_replay
     except MathAgentError as exc:
-        print(f"error: {exc.message}" + (f"\nfix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        print_error(exc.message, exc.fix)
         return exc.exit_code
     print(json.dumps(fig) if args.json else text(fig))
     return 0

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from mathagent.config import default_db_url
+    from mathagent.cli.console import print_error
     from mathagent.errors import MathAgentError
 
     try:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out is not None:
             args.out.write_text(json.dumps(fig, indent=1) + "\n", encoding="utf-8")
     except MathAgentError as exc:
-        print(f"error: {exc.message}" + (f"\nfix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        print_error(exc.message, exc.fix)
         return exc.exit_code
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
