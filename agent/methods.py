@@ -2,7 +2,10 @@
 
 * ``pot`` (program of thought, PAL): the model writes a program; the sandboxed
   calculator runs it; the last printed line is the answer.  The n programs are
-  decoded in one batch (``LLM.sample``).
+  decoded in one batch (``LLM.sample``).  The agent runs its programs (and its
+  tool-integrated ones) as notebook cells (``echo``): a program that ends with
+  ``12 + 6`` and prints nothing answers 18 instead of failing; the single-method
+  strategies run them as written (the published setups read stdout only).
 * ``cot`` (chain of thought): the answer is the boxed value or "the answer is N".
 * ``tir`` (tool-integrated reasoning, as ToRA and Qwen2.5-Math TIR): prose with
   programs; each program's output goes back to the model as a ```output block
@@ -56,6 +59,8 @@ class Drawn:
     tool_calls: list[ToolCall] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     limits_hit: list[str] = field(default_factory=list)
+    echo: bool = False  # programs run as notebook cells (the agent's); the single-method strategies run
+    #                     them as written, so their answer is the last printed line as in the published setups
 
     @property
     def next_step(self) -> int:
@@ -72,9 +77,9 @@ class Drawn:
             self.limits_hit.append("max_tokens")
 
     def run_program(self, ctx: AgentContext, code: str):
-        res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s)
+        res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s, echo=self.echo)
         self.tool_calls.append(ToolCall(step_index=self.next_step, tool="calculator", code=code, stdout=res.stdout,
-                                        stderr=res.stderr, status=res.status, ms=res.ms))
+                                        stderr=res.stderr, status=res.status, ms=res.ms, echo=self.echo))
         if res.status == "timeout":
             self.limits_hit.append("calc_timeout")
         return res
@@ -105,10 +110,11 @@ def _params(ctx: AgentContext, method: str, offset: int, sampled: bool, problem:
 
 
 def draw(ctx: AgentContext, problem: str, expect: Expectation, plan: Plan, *, first_step: int,
-         first_derivation: int, sampled: bool) -> Drawn:
+         first_derivation: int, sampled: bool, echo: bool = False) -> Drawn:
     """Draw ``plan.n`` derivations of ``plan.method`` (``sampled``: use the sampling temperature for all but a
-    greedy first sample; else every sample decodes at ``config.temperature``)."""
-    out = Drawn(first_step, first_derivation)
+    greedy first sample; else every sample decodes at ``config.temperature``; ``echo``: run programs as
+    notebook cells, :meth:`mathagent.tools.calculator.Calculator.run`)."""
+    out = Drawn(first_step, first_derivation, echo=echo)
     prompt = prompts.get_prompt(ctx.config.prompt_name(plan.method))
     fewshot = ctx.config.fewshot if plan.method == "pot" else ()
     messages = prompt.messages(problem, fewshot)
@@ -184,8 +190,9 @@ def _tir(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: list[d
 
 def repair(ctx: AgentContext, problem: str, expect: Expectation, failed: Derivation, failed_step: Step,
            failed_call: LLMCall, *, first_step: int, first_derivation: int) -> Drawn:
-    """Feed one failed or rejected program back with its error or rejection and run the fixed program."""
-    out = Drawn(first_step, first_derivation)
+    """Feed one failed or rejected program back with its error or rejection and run the fixed program (as a
+    notebook cell: only the agent repairs)."""
+    out = Drawn(first_step, first_derivation, echo=True)
     ctx.report("repairing a failed program")
     result = failed_step.output if failed_step.status != "rejected" else failed_step.output.split("\n[rejected:")[0]
     feedback = prompts.repair_message(failed_step.status, result, result,

@@ -32,7 +32,7 @@ class CalcOutcome(Protocol):
 
 
 class CalculatorLike(Protocol):
-    def run(self, code: str, timeout_s: float | None = None) -> CalcOutcome: ...
+    def run(self, code: str, timeout_s: float | None = None, *, echo: bool = False) -> CalcOutcome: ...
 
 
 Decision = Literal["settled", "confirm", "unsettled", "exhausted"]

@@ -44,6 +44,7 @@ bubblewrap as a plain module with the standard library only (no package to impor
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 
@@ -274,24 +275,44 @@ def _reset_state(cfg: dict) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def _child_run(code: str, ns: dict) -> int:
+def _child_run(code: str, ns: dict, echo: bool = False) -> int:
+    """Run ``code`` in ``ns``; with ``echo``, as a notebook cell: the value of a final expression statement
+    is printed (``print(value)``) unless it is None or a bare string (a trailing comment in quotes)."""
     import linecache
     import traceback
 
     status = EXIT_OK
     try:
         linecache.cache["<calc>"] = (len(code), None, code.splitlines(True), "<calc>")
-        exec(compile(code, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
+        if echo:
+            _run_cell(code, ns)
+        else:
+            exec(compile(code, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
     except SystemExit as exc:
         if exc.code not in (None, 0):
             print(f"SystemExit: {exc.code}", file=sys.stderr)
             status = EXIT_ERROR
     except BaseException as exc:  # noqa: BLE001 - report everything the code raised
         tb = exc.__traceback__
-        tb = tb.tb_next if tb is not None else None  # drop this frame
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:  # drop this file's frames
+            tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb)
         status = EXIT_ERROR
     return status
+
+
+def _run_cell(code: str, ns: dict) -> None:
+    tree = compile(code, "<calc>", "exec", ast.PyCF_ONLY_AST)  # a builtin: no extra traceback frame
+    last = tree.body[-1] if tree.body else None
+    shown = (isinstance(last, ast.Expr)
+             and not (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)))
+    if shown:
+        tree.body.pop()
+    exec(compile(tree, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
+    if shown:
+        value = eval(compile(ast.Expression(last.value), "<calc>", "eval"), ns)  # noqa: S307 - sandboxed
+        if value is not None:
+            print(value)
 
 
 def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> None:
@@ -310,7 +331,7 @@ def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> Non
         except framing.FrameError:
             os._exit(97)  # the worker went away or disposed of us
         os.close(3)
-        code_out = _child_run(req["code"], ns)
+        code_out = _child_run(req["code"], ns, req.get("echo") is True)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -450,7 +471,7 @@ def _send(spare: Spare, req: dict, cfg: dict) -> tuple[float, dict | None]:
     cpu = int(math.ceil(timeout_s)) + 1
     try:
         resource.prlimit(spare.pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
-        framing.write_frame(spare.req_w, {"code": code})
+        framing.write_frame(spare.req_w, {"code": code, "echo": req.get("echo") is True})
     except OSError as exc:
         # The spare died before the code reached it (e.g. its setup failed): report how.
         res = _collect(spare, 5.0, int(cfg["output_limit"]))

@@ -329,8 +329,10 @@ class Calculator:
 
     # -- calls -------------------------------------------------------------
 
-    def run(self, code: str, timeout_s: float | None = None) -> CalcResult:
-        """Run ``code`` in a fresh sandboxed child of a warm worker."""
+    def run(self, code: str, timeout_s: float | None = None, *, echo: bool = False) -> CalcResult:
+        """Run ``code`` in a fresh sandboxed child of a warm worker.  ``echo``: run it as a notebook cell
+        does, printing the value of a final expression statement (``12 + 6`` prints ``18``) unless the value
+        is None or the statement is a bare string; stdout is otherwise what the code printed."""
         if not isinstance(code, str):
             raise TypeError("code must be a str")
         timeout = self.timeout_s if timeout_s is None else float(timeout_s)
@@ -349,16 +351,16 @@ class Calculator:
         try:
             if not w.alive:
                 w = self._replace(w)
-            result, w = self._call(w, code, timeout, t0)
+            result, w = self._call(w, code, timeout, t0, echo)
             return result
         finally:
             self._idle.put(w)  # a dead one is replaced by the next call that takes it
 
-    def _call(self, w: _Worker, code: str, timeout: float, t0: float) -> tuple[CalcResult, _Worker]:
+    def _call(self, w: _Worker, code: str, timeout: float, t0: float, echo: bool) -> tuple[CalcResult, _Worker]:
         deadline = time.monotonic() + timeout + ANSWER_GRACE_S
         try:
-            framing.write_frame(w.proc.stdin.fileno(), {"code": code, "timeout_s": timeout},  # type: ignore[union-attr]
-                                deadline)
+            framing.write_frame(w.proc.stdin.fileno(),  # type: ignore[union-attr]
+                                {"code": code, "timeout_s": timeout, "echo": bool(echo)}, deadline)
             resp = framing.read_frame(w.proc.stdout.fileno(), deadline)  # type: ignore[union-attr]
         except (framing.FrameError, OSError) as exc:
             hung = isinstance(exc, framing.FrameError) and exc.timeout

@@ -95,6 +95,7 @@ class ToolCall:
     stderr: str
     status: CalcStatus
     ms: float = 0.0
+    echo: bool = False  # run as a notebook cell: a final expression's value was printed (Calculator.run)
 
 
 @dataclass(frozen=True)

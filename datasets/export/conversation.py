@@ -51,11 +51,12 @@ TOOL_SCHEMA = {
     "function": {
         "name": TOOL_NAME,
         "description": "Run a Python 3 program in a sandbox (SymPy, fractions and math are importable; "
-                       "no network, no files) and return what it prints.",
+                       "no network, no files) and return what it prints; as in a notebook cell, the value of "
+                       "a final expression is printed too.",
         "parameters": {
             "type": "object",
-            "properties": {"code": {"type": "string", "description": "The complete program; it must print "
-                                                                     "the result."}},
+            "properties": {"code": {"type": "string", "description": "The complete program; it prints the "
+                                                                     "result or ends with it."}},
             "required": ["code"],
             "additionalProperties": False,
         },

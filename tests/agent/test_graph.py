@@ -365,6 +365,18 @@ def test_single_method_strategies_are_one_derivation_answered_as_written(calcula
     assert llm.params[0].temperature == 0.0
 
 
+def test_the_agent_runs_programs_as_notebook_cells_and_the_baselines_as_scripts(calculator):
+    llm = scripted(pot=[program("eggs = 16 - 3 - 4\neggs * 2")])
+    result, (rec,) = run(llm, calculator, verify=False)
+    assert result.answer == "18" and llm.batches == [4]  # no repair, no second round
+    assert all(t.echo and t.stdout == "18\n" for t in rec.tool_calls)
+    result, (rec,) = run(scripted(pot=[program("eggs = 16 - 3 - 4\neggs * 2")]), calculator, strategy="pot")
+    assert result.status == "no_answer" and rec.tool_calls[0].stdout == "" and not rec.tool_calls[0].echo
+    turns = iter(["```python\n17 * 23\n```", "So \\boxed{391}."])
+    result, (rec,) = run(scripted(tir=[lambda m: next(turns)]), calculator, strategy="tir", problem="17 * 23?")
+    assert rec.llm_calls[1].messages[-1]["content"] == "```output\n(no output)\n```"  # tir as published
+
+
 def test_tir_feeds_program_output_back_until_a_boxed_answer(calculator):
     turns = iter(["First the product.\n```python\nprint(17 * 23)\n```\n```output\n999\n```",
                   "Now add 5.\n```python\nprint(391 + 5)\n```", "So the answer is \\boxed{396}."])

@@ -81,3 +81,12 @@ def test_unavailable_sandbox_becomes_a_user_error(app, monkeypatch):
     res = invoke(app, ["calc", "print(1)"])
     assert isinstance(res.exception, MathAgentError)
     assert "bubblewrap" in (res.exception.fix or "")
+
+
+def test_a_final_expression_is_shown_unless_no_echo(app):
+    res = invoke(app, ["calc", "factorint(360)"])
+    assert (res.exit_code, res.stdout) == (0, "{2: 3, 3: 2, 5: 1}\n")
+    res = invoke(app, ["calc", "--no-echo", "factorint(360)"])
+    assert (res.exit_code, res.stdout) == (0, "")
+    res = invoke(app, ["calc", "factorint(360)"], env={"MATHAGENT_ECHO": "false"})
+    assert (res.exit_code, res.stdout) == (0, "")

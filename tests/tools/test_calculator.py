@@ -70,6 +70,41 @@ def test_stdout_is_kept_when_the_code_fails(calc):
     assert (res.status, res.stdout, res.detail) == ("error", "partial\n", "ValueError: boom")
 
 
+@pytest.mark.parametrize("code, stdout", [
+    ("12 + 6", "18\n"),                                      # a final expression is shown
+    ("a = 2; a * 3", "6\n"),                                 # ... also after a semicolon
+    ("print('x')\nRational(1, 3) + Rational(1, 6)", "x\n1/2\n"),  # after what the code printed
+    ("factorint(360)", "{2: 3, 3: 2, 5: 1}\n"),
+    ("answer = 12 + 6", ""),                                 # an assignment shows nothing
+    ("print(18)", "18\n"),                                   # print() returns None: not shown twice
+    ("None", ""),
+    ("18\n'''the answer above'''", ""),                      # a bare string is a comment; only the last
+    ("for i in range(3):\n    i", ""),                       # statement, at the top level, is shown
+    ("", ""),
+])
+def test_echo_runs_code_as_a_notebook_cell(calc, code, stdout):
+    res = calc.run(code, echo=True)
+    assert (res.status, res.stdout, res.stderr) == ("ok", stdout, "")
+
+
+def test_without_echo_a_final_expression_prints_nothing(calc):
+    assert (calc.run("12 + 6").stdout, calc.run("12 + 6", echo=False).stdout) == ("", "")
+
+
+def test_echo_keeps_errors_and_their_traceback_as_a_script_has_them(calc):
+    res = calc.run("def f(v):\n    return 1 / v\nf(0)", echo=True)
+    assert (res.status, res.stdout, res.detail) == ("error", "", "ZeroDivisionError: division by zero")
+    assert 'File "<calc>", line 3, in <module>' in res.stderr and "return 1 / v" in res.stderr
+    assert "_worker" not in res.stderr
+    res = calc.run("print('partial')\nundefined_name", echo=True)
+    assert (res.status, res.stdout, res.detail) == ("error", "partial\n",
+                                                    "NameError: name 'undefined_name' is not defined")
+    res = calc.run("def (", echo=True)
+    assert res.status == "error" and res.detail.startswith("SyntaxError") and "_worker" not in res.stderr
+    res = calc.run("class Bad:\n    def __str__(self):\n        raise ValueError('no str')\nBad()", echo=True)
+    assert (res.status, res.detail) == ("error", "ValueError: no str") and "_worker" not in res.stderr
+
+
 def test_timeout(calc):
     t0 = time.monotonic()
     res = calc.run("while True:\n    pass", timeout_s=1.0)

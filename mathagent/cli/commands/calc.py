@@ -1,7 +1,9 @@
 """`mathagent calc`: run Python/SymPy code in the sandboxed calculator.
 
-The code's own stdout/stderr are passed through unchanged (not through rich,
-whose markup would mangle them); a non-ok status is reported on stderr as
+The code runs as a notebook cell (``--no-echo``: as a script): a final
+expression's value is printed.  Its stdout/stderr are passed through
+unchanged (not through rich, whose markup would mangle them); a non-ok
+status is reported on stderr as
 ``calc: <status>: <detail>`` and gives exit code 1.  ``--json`` prints
 exactly one JSON object, ``CalcResult.to_dict()``.
 """
@@ -45,6 +47,9 @@ def calc(
                                   help="Wall-clock limit in seconds."),
     as_json: bool = typer.Option(False, "--json", envvar=env("json"),
                                  help="Print one JSON object (CalcResult.to_dict())."),
+    echo: bool = typer.Option(True, "--echo/--no-echo", envvar=env("echo"),
+                              help="Print the value of a final expression, as a notebook cell does "
+                                   "('factorint(360)' prints {2: 3, 3: 2, 5: 1}); --no-echo runs it as a script."),
 ) -> None:
     """Run Python/SymPy code in the sandbox (sympy, math, Fraction and x, y, z, t, n, k, m are predefined)."""
     from mathagent.tools.calculator import Calculator, SandboxUnavailable
@@ -52,7 +57,7 @@ def calc(
     source = _read_code(code, file)
     try:
         with Calculator(workers=1, timeout_s=timeout) as calculator:
-            result = calculator.run(source, timeout_s=timeout)
+            result = calculator.run(source, timeout_s=timeout, echo=echo)
     except SandboxUnavailable as exc:
         raise MathAgentError(str(exc), exc.fix) from None
     if as_json:
