@@ -3,8 +3,8 @@
 * ``pot`` (program of thought, PAL): the model writes a program; the sandboxed
   calculator runs it; the last printed line is the answer.  The n programs are
   decoded in one batch (``LLM.sample``).  The agent runs its programs (and its
-  tool-integrated ones) as notebook cells (``echo``): a program that ends with
-  ``12 + 6`` and prints nothing answers 18 instead of failing; the single-method
+  tool-integrated ones) as notebook cells (``echo``): a program that prints
+  nothing and ends with ``12 + 6`` answers 18 instead of failing; the single-method
   strategies run them as written (the published setups read stdout only).
 * ``cot`` (chain of thought): the answer is the boxed value or "the answer is N".
 * ``tir`` (tool-integrated reasoning, as ToRA and Qwen2.5-Math TIR): prose with
@@ -79,7 +79,7 @@ class Drawn:
     def run_program(self, ctx: AgentContext, code: str):
         res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s, echo=self.echo)
         self.tool_calls.append(ToolCall(step_index=self.next_step, tool="calculator", code=code, stdout=res.stdout,
-                                        stderr=res.stderr, status=res.status, ms=res.ms, echo=self.echo))
+                                        stderr=res.stderr, status=res.status, ms=res.ms, echoed=res.echoed))
         if res.status == "timeout":
             self.limits_hit.append("calc_timeout")
         return res

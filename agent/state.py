@@ -29,6 +29,7 @@ class CalcOutcome(Protocol):
     stdout: str
     stderr: str
     ms: float
+    echoed: bool
 
 
 class CalculatorLike(Protocol):

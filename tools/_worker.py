@@ -45,6 +45,7 @@ bubblewrap as a plain module with the standard library only (no package to impor
 from __future__ import annotations
 
 import ast
+import io
 import os
 import sys
 
@@ -275,44 +276,95 @@ def _reset_state(cfg: dict) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def _child_run(code: str, ns: dict, echo: bool = False) -> int:
-    """Run ``code`` in ``ns``; with ``echo``, as a notebook cell: the value of a final expression statement
-    is printed (``print(value)``) unless it is None or a bare string (a trailing comment in quotes)."""
+def _child_run(code: str, ns: dict, echo: bool = False) -> tuple[int, bool]:
+    """Run ``code`` in ``ns``: (exit status, whether a value was echoed).  With ``echo``, as a notebook cell
+    (:func:`_run_cell`)."""
     import linecache
     import traceback
 
-    status = EXIT_OK
+    status, echoed = EXIT_OK, False
     try:
         linecache.cache["<calc>"] = (len(code), None, code.splitlines(True), "<calc>")
         if echo:
-            _run_cell(code, ns)
+            echoed = _run_cell(code, ns)
         else:
-            exec(compile(code, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
+            exec(compile(code, "<calc>", "exec", dont_inherit=True), ns)  # noqa: S102 - the sandboxed call
     except SystemExit as exc:
         if exc.code not in (None, 0):
             print(f"SystemExit: {exc.code}", file=sys.stderr)
             status = EXIT_ERROR
     except BaseException as exc:  # noqa: BLE001 - report everything the code raised
         tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:  # drop this file's frames
+        while tb is not None and tb.tb_frame.f_code.co_filename == _SELF:  # drop this file's frames
             tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb)
         status = EXIT_ERROR
-    return status
+    return status, echoed
 
 
-def _run_cell(code: str, ns: dict) -> None:
-    tree = compile(code, "<calc>", "exec", ast.PyCF_ONLY_AST)  # a builtin: no extra traceback frame
+_SELF = _child_run.__code__.co_filename  # this file, whose frames a traceback of the user's code leaves out
+
+
+class _WatchedStdout(io.RawIOBase):
+    """fd 1 during a notebook cell, noting whether the code wrote anything to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wrote = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 1
+
+    def write(self, b) -> int:
+        n = os.write(1, b)
+        self.wrote = self.wrote or n > 0
+        return n
+
+
+def _shown(value: object) -> bool:
+    """Whether a final expression's value is an answer to show (not None, a function, class, module, ...)."""
+    import types
+
+    hidden = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
+              types.GeneratorType, type)
+    return value is not None and value is not Ellipsis and not isinstance(value, hidden)
+
+
+def _run_cell(code: str, ns: dict) -> bool:
+    """Run ``code`` as a notebook cell: when the code wrote nothing to stdout and its last top-level statement
+    is an expression (not a bare string: a trailing comment in quotes), print its value as ``print(value)``
+    would, unless :func:`_shown` says it is no answer.  Both parts compile before anything runs, so a syntax
+    error stops the cell as it stops a script.  Returns whether the value was printed."""
+    tree = compile(code, "<calc>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)  # a builtin: no extra frame
     last = tree.body[-1] if tree.body else None
-    shown = (isinstance(last, ast.Expr)
-             and not (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)))
-    if shown:
-        tree.body.pop()
-    exec(compile(tree, "<calc>", "exec"), ns)  # noqa: S102 - the sandboxed call
-    if shown:
-        value = eval(compile(ast.Expression(last.value), "<calc>", "eval"), ns)  # noqa: S307 - sandboxed
-        if value is not None:
-            print(value)
+    if not isinstance(last, ast.Expr) or (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)):
+        exec(compile(tree, "<calc>", "exec", dont_inherit=True), ns)  # noqa: S102 - the sandboxed call
+        return False
+    tree.body.pop()
+    body = compile(tree, "<calc>", "exec", dont_inherit=True)
+    final = compile(ast.Expression(last.value), "<calc>", "eval", dont_inherit=True)
+    old = sys.stdout
+    old.flush()
+    watched = _WatchedStdout()
+    out = io.TextIOWrapper(io.BufferedWriter(watched), encoding=old.encoding, errors=old.errors,
+                           line_buffering=old.line_buffering)
+    sys.stdout = sys.__stdout__ = out
+    try:
+        exec(body, ns)  # noqa: S102 - the sandboxed call
+        value = eval(final, ns)  # noqa: S307 - sandboxed
+        out.flush()
+        if watched.wrote or not _shown(value):
+            return False
+        print(value, file=out)
+        return True
+    finally:
+        try:
+            out.flush()
+        except BaseException:  # noqa: BLE001 - e.g. the code closed it; its error is the code's own
+            pass
 
 
 def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> None:
@@ -331,14 +383,14 @@ def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> Non
         except framing.FrameError:
             os._exit(97)  # the worker went away or disposed of us
         os.close(3)
-        code_out = _child_run(req["code"], ns, req.get("echo") is True)
+        code_out, echoed = _child_run(req["code"], ns, req.get("echo") is True)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except BaseException:  # noqa: BLE001 - e.g. the code closed it
                 pass
         try:
-            os.write(4, b"%d" % code_out)
+            os.write(4, b"%d%s" % (code_out, b"e" if echoed else b""))
         except OSError:
             pass
     finally:
@@ -450,6 +502,7 @@ def _verdict(reported: bytes, wstatus: int | None, killed_for: str, out: bytes, 
         detail = last[:500] if code == EXIT_ERROR else f"exit code {code}: {last[:400]}".rstrip(": ")
     return {
         "status": status,
+        "echoed": status == "ok" and reported.endswith(b"e"),
         "stdout": out.decode("utf-8", "replace"),
         "stderr": err.decode("utf-8", "replace"),
         "detail": detail,

@@ -66,13 +66,15 @@ SPAWN_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class CalcResult:
-    """The outcome of one call.  ``stdout``/``stderr`` are decoded with errors="replace"."""
+    """The outcome of one call.  ``stdout``/``stderr`` are decoded with errors="replace".  ``echoed``: the last
+    line of ``stdout`` is the final expression's value, printed by ``run(..., echo=True)``, not by the code."""
 
     status: CalcStatus
     stdout: str
     stderr: str
     ms: float
     detail: str = ""
+    echoed: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -330,9 +332,10 @@ class Calculator:
     # -- calls -------------------------------------------------------------
 
     def run(self, code: str, timeout_s: float | None = None, *, echo: bool = False) -> CalcResult:
-        """Run ``code`` in a fresh sandboxed child of a warm worker.  ``echo``: run it as a notebook cell
-        does, printing the value of a final expression statement (``12 + 6`` prints ``18``) unless the value
-        is None or the statement is a bare string; stdout is otherwise what the code printed."""
+        """Run ``code`` in a fresh sandboxed child of a warm worker.  ``echo``: run it as a notebook cell:
+        when the code prints nothing and ends with an expression (``12 + 6``), print its value as
+        ``print(value)`` would (``18``; ``CalcResult.echoed``), unless it is None, a bare string, a function,
+        class, module or generator; errors are those of the script."""
         if not isinstance(code, str):
             raise TypeError("code must be a str")
         timeout = self.timeout_s if timeout_s is None else float(timeout_s)
@@ -375,7 +378,7 @@ class Calculator:
             w.kill()
             return CalcResult("error", "", "", _ms(t0), "malformed answer from the sandbox worker"), w
         result = CalcResult(resp["status"], str(resp.get("stdout", "")), str(resp.get("stderr", "")),
-                            _ms(t0), str(resp.get("detail", "")))
+                            _ms(t0), str(resp.get("detail", "")), resp.get("echoed") is True)
         return result, w
 
 

@@ -95,7 +95,8 @@ class ToolCall:
     stderr: str
     status: CalcStatus
     ms: float = 0.0
-    echo: bool = False  # run as a notebook cell: a final expression's value was printed (Calculator.run)
+    echoed: bool = False  # the code printed nothing; the calculator printed its final expression's value
+    #                       (a notebook cell's echo, Calculator.run)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ always did.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from mathagent.datasets.export.source import (FENCE, PROGRAM_PURPOSES, REASONING_PURPOSES, DerivationView, ReplyView,
                                               ToolView, TraceView)
@@ -51,17 +51,32 @@ TOOL_SCHEMA = {
     "function": {
         "name": TOOL_NAME,
         "description": "Run a Python 3 program in a sandbox (SymPy, fractions and math are importable; "
-                       "no network, no files) and return what it prints; as in a notebook cell, the value of "
-                       "a final expression is printed too.",
+                       "no network, no files) and return what it prints.",
         "parameters": {
             "type": "object",
-            "properties": {"code": {"type": "string", "description": "The complete program; it prints the "
-                                                                     "result or ends with it."}},
+            "properties": {"code": {"type": "string", "description": "The complete program; it must print "
+                                                                     "the result."}},
             "required": ["code"],
             "additionalProperties": False,
         },
     },
 }
+CELL_TOOL_SCHEMA = {
+    "type": "function",
+    "function": {
+        **TOOL_SCHEMA["function"],
+        "description": "Run a Python 3 program in a sandbox (SymPy, fractions and math are importable; "
+                       "no network, no files) as a notebook cell and return what it prints; when it prints "
+                       "nothing and ends with an expression, the value of that expression.",
+        "parameters": {
+            **TOOL_SCHEMA["function"]["parameters"],
+            "properties": {"code": {"type": "string", "description": "The complete program; it prints the "
+                                                                     "result or ends with it."}},
+        },
+    },
+}
+"""The calculator as the agent runs it (``Calculator.run(..., echo=True)``): used for a conversation whose
+programs relied on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +85,7 @@ class ToolUse:
     code: str
     output: str
     ok: bool
+    echoed: bool = False  # the output ends with the program's final expression, printed by the calculator
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +108,13 @@ class Conversation:
     @property
     def uses_tools(self) -> bool:
         return self.method in ("pot", "tir")
+
+    @property
+    def tool_schema(self) -> dict[str, Any]:
+        """The calculator as this conversation used it: :data:`TOOL_SCHEMA`, or :data:`CELL_TOOL_SCHEMA` when
+        a program printed nothing and the calculator showed its final expression."""
+        echoed = any(t.tool_use is not None and t.tool_use.echoed for t in self.turns)
+        return CELL_TOOL_SCHEMA if echoed else TOOL_SCHEMA
 
     @property
     def programs(self) -> tuple[str, ...]:
@@ -167,7 +190,7 @@ def _program_conversation(t: TraceView, d: DerivationView, attempts: str) -> Con
         if reply is None or call is None:
             continue  # a reply without a program: not a tool call
         use = ToolUse(f"call_{t.id[:12]}_{len(pairs)}", call.code, tool_output(call.stdout, call.stderr, call.status),
-                      call.status == "ok")
+                      call.status == "ok", call.echoed)
         pairs.append((text_outside_code(reply.response), use))
     while pairs and not pairs[-1][1].ok:  # the answer came from the last successful run
         pairs.pop()
@@ -198,7 +221,7 @@ def _tir_conversation(t: TraceView, d: DerivationView) -> Conversation | None:
         if code is None or call is None:
             return None  # a turn that ran nothing is not part of a finished derivation
         use = ToolUse(f"call_{t.id[:12]}_{uses}", call.code, tool_output(call.stdout, call.stderr, call.status),
-                      call.status == "ok")
+                      call.status == "ok", call.echoed)
         uses += 1
         turns.append(Turn("assistant", text_outside_code(text), use))
         turns.append(Turn("tool", use.output, use))

@@ -28,7 +28,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mathagent.datasets.export.conversation import TOOL_NAME, TOOL_SCHEMA, Conversation
+from mathagent.datasets.export.conversation import TOOL_NAME, Conversation
 from mathagent.datasets.export.source import TraceView
 
 FORMATS = ("openai-chat", "sharegpt", "trl", "parquet")
@@ -62,7 +62,7 @@ def openai_messages(conv: Conversation) -> list[dict[str, Any]]:
 def openai_record(conv: Conversation, t: TraceView, with_metadata: bool = False) -> dict[str, Any]:
     rec: dict[str, Any] = {"messages": openai_messages(conv)}
     if conv.uses_tools:
-        rec["tools"] = [TOOL_SCHEMA]
+        rec["tools"] = [conv.tool_schema]
     if with_metadata:
         rec["metadata"] = metadata(t, conv)
     return rec
@@ -82,7 +82,7 @@ def trl_record(conv: Conversation, t: TraceView, with_metadata: bool = True) -> 
             msgs.append({"role": turn.role, "content": turn.content or ""})
     rec: dict[str, Any] = {"messages": msgs}
     if conv.uses_tools:
-        rec["tools"] = [TOOL_SCHEMA]
+        rec["tools"] = [conv.tool_schema]
     if with_metadata:
         rec["metadata"] = metadata(t, conv)
     return rec
@@ -104,7 +104,7 @@ def sharegpt_record(conv: Conversation, t: TraceView, with_metadata: bool = True
             turns.append({"from": _SHAREGPT_FROM[turn.role], "value": turn.content or ""})
     rec: dict[str, Any] = {"conversations": turns, "system": system}
     if conv.uses_tools:
-        rec["tools"] = json.dumps([TOOL_SCHEMA["function"]], ensure_ascii=False)
+        rec["tools"] = json.dumps([conv.tool_schema["function"]], ensure_ascii=False)
     if with_metadata:
         rec["metadata"] = metadata(t, conv)
     return rec

@@ -92,6 +92,7 @@ class ToolView:
     stdout: str
     stderr: str
     status: str
+    echoed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +271,9 @@ def stream_traces(conn: Connection, f: ExportFilters, *, batch: int = 500) -> It
         ids = [r.id for r in rows]
         tools: dict[str, list[ToolView]] = defaultdict(list)
         for r in conn.execute(select(ToolCallRow.trace_id, ToolCallRow.step_index, ToolCallRow.code, ToolCallRow.stdout,
-                                     ToolCallRow.stderr, ToolCallRow.status)
+                                     ToolCallRow.stderr, ToolCallRow.status, ToolCallRow.echoed)
                               .where(ToolCallRow.trace_id.in_(ids)).order_by(ToolCallRow.trace_id, ToolCallRow.id)):
-            tools[r.trace_id].append(ToolView(r.step_index, r.code, r.stdout, r.stderr, r.status))
+            tools[r.trace_id].append(ToolView(r.step_index, r.code, r.stdout, r.stderr, r.status, bool(r.echoed)))
         replies: dict[str, list[ReplyView]] = defaultdict(list)
         for r in conn.execute(select(LLMCallRow.trace_id, LLMCallRow.step_index, LLMCallRow.purpose,
                                      LLMCallRow.response)

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from mathagent.datasets.export.conversation import TOOL_SCHEMA, Conversation
+from mathagent.datasets.export.conversation import Conversation
 from mathagent.datasets.export.formats import RECORD_BUILDERS, metadata, openai_messages
 from mathagent.datasets.export.source import TraceView
 from mathagent.errors import InputError
@@ -91,7 +91,7 @@ class ParquetWriter:
                                     "math_level", "created_at", "method")}
         row.update(trace_id=t.id, problem=t.problem,
                    messages=json.dumps(openai_messages(conv), ensure_ascii=False),
-                   tools=json.dumps([TOOL_SCHEMA] if conv.uses_tools else [], ensure_ascii=False))
+                   tools=json.dumps([conv.tool_schema] if conv.uses_tools else [], ensure_ascii=False))
         self._rows.append({k: _safe(v) for k, v in row.items()})
         if len(self._rows) >= PARQUET_ROW_GROUP:
             self._flush()

@@ -369,9 +369,9 @@ def test_the_agent_runs_programs_as_notebook_cells_and_the_baselines_as_scripts(
     llm = scripted(pot=[program("eggs = 16 - 3 - 4\neggs * 2")])
     result, (rec,) = run(llm, calculator, verify=False)
     assert result.answer == "18" and llm.batches == [4]  # no repair, no second round
-    assert all(t.echo and t.stdout == "18\n" for t in rec.tool_calls)
+    assert all(t.echoed and t.stdout == "18\n" for t in rec.tool_calls)
     result, (rec,) = run(scripted(pot=[program("eggs = 16 - 3 - 4\neggs * 2")]), calculator, strategy="pot")
-    assert result.status == "no_answer" and rec.tool_calls[0].stdout == "" and not rec.tool_calls[0].echo
+    assert result.status == "no_answer" and rec.tool_calls[0].stdout == "" and not rec.tool_calls[0].echoed
     turns = iter(["```python\n17 * 23\n```", "So \\boxed{391}."])
     result, (rec,) = run(scripted(tir=[lambda m: next(turns)]), calculator, strategy="tir", problem="17 * 23?")
     assert rec.llm_calls[1].messages[-1]["content"] == "```output\n(no output)\n```"  # tir as published

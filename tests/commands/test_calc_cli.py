@@ -47,7 +47,7 @@ def test_json_output_is_one_object(app):
     res = invoke(app, ["calc", "--json", "1/0"])
     assert res.exit_code == 1
     data = json.loads(res.stdout)
-    assert set(data) == {"status", "stdout", "stderr", "ms", "detail"}
+    assert set(data) == {"status", "stdout", "stderr", "ms", "detail", "echoed"}
     assert data["status"] == "error"
     assert data["detail"] == "ZeroDivisionError: division by zero"
 

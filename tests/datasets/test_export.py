@@ -312,3 +312,20 @@ def test_a_single_method_baseline_exports_its_one_derivation(db_url, tmp_path):
     res = export(db_url, tmp_path, name="b.jsonl", with_metadata=True)
     recs = {r["metadata"]["trace_id"]: r for r in read_jsonl(res.output)}
     assert recs["p"]["metadata"]["method"] == "pot" and recs["c"]["metadata"]["method"] == "cot"
+
+
+def test_a_conversation_whose_program_was_echoed_says_the_calculator_is_a_notebook_cell(db_url, tmp_path):
+    import dataclasses
+
+    echoed = pot_trace("p echo", "eggs = 9\neggs * 2", "18", stdout="18\n", id="e")
+    echoed = dataclasses.replace(echoed, tool_calls=[dataclasses.replace(c, echoed=True) for c in echoed.tool_calls])
+    fill(db_url, [echoed, pot_trace("p print", "print(18)", "18", id="s")])
+    for fmt, name in (("openai-chat", "o.jsonl"), ("trl", "t.jsonl")):
+        res = export(db_url, tmp_path, fmt=fmt, name=name, with_metadata=True)
+        recs = {r["metadata"]["trace_id"]: r for r in read_jsonl(res.output)}
+        described = {k: r["tools"][0]["function"]["description"] for k, r in recs.items()}
+        assert "notebook cell" in described["e"] and "notebook cell" not in described["s"]
+        assert [m["content"].strip() for m in recs["e"]["messages"] if m["role"] == "tool"] == ["18"]
+    res = export(db_url, tmp_path, fmt="sharegpt", name="g.jsonl", with_metadata=True)
+    recs = {r["metadata"]["trace_id"]: r for r in read_jsonl(res.output)}
+    assert "notebook cell" in json.loads(recs["e"]["tools"])[0]["description"]

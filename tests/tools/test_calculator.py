@@ -70,37 +70,57 @@ def test_stdout_is_kept_when_the_code_fails(calc):
     assert (res.status, res.stdout, res.detail) == ("error", "partial\n", "ValueError: boom")
 
 
-@pytest.mark.parametrize("code, stdout", [
-    ("12 + 6", "18\n"),                                      # a final expression is shown
-    ("a = 2; a * 3", "6\n"),                                 # ... also after a semicolon
-    ("print('x')\nRational(1, 3) + Rational(1, 6)", "x\n1/2\n"),  # after what the code printed
-    ("factorint(360)", "{2: 3, 3: 2, 5: 1}\n"),
-    ("answer = 12 + 6", ""),                                 # an assignment shows nothing
-    ("print(18)", "18\n"),                                   # print() returns None: not shown twice
-    ("None", ""),
-    ("18\n'''the answer above'''", ""),                      # a bare string is a comment; only the last
-    ("for i in range(3):\n    i", ""),                       # statement, at the top level, is shown
-    ("", ""),
+@pytest.mark.parametrize("code, stdout, echoed", [
+    ("12 + 6", "18\n", True),                                      # a final expression is shown
+    ("a = 2; a * 3", "6\n", True),                                 # ... also after a semicolon
+    ("factorint(360)", "{2: 3, 3: 2, 5: 1}\n", True),
+    ("x**2 + 1", "x**2 + 1\n", True),                              # a sympy expression, as print shows it
+    ("try:\n    v = 1 / 0\nexcept ZeroDivisionError:\n    v = 7\nv", "7\n", True),
+    ("answer = 12 + 6", "", False),                                 # an assignment shows nothing
+    ("print(18)", "18\n", False),                                   # print() returns None: not shown twice
+    ("print('x')\nRational(1, 3)", "x\n", False),                   # the code printed: only what it printed
+    ("import sys; sys.stdout.write('18\\n')\n3", "18\n", False),    # ... by any route to stdout
+    ("import sys; sys.stdout.buffer.write(b'7\\n')\n3", "7\n", False),
+    ("print(1), print(2)", "1\n2\n", False),
+    ("import io, contextlib\nbuf = io.StringIO()\nwith contextlib.redirect_stdout(buf):\n    print(5)\n6", "6\n", True),
+    ("None", "", False),
+    ("...", "", False),
+    ("18\n'''the answer above'''", "", False),                      # a bare string is a comment; only the last
+    ("for i in range(3):\n    i", "", False),                       # statement, at the top level, is shown
+    ("def f():\n    return 1\nf", "", False),                       # a function, class, module or generator is no answer
+    ("Rational", "", False),
+    ("sympy", "", False),
+    ("(i for i in range(3))", "", False),
+    ("", "", False),
 ])
-def test_echo_runs_code_as_a_notebook_cell(calc, code, stdout):
+def test_echo_runs_code_as_a_notebook_cell(calc, code, stdout, echoed):
     res = calc.run(code, echo=True)
-    assert (res.status, res.stdout, res.stderr) == ("ok", stdout, "")
+    assert (res.status, res.stdout, res.stderr, res.echoed) == ("ok", stdout, "", echoed)
 
 
 def test_without_echo_a_final_expression_prints_nothing(calc):
     assert (calc.run("12 + 6").stdout, calc.run("12 + 6", echo=False).stdout) == ("", "")
+    assert not calc.run("12 + 6").echoed
+
+
+@pytest.mark.parametrize("echo", [False, True])
+def test_the_code_compiles_without_the_workers_future_imports(calc, echo):
+    res = calc.run("def f(a: int):\n    pass\nprint(f.__annotations__)", echo=echo)
+    assert (res.status, res.stdout) == ("ok", "{'a': <class 'int'>}\n")
 
 
 def test_echo_keeps_errors_and_their_traceback_as_a_script_has_them(calc):
     res = calc.run("def f(v):\n    return 1 / v\nf(0)", echo=True)
     assert (res.status, res.stdout, res.detail) == ("error", "", "ZeroDivisionError: division by zero")
     assert 'File "<calc>", line 3, in <module>' in res.stderr and "return 1 / v" in res.stderr
-    assert "_worker" not in res.stderr
+    assert "_worker" not in res.stderr and not res.echoed
     res = calc.run("print('partial')\nundefined_name", echo=True)
     assert (res.status, res.stdout, res.detail) == ("error", "partial\n",
                                                     "NameError: name 'undefined_name' is not defined")
-    res = calc.run("def (", echo=True)
-    assert res.status == "error" and res.detail.startswith("SyntaxError") and "_worker" not in res.stderr
+    for code in ("def (", "print('ran')\nyield 5"):  # nothing runs when any part fails to compile
+        res = calc.run(code, echo=True)
+        assert (res.status, res.stdout) == ("error", "") and res.detail.startswith("SyntaxError")
+        assert "_worker" not in res.stderr
     res = calc.run("class Bad:\n    def __str__(self):\n        raise ValueError('no str')\nBad()", echo=True)
     assert (res.status, res.detail) == ("error", "ValueError: no str") and "_worker" not in res.stderr
 
@@ -150,7 +170,7 @@ def test_pretty_printing_is_utf8(calc):
 
 def test_result_to_dict(calc):
     d = calc.run("print(1)").to_dict()
-    assert set(d) == {"status", "stdout", "stderr", "ms", "detail"}
+    assert set(d) == {"status", "stdout", "stderr", "ms", "detail", "echoed"}
     assert d["status"] == "ok" and d["stdout"] == "1\n" and d["ms"] > 0
     assert CalcResult("ok", "", "", 1.0).to_dict()["detail"] == ""
 
