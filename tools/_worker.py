@@ -23,7 +23,8 @@ Lifecycle:
 
 The child reports "done" by writing its exit code on a status pipe (fd 4)
 after flushing its output, so the answer does not wait for the kernel to
-tear down a large address space.
+tear down a large address space; a notebook cell (``echo``) appends ``e`` and
+the number of bytes its echo wrote last on stdout (:func:`_run_cell`).
 
 Each call runs in a fresh fork of the pristine worker, so nothing a call does
 (globals, monkey-patched modules, sys.modules) survives into the next one, and
@@ -45,9 +46,10 @@ bubblewrap as a plain module with the standard library only (no package to impor
 from __future__ import annotations
 
 import ast
-import io
+import collections.abc
 import os
 import sys
+import types
 
 PROTO_IN = 100
 PROTO_OUT = 101
@@ -58,6 +60,7 @@ PREDEFINED_SYMBOLS = ("x", "y", "z", "t", "n", "k", "m")
 MAX_TASKS = 64  # processes + threads of one worker's sandbox (RLIMIT_NPROC mode; the cgroup's pids.max)
 SIGPENDING = 64  # queued signals a call may hold (the count is per user, shared with the host's root)
 CPU_SLACK_S = 0.1  # rusage and the kernel's RLIMIT_CPU check may differ by a tick
+ECHO_MAX_BYTES = 4096  # a notebook cell's final value longer than this is not shown (no answer is that long)
 
 
 def _setup_fds() -> None:
@@ -276,13 +279,12 @@ def _reset_state(cfg: dict) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def _child_run(code: str, ns: dict, echo: bool = False) -> tuple[int, bool]:
-    """Run ``code`` in ``ns``: (exit status, whether a value was echoed).  With ``echo``, as a notebook cell
-    (:func:`_run_cell`)."""
+def _child_run(code: str, ns: dict, echo: bool = False) -> tuple[int, int]:
+    """Run ``code`` in ``ns``: (exit status, bytes echoed: 0 or what :func:`_run_cell` wrote last)."""
     import linecache
     import traceback
 
-    status, echoed = EXIT_OK, False
+    status, echoed = EXIT_OK, 0
     try:
         linecache.cache["<calc>"] = (len(code), None, code.splitlines(True), "<calc>")
         if echo:
@@ -305,66 +307,53 @@ def _child_run(code: str, ns: dict, echo: bool = False) -> tuple[int, bool]:
 _SELF = _child_run.__code__.co_filename  # this file, whose frames a traceback of the user's code leaves out
 
 
-class _WatchedStdout(io.RawIOBase):
-    """fd 1 during a notebook cell, noting whether the code wrote anything to it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.wrote = False
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return 1
-
-    def write(self, b) -> int:
-        n = os.write(1, b)
-        self.wrote = self.wrote or n > 0
-        return n
+def _echo_text(value: object) -> bytes | None:
+    """``print(value)``'s bytes, or None when the value is no answer to show: None, ``...``, a function, class,
+    module, iterator or generator, an object without its own text (``<... at 0x...>``), text longer than
+    ``ECHO_MAX_BYTES``, or a value whose ``str()`` fails (echo never makes a program fail)."""
+    hidden = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType, type,
+              collections.abc.Iterator)
+    kind = type(value)
+    if value is None or value is Ellipsis or isinstance(value, hidden) or (
+            kind.__repr__ is object.__repr__ and kind.__str__ is object.__str__):
+        return None
+    try:
+        data = (str(value) + "\n").encode("utf-8", "backslashreplace")
+    except Exception:  # noqa: BLE001 - a broken __str__: show nothing, as the script would
+        return None
+    return data if len(data) <= ECHO_MAX_BYTES else None
 
 
-def _shown(value: object) -> bool:
-    """Whether a final expression's value is an answer to show (not None, a function, class, module, ...)."""
-    import types
-
-    hidden = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
-              types.GeneratorType, type)
-    return value is not None and value is not Ellipsis and not isinstance(value, hidden)
-
-
-def _run_cell(code: str, ns: dict) -> bool:
-    """Run ``code`` as a notebook cell: when the code wrote nothing to stdout and its last top-level statement
-    is an expression (not a bare string: a trailing comment in quotes), print its value as ``print(value)``
-    would, unless :func:`_shown` says it is no answer.  Both parts compile before anything runs, so a syntax
-    error stops the cell as it stops a script.  Returns whether the value was printed."""
+def _run_cell(code: str, ns: dict) -> int:
+    """Run ``code`` as a notebook cell: when its last top-level statement is an expression (not a bare string: a
+    trailing comment in quotes), write its value to stdout last, as ``print(value)`` would (:func:`_echo_text`).
+    The worker keeps that text only if the code wrote nothing else to stdout (it sees every byte of fd 1) and
+    drops it otherwise, so a program that printed answers exactly what it printed.  Both parts compile before
+    anything runs, so a syntax error stops the cell as it stops a script.  Returns the bytes echoed."""
     tree = compile(code, "<calc>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)  # a builtin: no extra frame
     last = tree.body[-1] if tree.body else None
     if not isinstance(last, ast.Expr) or (isinstance(last.value, ast.Constant) and isinstance(last.value.value, str)):
         exec(compile(tree, "<calc>", "exec", dont_inherit=True), ns)  # noqa: S102 - the sandboxed call
-        return False
+        return 0
     tree.body.pop()
     body = compile(tree, "<calc>", "exec", dont_inherit=True)
     final = compile(ast.Expression(last.value), "<calc>", "eval", dont_inherit=True)
-    old = sys.stdout
-    old.flush()
-    watched = _WatchedStdout()
-    out = io.TextIOWrapper(io.BufferedWriter(watched), encoding=old.encoding, errors=old.errors,
-                           line_buffering=old.line_buffering)
-    sys.stdout = sys.__stdout__ = out
-    try:
-        exec(body, ns)  # noqa: S102 - the sandboxed call
-        value = eval(final, ns)  # noqa: S307 - sandboxed
-        out.flush()
-        if watched.wrote or not _shown(value):
-            return False
-        print(value, file=out)
-        return True
-    finally:
-        try:
-            out.flush()
-        except BaseException:  # noqa: BLE001 - e.g. the code closed it; its error is the code's own
+    exec(body, ns)  # noqa: S102 - the sandboxed call
+    data = _echo_text(eval(final, ns))  # noqa: S307 - sandboxed
+    if data is None:
+        return 0
+    for stream in {id(s): s for s in (sys.stdout, sys.__stdout__) if s is not None}.values():
+        try:  # what the code printed goes first: the echo must be the last bytes on fd 1
+            stream.flush()
+        except Exception:  # noqa: BLE001 - e.g. the code closed or detached it
             pass
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(1, view):]
+    except OSError:
+        return 0
+    return len(data)
 
 
 def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> None:
@@ -390,7 +379,7 @@ def _child(cfg: dict, ns: dict, sc, filt, fds: tuple[int, int, int, int]) -> Non
             except BaseException:  # noqa: BLE001 - e.g. the code closed it
                 pass
         try:
-            os.write(4, b"%d%s" % (code_out, b"e" if echoed else b""))
+            os.write(4, b"%d" % code_out + (b"e%d" % echoed if echoed else b""))
         except OSError:
             pass
     finally:
@@ -500,9 +489,15 @@ def _verdict(reported: bytes, wstatus: int | None, killed_for: str, out: bytes, 
         lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
         last = lines[-1].strip() if lines else ""
         detail = last[:500] if code == EXIT_ERROR else f"exit code {code}: {last[:400]}".rstrip(": ")
+    echoed = False
+    if status == "ok" and reported.startswith(b"0e") and reported[2:].isdigit():
+        n = int(reported[2:])  # the child's echo wrote the last n bytes of stdout
+        if 0 < n <= len(out):
+            echoed = n == len(out)
+            out = out if echoed else out[:-n]  # the code printed: its answer is what it printed
     return {
         "status": status,
-        "echoed": status == "ok" and reported.endswith(b"e"),
+        "echoed": echoed,
         "stdout": out.decode("utf-8", "replace"),
         "stderr": err.decode("utf-8", "replace"),
         "detail": detail,

@@ -333,9 +333,10 @@ class Calculator:
 
     def run(self, code: str, timeout_s: float | None = None, *, echo: bool = False) -> CalcResult:
         """Run ``code`` in a fresh sandboxed child of a warm worker.  ``echo``: run it as a notebook cell:
-        when the code prints nothing and ends with an expression (``12 + 6``), print its value as
-        ``print(value)`` would (``18``; ``CalcResult.echoed``), unless it is None, a bare string, a function,
-        class, module or generator; errors are those of the script."""
+        when the code prints nothing and ends with an expression (``12 + 6``), stdout is its value as
+        ``print(value)`` would print it (``18``; ``CalcResult.echoed``), unless the value is no answer (None,
+        a bare string, a function, class, module or iterator, text over 4 kB, a failing ``str()``); code that
+        printed keeps exactly its own output; errors are those of the script.  docs/sandbox.md has the rules."""
         if not isinstance(code, str):
             raise TypeError("code must be a str")
         timeout = self.timeout_s if timeout_s is None else float(timeout_s)

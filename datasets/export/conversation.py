@@ -43,6 +43,12 @@ TOOL_SYSTEM = (
     "(SymPy and fractions are available) that prints the answer; compute every intermediate quantity in the "
     "program, never in your head. When the calculator has printed the answer, state it alone in \\boxed{}."
 )
+CELL_TOOL_SYSTEM = (
+    "You are a careful mathematician. Solve the problem by calling the calculator tool with a Python program "
+    "(SymPy and fractions are available) that prints the answer or ends with it; compute every intermediate "
+    "quantity in the program, never in your head. When the calculator has shown the answer, state it alone in "
+    "\\boxed{}."
+)
 REASON_SYSTEM = ("You are a careful mathematician. Solve the problem step by step, showing your reasoning briefly. "
                  "Write the final answer alone in \\boxed{}.")
 
@@ -201,7 +207,7 @@ def _program_conversation(t: TraceView, d: DerivationView, attempts: str) -> Con
         turns.append(Turn("assistant", text, use))
         turns.append(Turn("tool", use.output, use))
     turns.append(Turn("assistant", final_message(t.answer)))
-    return Conversation(t.id, "pot", tuple(turns))
+    return _tool_conversation(t.id, "pot", turns)
 
 
 def _tir_conversation(t: TraceView, d: DerivationView) -> Conversation | None:
@@ -230,7 +236,15 @@ def _tir_conversation(t: TraceView, d: DerivationView) -> Conversation | None:
     if "\\boxed" not in last:  # the answer was the last program's output (or the turn limit stopped it)
         last = f"{last}\n\n{final_message(t.answer)}".strip()
     turns.append(Turn("assistant", last))
-    return Conversation(t.id, "tir", tuple(turns))
+    return _tool_conversation(t.id, "tir", turns)
+
+
+def _tool_conversation(trace_id: str, method: Literal["pot", "tir"], turns: list[Turn]) -> Conversation:
+    """``turns`` open with the system turn; where a program relied on the calculator's echo, the system text
+    says the calculator shows a final expression (as :attr:`Conversation.tool_schema` does)."""
+    if any(t.tool_use is not None and t.tool_use.echoed for t in turns):
+        turns = [Turn("system", CELL_TOOL_SYSTEM), *turns[1:]]
+    return Conversation(trace_id, method, tuple(turns))
 
 
 def _reasoning_conversation(t: TraceView, d: DerivationView) -> Conversation | None:

@@ -326,6 +326,8 @@ def test_a_conversation_whose_program_was_echoed_says_the_calculator_is_a_notebo
         described = {k: r["tools"][0]["function"]["description"] for k, r in recs.items()}
         assert "notebook cell" in described["e"] and "notebook cell" not in described["s"]
         assert [m["content"].strip() for m in recs["e"]["messages"] if m["role"] == "tool"] == ["18"]
+        systems = {k: r["messages"][0]["content"] for k, r in recs.items()}
+        assert "or ends with it" in systems["e"] and "or ends with it" not in systems["s"]
     res = export(db_url, tmp_path, fmt="sharegpt", name="g.jsonl", with_metadata=True)
     recs = {r["metadata"]["trace_id"]: r for r in read_jsonl(res.output)}
     assert "notebook cell" in json.loads(recs["e"]["tools"])[0]["description"]
