@@ -8,7 +8,9 @@ answer is not acceptable (``None`` when it is), by rules that read only the
 problem text and the answer, never a dataset:
 
 * **form**: the answer must be short, contain a digit or a mathematical
-  symbol, and not be a Python non-value (``None``, ``nan``, ``[]``...), an
+  symbol, and not be a Python non-value (``None``, ``nan``, ``[]``...) or hold an
+  undefined number anywhere (``nan nan nan``, ``(zoo, 1)``) or a float infinity
+  other than an interval's endpoint (``inf -inf -inf``; ``(-inf, 2)`` passes), an
   error, a sentence (unless a word is asked: a day of the week, a colour, an
   option the problem quotes), or a fragment (``\\[``, an unclosed brace; a
   half-open interval ``[2, 5)`` is not one);
@@ -54,6 +56,10 @@ MAX_ANSWER_CHARS = 200
 
 _NON_VALUES = {"none", "nan", "-nan", "inf", "-inf", "true", "false", "[]", "{}", "()", "null", "undefined",
                "error", "nosolution", "no solution", "emptyset()", "set()"}
+_UNDEFINED = re.compile(r"(?<![A-Za-z])(?:nan|zoo)(?![A-Za-z])", re.IGNORECASE)  # float nan, SymPy's nan and
+# complex infinity anywhere in the answer ("nan nan nan", "(nan, 2)")
+_FLOAT_INF = re.compile(r"(?<![A-Za-z])inf(?![A-Za-z])", re.IGNORECASE)  # Python's float infinity ...
+_ENDPOINTS = re.compile(r"[\[(][^,\[\]()]*,[^,\[\]()]*[\])]")  # ... is a value only as an interval's endpoint
 _MATH_WORDS = re.compile(
     r"\\?(?:sqrt|frac|dfrac|tfrac|pi|infty|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|log|ln|exp|cdot|times|"
     r"left|right|begin|end|pmatrix|bmatrix|matrix|cup|cap|emptyset|varnothing|leq?|geq?|neq|circ|degrees?|"
@@ -249,6 +255,10 @@ def reject_reason(answer: str | None, expect: Expectation) -> str | None:
     norm = normalize_answer(raw)
     if not norm or norm.lower().replace(" ", "") in _NON_VALUES or raw.lower() in _NON_VALUES:
         return f"{raw!r} is not a value"
+    if _UNDEFINED.search(raw):
+        return f"{raw!r} holds an undefined number (nan), not a value"
+    if _FLOAT_INF.search(_ENDPOINTS.sub(" ", raw)):
+        return f"{raw!r} holds an infinite number outside an interval, not a value"
     if re.search(r"Error\b|Traceback|exception", raw):
         return "it is an error message"
     bare = raw.replace("\\[", "").replace("\\]", "")  # display-math marks are not brackets

@@ -26,7 +26,12 @@ def test_expectation_reads_the_question(problem, expected):
 
 
 @pytest.mark.parametrize("answer", ["None", "nan", "[]", "\\[", "", "   ", "Nopositiverealrootsfound",
-                                    "NameError: name 'x' is not defined", "no solution", "{", "x" * 300])
+                                    "NameError: name 'x' is not defined", "no solution", "{", "x" * 300,
+                                    # an undefined number anywhere (MATH test/precalculus/322 answered the first)
+                                    "nan nan nan", "(nan, nan, nan)", "[NaN, 2.0]", "x = nan", "zoo", "(zoo, 1)",
+                                    "-nan + 3", "Matrix([[nan], [1]])",
+                                    # a float infinity outside an interval (the same problem's next answer)
+                                    "inf -inf -inf", "(inf, 1, 2)", "x = inf", "[inf]"])
 def test_non_answers_are_rejected_whatever_the_question(answer):
     assert reject_reason(answer, Expectation()) is not None
 
@@ -95,6 +100,12 @@ def test_values_the_wording_excludes_are_rejected(problem, answer):
     ("What is the difference between the radii of the two circles?", "0"),
     ("A circle of radius $3$ is centred at the origin. What is $x$ if $(x, 0)$ lies on it and $x < 0$?", "-3"),
     ("What is the radius of the circle, in units?", "\\frac{5}{2}"),
+    # an interval's infinite endpoint is a value; "nan" only as a word of its own
+    ("On what interval is $f$ increasing?", "(-inf, 2)"),
+    ("On what interval is $f$ increasing?", "Union(Interval.open(-inf, 2), Interval.open(2, inf))"),
+    ("On what interval is $f$ increasing?", "Interval(-oo, 2)"),
+    ("On what interval is $f$ increasing?", "[3, \\infty)"),
+    ("Which fruit did Nan buy, an apple or a banana?", "\\text{banana}"),
 ])
 def test_plausible_answers_pass(problem, answer):
     assert reject_reason(answer, expectation(problem)) is None
