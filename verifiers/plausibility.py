@@ -9,8 +9,9 @@ problem text and the answer, never a dataset:
 
 * **form**: the answer must be short, contain a digit or a mathematical
   symbol, and not be a Python non-value (``None``, ``nan``, ``[]``...) or hold an
-  undefined number anywhere (``nan nan nan``, ``(zoo, 1)``) or a float infinity
-  other than an interval's endpoint (``inf -inf -inf``; ``(-inf, 2)`` passes), an
+  undefined number anywhere (``nan nan nan``, ``(zoo, 1)``) or an infinity
+  (``inf``, ``oo``) other than an interval's endpoint (``inf -inf -inf``,
+  ``(inf, 2)``; ``(-inf, sqrt(2))`` and ``Interval(3, oo)`` pass), an
   error, a sentence (unless a word is asked: a day of the week, a colour, an
   option the problem quotes), or a fragment (``\\[``, an unclosed brace; a
   half-open interval ``[2, 5)`` is not one);
@@ -56,10 +57,13 @@ MAX_ANSWER_CHARS = 200
 
 _NON_VALUES = {"none", "nan", "-nan", "inf", "-inf", "true", "false", "[]", "{}", "()", "null", "undefined",
                "error", "nosolution", "no solution", "emptyset()", "set()"}
-_UNDEFINED = re.compile(r"(?<![A-Za-z])(?:nan|zoo)(?![A-Za-z])", re.IGNORECASE)  # float nan, SymPy's nan and
-# complex infinity anywhere in the answer ("nan nan nan", "(nan, 2)")
-_FLOAT_INF = re.compile(r"(?<![A-Za-z])inf(?![A-Za-z])", re.IGNORECASE)  # Python's float infinity ...
-_ENDPOINTS = re.compile(r"[\[(][^,\[\]()]*,[^,\[\]()]*[\])]")  # ... is a value only as an interval's endpoint
+_UNDEFINED = re.compile(r"(?<![A-Za-z])(?:nan|zoo)j?(?![A-Za-z])", re.IGNORECASE)  # float nan, SymPy's nan
+# and complex infinity anywhere in the answer ("nan nan nan", "(nan, 2)", "(1+nanj)")
+_INFINITE = re.compile(r"(?<![A-Za-z])(?:inf|oo)j?(?![A-Za-z])", re.IGNORECASE)  # float inf, SymPy's oo ...
+_NEST = r"\((?:[^,\[\]()]|\([^,\[\]()]*\))*\)"  # a comma-free (...) up to two deep: sqrt(2), (1 - sqrt(5))
+_END = r"(?:[^,\[\]()]|" + _NEST + r")*"
+_ENDPOINTS = re.compile(  # ... are a value only as an interval's endpoint: the left never +inf, the right never -inf
+    r"[\[(](?!\s*\+?\s*(?:inf|oo)\b)" + _END + r",(?!\s*-\s*(?:inf|oo)\b)" + _END + r"[\])]", re.IGNORECASE)
 _MATH_WORDS = re.compile(
     r"\\?(?:sqrt|frac|dfrac|tfrac|pi|infty|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|log|ln|exp|cdot|times|"
     r"left|right|begin|end|pmatrix|bmatrix|matrix|cup|cap|emptyset|varnothing|leq?|geq?|neq|circ|degrees?|"
@@ -257,7 +261,7 @@ def reject_reason(answer: str | None, expect: Expectation) -> str | None:
         return f"{raw!r} is not a value"
     if _UNDEFINED.search(raw):
         return f"{raw!r} holds an undefined number (nan), not a value"
-    if _FLOAT_INF.search(_ENDPOINTS.sub(" ", raw)):
+    if _INFINITE.search(_ENDPOINTS.sub(" ", raw)):
         return f"{raw!r} holds an infinite number outside an interval, not a value"
     if re.search(r"Error\b|Traceback|exception", raw):
         return "it is an error message"

@@ -30,8 +30,9 @@ def test_expectation_reads_the_question(problem, expected):
                                     # an undefined number anywhere (MATH test/precalculus/322 answered the first)
                                     "nan nan nan", "(nan, nan, nan)", "[NaN, 2.0]", "x = nan", "zoo", "(zoo, 1)",
                                     "-nan + 3", "Matrix([[nan], [1]])",
-                                    # a float infinity outside an interval (the same problem's next answer)
-                                    "inf -inf -inf", "(inf, 1, 2)", "x = inf", "[inf]"])
+                                    # an infinity outside an interval (the same problem's next answer)
+                                    "inf -inf -inf", "(inf, 1, 2)", "x = inf", "[inf]", "(1+nanj)", "(1+infj)",
+                                    "oo -oo -oo", "(oo, 1, 2)", "-oo", "(inf, -inf)", "(inf, 2)"])
 def test_non_answers_are_rejected_whatever_the_question(answer):
     assert reject_reason(answer, Expectation()) is not None
 
@@ -64,6 +65,10 @@ def test_non_answers_are_rejected_whatever_the_question(answer):
     ("The equation has solutions $a$ and $b$. Then what is the pair $(a,b)$?", "(-1/2, -1/2), (0, 0), (1, -2)"),
     ("What is the ordered pair $(x,y)$ that solves the system?", "(1, 2), (3, 4)"),
     ("Find the ordered triple $(p,q,r)$ such that p+q+r = 6 and p=q=r.", "(2,2,2),(1,2,3)"),
+    # no interval opens at +inf or closes at -inf (parallel lines solved by Cramer's rule print these)
+    ("On what interval is $f$ increasing?", "(inf, 2)"),
+    ("On what interval is $f$ increasing?", "(inf, -inf)"),
+    ("Find the intersection point of lines $AB$ and $CD.$", "(oo, -oo, -oo)"),
 ])
 def test_values_the_wording_excludes_are_rejected(problem, answer):
     assert reject_reason(answer, expectation(problem)) is not None
@@ -103,6 +108,10 @@ def test_values_the_wording_excludes_are_rejected(problem, answer):
     # an interval's infinite endpoint is a value; "nan" only as a word of its own
     ("On what interval is $f$ increasing?", "(-inf, 2)"),
     ("On what interval is $f$ increasing?", "Union(Interval.open(-inf, 2), Interval.open(2, inf))"),
+    ("On what interval is $f$ increasing?", "(-inf, sqrt(2))"),
+    ("On what interval is $f$ increasing?", "(-inf, (1 - sqrt(5))/2]"),
+    ("On what interval is $f$ increasing?", "Union(Interval(-oo, 2), Interval.Ropen(3, oo))"),
+    ("On what interval is $f$ increasing?", "(-inf, 2] U [3, inf)"),
     ("On what interval is $f$ increasing?", "Interval(-oo, 2)"),
     ("On what interval is $f$ increasing?", "[3, \\infty)"),
     ("Which fruit did Nan buy, an apple or a banana?", "\\text{banana}"),
