@@ -31,8 +31,7 @@ A formal statement (Lean ``theorem ... :=``, or ``--formal``) goes to
 ``formal``: the SMT backend's verdict is the answer.  The single-method
 strategies ``pot``, ``cot`` and ``tir`` are ``draw`` (one derivation at the
 configured temperature) then ``vote``, whose answer is that derivation's answer
-as written, accepted or not: the plain baselines, run side by side in eval
-(their programs run as scripts; the agent's as notebook cells, agent/methods.py).
+as written, accepted or not: the plain baselines, run side by side in eval.
 Routers are small pure functions of state; the state's trace parts use
 reducers, so every node returns only what it adds.
 """
@@ -106,8 +105,7 @@ def draw(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     plan = Plan(state["strategy"], 1) if single else next_plan(state, ctx.config)
     first = len(state.get("derivations", []))
     drawn = methods.draw(ctx, state["problem"], expectation(state["problem"]), plan,
-                         first_step=len(state.get("steps", [])), first_derivation=first, sampled=not single,
-                         echo=not single)
+                         first_step=len(state.get("steps", [])), first_derivation=first, sampled=not single)
     out = {**drawn.updates(), "last_round": first}
     if plan.confirm:
         out["confirms"] = state.get("confirms", 0) + 1

@@ -2,10 +2,9 @@
 
 * ``pot`` (program of thought, PAL): the model writes a program; the sandboxed
   calculator runs it; the last printed line is the answer.  The n programs are
-  decoded in one batch (``LLM.sample``).  The agent runs its programs (and its
-  tool-integrated ones) as notebook cells (``echo``): a program that prints
-  nothing and ends with ``12 + 6`` answers 18 instead of failing; the single-method
-  strategies run them as written (the published setups read stdout only).
+  decoded in one batch (``LLM.sample``).  Programs run as scripts (the answer is
+  what they print); ``draw(..., echo=True)`` runs them as notebook cells instead
+  (docs/sandbox.md: the agent does not, measured there).
 * ``cot`` (chain of thought): the answer is the boxed value or "the answer is N".
 * ``tir`` (tool-integrated reasoning, as ToRA and Qwen2.5-Math TIR): prose with
   programs; each program's output goes back to the model as a ```output block
@@ -59,8 +58,7 @@ class Drawn:
     tool_calls: list[ToolCall] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     limits_hit: list[str] = field(default_factory=list)
-    echo: bool = False  # programs run as notebook cells (the agent's); the single-method strategies run
-    #                     them as written, so their answer is the last printed line as in the published setups
+    echo: bool = False  # run programs as notebook cells (Calculator.run); the agent runs scripts
 
     @property
     def next_step(self) -> int:
@@ -190,9 +188,8 @@ def _tir(ctx: AgentContext, out: Drawn, prompt: prompts.Prompt, messages: list[d
 
 def repair(ctx: AgentContext, problem: str, expect: Expectation, failed: Derivation, failed_step: Step,
            failed_call: LLMCall, *, first_step: int, first_derivation: int) -> Drawn:
-    """Feed one failed or rejected program back with its error or rejection and run the fixed program (as a
-    notebook cell: only the agent repairs)."""
-    out = Drawn(first_step, first_derivation, echo=True)
+    """Feed one failed or rejected program back with its error or rejection and run the fixed program."""
+    out = Drawn(first_step, first_derivation)
     ctx.report("repairing a failed program")
     result = failed_step.output if failed_step.status != "rejected" else failed_step.output.split("\n[rejected:")[0]
     feedback = prompts.repair_message(failed_step.status, result, result,

@@ -65,7 +65,7 @@ def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> li
                     continue
                 t0 = time.perf_counter()
                 got = draw(ctx, p.question, expectation(p.question), Plan(method, n, greedy_first=True),
-                           first_step=0, first_derivation=first, sampled=True, echo=True)  # as the agent runs
+                           first_step=0, first_derivation=first, sampled=True)
                 seconds = time.perf_counter() - t0
                 first += n
                 samples, bounds = [], [d.step_index for d in got.derivations]
