@@ -81,7 +81,7 @@ CELL_TOOL_SCHEMA = {
         },
     },
 }
-"""The calculator as the agent runs it (``Calculator.run(..., echo=True)``): used for a conversation whose
+"""The calculator as a notebook cell (``Calculator.run(..., echo=True)``): used for a conversation whose
 programs relied on it."""
 
 

@@ -232,7 +232,7 @@ class Synthesizer:
         """The perturbed program's printed answer, if it is a number of the seed answer's kind."""
         from mathagent.agent.parsing import answer_from_output
 
-        res = self.ctx.calculator.run(program, self.ctx.config.calc_timeout_s, echo=True)  # as the agent ran it
+        res = self.ctx.calculator.run(program, self.ctx.config.calc_timeout_s, echo=True)  # a seed that ended with its value
         if res.status != "ok":
             return VariantRejected("program_error", f"{res.status}: {(res.stderr or res.stdout).strip()[-200:]}")
         raw = answer_from_output(res.stdout)
