@@ -2,9 +2,9 @@
 
 * ``pot`` (program of thought, PAL): the model writes a program; the sandboxed
   calculator runs it; the last printed line is the answer.  The n programs are
-  decoded in one batch (``LLM.sample``).  Programs run as scripts (the answer is
-  what they print); ``draw(..., echo=True)`` runs them as notebook cells instead
-  (docs/sandbox.md: the agent does not, measured there).
+  decoded in one batch (``LLM.sample``).  Programs run as scripts: the answer is
+  what they print, never the echo of a last expression (the calculator's
+  notebook-cell mode; docs/sandbox.md says why the agent does not use it).
 * ``cot`` (chain of thought): the answer is the boxed value or "the answer is N".
 * ``tir`` (tool-integrated reasoning, as ToRA and Qwen2.5-Math TIR): prose with
   programs; each program's output goes back to the model as a ```output block
@@ -58,7 +58,6 @@ class Drawn:
     tool_calls: list[ToolCall] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     limits_hit: list[str] = field(default_factory=list)
-    echo: bool = False  # run programs as notebook cells (Calculator.run); the agent runs scripts
 
     @property
     def next_step(self) -> int:
@@ -75,7 +74,7 @@ class Drawn:
             self.limits_hit.append("max_tokens")
 
     def run_program(self, ctx: AgentContext, code: str):
-        res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s, echo=self.echo)
+        res = ctx.calculator.run(code, timeout_s=ctx.config.calc_timeout_s)
         self.tool_calls.append(ToolCall(step_index=self.next_step, tool="calculator", code=code, stdout=res.stdout,
                                         stderr=res.stderr, status=res.status, ms=res.ms, echoed=res.echoed))
         if res.status == "timeout":
@@ -108,11 +107,10 @@ def _params(ctx: AgentContext, method: str, offset: int, sampled: bool, problem:
 
 
 def draw(ctx: AgentContext, problem: str, expect: Expectation, plan: Plan, *, first_step: int,
-         first_derivation: int, sampled: bool, echo: bool = False) -> Drawn:
+         first_derivation: int, sampled: bool) -> Drawn:
     """Draw ``plan.n`` derivations of ``plan.method`` (``sampled``: use the sampling temperature for all but a
-    greedy first sample; else every sample decodes at ``config.temperature``; ``echo``: run programs as
-    notebook cells, :meth:`mathagent.tools.calculator.Calculator.run`)."""
-    out = Drawn(first_step, first_derivation, echo=echo)
+    greedy first sample; else every sample decodes at ``config.temperature``)."""
+    out = Drawn(first_step, first_derivation)
     prompt = prompts.get_prompt(ctx.config.prompt_name(plan.method))
     fewshot = ctx.config.fewshot if plan.method == "pot" else ()
     messages = prompt.messages(problem, fewshot)

@@ -29,7 +29,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-STEP_DEFAULT_MS = {1: 82.0, 2: 129.0, 4: 155.0, 8: 270.0}  # replaced by this run's measurements when drawn
+STEP_DEFAULT_MS = {1: 82.0, 2: 129.0, 4: 155.0, 8: 270.0}  # ms per decoding step at batch n (--step-ms replaces)
 
 
 def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> list[dict]:
@@ -49,6 +49,10 @@ def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> li
     if stale:  # a pool drawn with other prompts would be replayed as if this configuration had drawn it
         raise SystemExit(f"the pool {out} was drawn with prompts {', '.join(stale)}, not {version}: "
                          "pass another --pool file")
+    temps = sorted({r.get("sample_temperature", 0.7) for r in done.values()} - {cfg.sample_temperature})
+    if temps:  # the same for the sampling temperature (pools drawn before it was recorded used 0.7)
+        raise SystemExit(f"the pool {out} was drawn at sampling temperature {temps[0]}, not "
+                         f"{cfg.sample_temperature}: pass --sample-temperature {temps[0]} or another --pool file")
     rows = []
     with out.open("a") as f:
         for p in problems:
@@ -57,7 +61,8 @@ def _draw_pool(problems, llm, calc, cfg, sizes: dict[str, int], out: Path) -> li
                 continue
             if llm is None:
                 raise SystemExit(f"{p.id} is not in the pool {out}: run without --pool-only to draw it")
-            row = {"id": p.id, "question": p.question, "gold": p.answer, "prompts_version": version, "pools": {}}
+            row = {"id": p.id, "question": p.question, "gold": p.answer, "prompts_version": version,
+                   "sample_temperature": cfg.sample_temperature, "pools": {}}
             ctx = AgentContext(llm=llm, calculator=calc, config=cfg)
             first = 0
             for method, n in sizes.items():
@@ -154,9 +159,16 @@ def main() -> None:
     ap.add_argument("--pool", type=Path, default=None, help="JSONL file to keep and reuse the drawn pool")
     ap.add_argument("--schedule", default=None, help="agent rounds, e.g. pot:4,cot:1,pot:4 (default: the agent's)")
     ap.add_argument("--stop-threshold", type=float, default=None)
+    ap.add_argument("--min-agree", type=int, default=None, help="agreeing derivations the vote needs to stop")
     ap.add_argument("--max-samples", type=int, default=None)
     ap.add_argument("--no-verify", action="store_true", help="agent: no confirming derivation by a second method")
+    ap.add_argument("--sample-temperature", type=float, default=None,
+                    help="decoding temperature of the samples after the greedy first (default: the agent's)")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--per-problem", action="store_true", help="print the agent's answer, rounds and cost per problem")
+    ap.add_argument("--step-ms", default=None,
+                    help="this machine's ms per decoding step by batch size, as bench/llm_batch.py prints them, "
+                         "e.g. 1:36,2:73,4:139,8:258 (default: a memory-bound machine's, %s)" % STEP_DEFAULT_MS)
     args = ap.parse_args()
 
     from mathagent.agent import prompts
@@ -174,15 +186,21 @@ def main() -> None:
         cfg = replace(cfg, schedule=tuple((m, int(k)) for m, k in (x.split(":") for x in args.schedule.split(","))))
     if args.stop_threshold is not None:
         cfg = replace(cfg, stop_threshold=args.stop_threshold)
+    if args.min_agree is not None:
+        cfg = replace(cfg, min_agree=args.min_agree)
     if args.max_samples is not None:
         cfg = replace(cfg, max_samples=args.max_samples)
     if args.no_verify:
         cfg = replace(cfg, verify=False)
+    if args.sample_temperature is not None:
+        cfg = replace(cfg, sample_temperature=args.sample_temperature)
     loaded = load_dataset(args.dataset, args.data)
     problems = Selection(order=args.order).apply(loaded.problems, args.limit)
     pool_path = args.pool or Path(f"/tmp/mathagent-bench-{args.dataset}-pool.jsonl")
     sizes = {"pot": args.pot, "cot": args.cot, "tir": args.tir}
     step_ms = dict(STEP_DEFAULT_MS)
+    if args.step_ms:
+        step_ms = {int(k): float(v) for k, v in (x.split(":") for x in args.step_ms.split(","))}
     prompt_s = 1.5
     with Calculator(workers=1) as calc:
         drawn = {r["id"] for r in map(json.loads, pool_path.read_text().splitlines())} if pool_path.exists() else set()
@@ -207,7 +225,7 @@ def main() -> None:
 
         fixed: dict[tuple[str, int], list[bool]] = {}
         fixed_cost: dict[tuple[str, int], list[float]] = {}
-        agent_ok, agent_cost, agent_n, agent_tokens, levels, conf = [], [], [], [], [], []
+        agent_ok, agent_cost, agent_n, agent_tokens, levels, conf, rounds = [], [], [], [], [], [], []
         for row in rows:
             for method in row["pools"]:
                 pool = row["pools"][method]["samples"]
@@ -228,6 +246,10 @@ def main() -> None:
             agent_cost.append(llm.seconds)
             agent_n.append(len(res.derivations))
             agent_tokens.append(llm.tokens)
+            rounds.append(res.meta.get("rounds", 0))
+            if args.per_problem:
+                print(f"  {row['id']:22s} {'right' if ok else 'wrong'}  {res.answer!s:>12.12s} (gold {row['gold']})  "
+                      f"rounds {rounds[-1]}  {len(res.derivations)} derivations  {llm.seconds:6.1f} s")
             levels.append((res.level, ok))
             conf.append((res.confidence or 0.0, ok))
     n = len(rows)
@@ -238,12 +260,25 @@ def main() -> None:
               f"median {statistics.median(costs):6.1f} s  mean {statistics.mean(costs):6.1f} s{extra}")
 
     print(f"\n{args.dataset}: {n} problems ({args.order}), pool pot x{args.pot}, cot x{args.cot}; "
-          f"schedule {cfg.schedule}, stop at {cfg.stop_threshold}, max {cfg.max_samples}, verify {cfg.verify}")
+          f"schedule {cfg.schedule}, stop at {cfg.stop_threshold} with {cfg.min_agree} agreeing, "
+          f"max {cfg.max_samples}, verify {cfg.verify}")
     print("accuracy against cost (modelled seconds per problem):")
     for (method, k), oks in sorted(fixed.items()):
         line(f"{method} maj@{k}", oks, fixed_cost[(method, k)])
     line("agent", agent_ok, agent_cost, f"  derivations {statistics.mean(agent_n):.1f}, "
                                         f"tokens {statistics.mean(agent_tokens):.0f}")
+    print("agent rounds drawn (the first is one batch of programs; the median problem's cost sits here):")
+    for r in sorted(set(rounds)):
+        at = [i for i, x in enumerate(rounds) if x == r]
+        print(f"  {r} round{'s' if r != 1 else ' '} {len(at):4d} problems ({len(at) / n:.0%}), "
+              f"{sum(agent_ok[i] for i in at)} right, median {statistics.median(agent_cost[i] for i in at):6.1f} s")
+    pot = [r["pools"]["pot"] for r in rows if "pot" in r["pools"]]
+    if pot:  # the drawn batch: its longest sample sets its time
+        longest = [max(s["tokens"] for s in p["samples"]) for p in pot]
+        typical = [statistics.median(s["tokens"] for s in p["samples"]) for p in pot]
+        print(f"program pool: median batch {statistics.median(p['seconds'] for p in pot):.1f} s drawn; "
+              f"longest sample median {statistics.median(longest):.0f} tokens (max {max(longest)}), "
+              f"median sample {statistics.median(typical):.0f} tokens")
     print("agent levels (gold-free) and their precision:")
     for level in ("formal", "consensus", "unverified"):
         got = [ok for lv, ok in levels if lv == level]

@@ -2,7 +2,7 @@
 
 Prints, for the embedded model (or ``--model PATH.gguf``):
 
-* seconds per decoding step and tokens/s for n = 1, 2, 4, 8 sequences decoded together
+* seconds per decoding step and tokens/s for n = 1, 2, 4, 8 (``--sizes``) sequences decoded together
   (:class:`mathagent.agent.backends.llama_engine.BatchEngine`), so the cost of k samples relative to one;
 * prompt-prefix reuse: the time to evaluate a prompt the first time and again with a new suffix;
 * threads 1 vs 2 (or ``--threads``), on a quiet machine and with a competing process that keeps one core
@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, help="a .gguf file (default: the embedded model)")
     ap.add_argument("--threads", default="1,2", help="thread counts to compare (default 1,2)")
     ap.add_argument("--tokens", type=int, default=48, help="tokens decoded per measurement (default 48)")
+    ap.add_argument("--sizes", default="1,2,4,8", help="batch sizes n to time (default 1,2,4,8)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is printed (default 3)")
     args = ap.parse_args()
     if args.model is None:
@@ -66,7 +67,7 @@ def main() -> None:
     engine.generate(prompt, n=1, max_tokens=4, temperatures=[0.0], seeds=[0])  # warm up
     print(f"batched decoding, {max(threads)} threads ({args.tokens} tokens, median of {args.repeats}):")
     base = None
-    for n in (1, 2, 4, 8):
+    for n in (int(x) for x in args.sizes.split(",")):
         ms = statistics.median(step_ms(engine, prompt, n, args.tokens) for _ in range(args.repeats))
         base = base or ms
         print(f"  n={n}: {ms:6.1f} ms/step  {n * 1000 / ms:5.1f} tok/s  cost of n samples = {ms / base:.2f} x one")
