@@ -17,7 +17,8 @@ Also printed: the agent's level counts with their precision, and the confidence/
 
 ``python bench/agent.py gsm8k --data ../shared/data/gsm8k/dev.jsonl --limit 30`` (a quiet machine: the pool's
 batch times are measured).  ``--pool FILE`` keeps the drawn pool (JSONL) and reuses it on the next run, so
-policies can be compared without drawing again (``--schedule``, ``--stop-threshold``, ``--max-samples``).
+policies can be compared without drawing again (``--schedule``, ``--stop-threshold``, ``--min-agree``,
+``--max-samples``; ``--step-ms`` models another machine's decoding, ``--per-problem`` lists each answer).
 """
 
 from __future__ import annotations
