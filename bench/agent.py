@@ -147,6 +147,11 @@ def _grade(answer, gold) -> bool:
     return bool(answer) and grade(answer, gold, timeout_s=5.0).correct
 
 
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``"a:1,b:2"`` -> ``[("a", "1"), ("b", "2")]`` (``--schedule`` and ``--step-ms``)."""
+    return [tuple(x.split(":", 1)) for x in text.split(",")]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dataset", choices=("gsm8k", "math"))
@@ -184,7 +189,7 @@ def main() -> None:
 
     cfg = replace(AgentConfig(), prompts=tuple(resolve_prompts(args.prompt).items()))
     if args.schedule:
-        cfg = replace(cfg, schedule=tuple((m, int(k)) for m, k in (x.split(":") for x in args.schedule.split(","))))
+        cfg = replace(cfg, schedule=tuple((m, int(k)) for m, k in _pairs(args.schedule)))
     if args.stop_threshold is not None:
         cfg = replace(cfg, stop_threshold=args.stop_threshold)
     if args.min_agree is not None:
@@ -201,7 +206,7 @@ def main() -> None:
     sizes = {"pot": args.pot, "cot": args.cot, "tir": args.tir}
     step_ms = dict(STEP_DEFAULT_MS)
     if args.step_ms:
-        step_ms = {int(k): float(v) for k, v in (x.split(":") for x in args.step_ms.split(","))}
+        step_ms = {int(k): float(v) for k, v in _pairs(args.step_ms)}
     prompt_s = 1.5
     with Calculator(workers=1) as calc:
         drawn = {r["id"] for r in map(json.loads, pool_path.read_text().splitlines())} if pool_path.exists() else set()
