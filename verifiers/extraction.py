@@ -93,20 +93,40 @@ def extract_boxed(text: str) -> str | None:
 
 _HASH_RE = re.compile(r"####\s*([^\n]+)")
 _ANSWER_IS_RE = re.compile(
-    r"(?:final\s+answer|answer)\s*(?:is|:|=)\s*:?\s*([^\n]+)", re.IGNORECASE
+    # "\\text{The answer is } 140", "\\textbf{Answer}: 140": the phrase may sit in a TeX text command whose
+    # closing brace comes before or after the colon
+    r"(?:final\s+answer|answer)\s*(?:\}\s*)?(?:is|:|=)\s*:?\s*([^\n]+)", re.IGNORECASE
 )
+_TEXT_CLOSE = re.compile(r"\s*\}\s*:?")
+_MATH_CLOSERS = (("\\]", "\\["), ("\\)", "\\("))
 
 
 _SENTENCE_END = re.compile(r"[.;!?](?=\s+\S)")
 
 
+def _without_closer(s: str) -> str:
+    """``s`` without a math closer (``\\]``, ``\\)``, a lone ``$``) whose opener came before the answer phrase
+    (``\\[ \\text{The answer is } 140 \\]``)."""
+    for closer, opener in _MATH_CLOSERS:
+        if s.endswith(closer) and opener not in s:
+            return s[: -len(closer)].rstrip()
+    if s.endswith("$") and not s.endswith("\\$") and (s.count("$") - s.count("\\$")) % 2 == 1:
+        return s[:-1].rstrip()
+    return s
+
+
 def _clean_tail(s: str) -> str | None:
-    # The answer ends with its sentence ("The final answer is 12. I hope it is correct."); a number never
-    # ends in '.', so trailing punctuation is the sentence's.
+    # The phrase may have sat in TeX: "\\text{The answer is } 140" leaves the text command's "}" before the
+    # answer.  The answer ends with its sentence ("The final answer is 12. I hope it is correct."); a number
+    # never ends in '.', so trailing punctuation is the sentence's.
+    opened = _TEXT_CLOSE.match(s)
+    if opened:
+        s = s[opened.end():]
     end = _SENTENCE_END.search(s)
     if end:
         s = s[: end.start()]
-    s = s.strip().rstrip(".;,").strip().strip("*").strip()
+    s = _without_closer(s.strip().rstrip(".;,").strip())
+    s = s.rstrip(".;,").strip().strip("*").strip()
     if len(s) >= 2 and s[0] == "$" and s[-1] == "$":
         s = s.strip("$").strip()
     return s or None

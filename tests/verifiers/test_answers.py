@@ -50,6 +50,17 @@ def test_extract_boxed(text: str, expected: str | None) -> None:
         ("Final Answer: The final answer is 12. I hope it is correct.", "12"),
         ("The answer is $\\frac{1}{2}$. So we are done.", "\\frac{1}{2}"),
         ("The answer is 3.5. Done.", "3.5"),
+        # the phrase inside TeX: the text command's brace and the math closer are not part of the answer
+        ("Step 3: ...\n\\[ \\text{The answer is } 140. \\]", "140"),
+        ("\\[ \\text{The answer is } 140 \\]", "140"),
+        ("\\textbf{Answer:} 12", "12"),
+        ("\\textbf{Answer}: 12 apples", "12 apples"),
+        ("\\(\\text{Final Answer}: 3.5\\).", "3.5"),
+        ("$\\text{The answer is } 18$", "18"),
+        ("\\text{The final answer is: } \\frac{1}{2}", "\\frac{1}{2}"),
+        ("\\text{The answer is } \\(\\frac{3}{4}\\)", "\\(\\frac{3}{4}\\)"),
+        ("She pays $\\text{the answer is } \\$18$.", "\\$18"),
+        ("The answer is $5.", "$5"),
         ("nothing to see", None),
     ],
 )
